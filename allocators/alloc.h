@@ -1,0 +1,77 @@
+/* alloc.h: the counting allocation front end (the process-wide malloc).
+ *
+ * Each runner executable links exactly one backend (glibc, mimalloc, jemalloc,
+ * tcmalloc) behind this front end. The front end defines malloc, free, calloc,
+ * realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
+ * malloc_usable_size in the executable itself, so every allocation in the process
+ * (OpenSSL's, libarchive's, libc's internal ones) passes through it and is counted,
+ * then forwarded to the backend (see alloc_backend.h).
+ *
+ * Counting convention (the same as valgrind's "total heap usage" line, so the two can
+ * be compared): malloc, calloc, memalign & co. count one alloc; free(NULL) counts
+ * nothing; realloc(NULL, n) counts one alloc; realloc(p, n) with p != NULL and n > 0
+ * counts one alloc and one free; realloc(p, 0) counts one free.
+ *
+ * Guarantees: counters are exact for any number of threads (per-thread slots, summed
+ * on read); live and peak-live bytes use the backend's usable size and are exact;
+ * a cleanup cycle (the GC-run analogue, see pool.h) is triggered by a GOGC-like rule
+ * on bytes allocated, deterministically for a single-threaded run.
+ * It must not: allocate itself, print, or call into the pool.
+ */
+#ifndef PB_ALLOC_H
+#define PB_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct alloc_stats {
+    uint64_t alloc_calls;      /* malloc, calloc, realloc (growing), aligned variants */
+    uint64_t free_calls;       /* free of non-NULL pointers, realloc's implicit frees  */
+    uint64_t alloc_bytes;      /* bytes requested by alloc calls                       */
+    uint64_t live_bytes;       /* usable bytes allocated and not yet freed (now)       */
+    uint64_t peak_live_bytes;  /* high-water mark of live_bytes since the last reset   */
+    uint64_t gc_cycles;        /* cleanup cycles triggered by the GOGC-like rule       */
+    uint64_t failed_allocs;    /* allocations failed by fault injection or the backend */
+} alloc_stats_t;
+
+/* Sums the per-thread counters. Safe from any thread; never allocates. */
+void alloc_stats_read(alloc_stats_t *out);
+
+/* Zeroes calls and bytes, sets peak_live_bytes to the current live_bytes.
+ * gc_cycles is not reset (it is an epoch, see alloc_gc_epoch); callers subtract. */
+void alloc_stats_reset(void);
+
+/* Name the backend claims ("glibc", "mimalloc", "jemalloc", "tcmalloc") and its version
+ * as reported by the backend itself at run time. */
+const char *alloc_backend_name(void);
+const char *alloc_backend_version(void);
+
+/* Checks at run time that the claimed backend is the one serving malloc for the whole
+ * process: malloc resolves to this front end, the front end's backend functions live in
+ * the claimed library, a block allocated by a shared library (OpenSSL) is counted and is
+ * owned by the backend, and no other allocator library is loaded. Returns 0 when all
+ * hold, else -1 with a one-line reason in err. */
+int alloc_backend_verify(char *err, size_t err_len);
+
+/* Fault injection, SQLite style: the next `after` allocation calls succeed, then `count`
+ * calls fail (return NULL, errno ENOMEM); count < 0 means every later call fails.
+ * alloc_fault_clear() turns it off. Costs one predictable branch when off. */
+void alloc_fault_set(long after, long count);
+void alloc_fault_clear(void);
+uint64_t alloc_fault_hits(void);
+
+/* GOGC-like trigger: a cycle is due when the bytes allocated since the last cycle reach
+ * gogc_percent % of max(live bytes at the last cycle, min_heap_bytes). gogc_percent 0
+ * disables the trigger. Defaults: 100 % and 4 MiB (Go's GOGC=100 and minimum heap). */
+void alloc_gc_configure(unsigned gogc_percent, uint64_t min_heap_bytes);
+/* Number of cycles triggered so far; monotonic. The pool runs a cleanup cycle when
+ * this moves past the epoch it last cleaned at (pool.h). */
+uint64_t alloc_gc_epoch(void);
+
+/* Allocation sampling for heap profiles (Go's MemProfileRate): when set, fn is called
+ * after roughly every rate_bytes allocated, with the block and its size, and on the free
+ * of a sampled block (size 0 = free). fn must not allocate through malloc. NULL stops. */
+typedef void (*alloc_sample_fn)(void *ptr, size_t size_bytes, int is_free);
+void alloc_sample_set(alloc_sample_fn fn, size_t rate_bytes);
+
+#endif

@@ -1,0 +1,82 @@
+/* bufpool.h: the Go pkg/memory package in C: buffer classes on top of pool.h.
+ *
+ * Classes (KERNELS.md): hash (64 KiB), small (an alias of hash: the same pool and size),
+ * tar (64 KiB), string (a 1 KiB builder, kept only if its capacity <= 2 KiB). Every size
+ * is configurable. Wrapper rules kept from Go:
+ *   - put zeroes the whole buffer before pooling it when zero_on_put is on (default on);
+ *   - put releases a buffer whose capacity exceeds max_keep_bytes (1 MiB) (a drop);
+ *   - hits, misses and drops are counted per class.
+ * With a class not pooled, the same call sites allocate and free directly:
+ * standard_alloc = calloc (Go's zeroed make([]byte, n), the default) or malloc.
+ * A buffer is one allocation: the header and its bytes.
+ * Debug builds (PB_POOL_DEBUG) detect a double put and writes after put.
+ */
+#ifndef PB_BUFPOOL_H
+#define PB_BUFPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum bufpool_class {
+    BUFPOOL_HASH = 0,
+    BUFPOOL_SMALL,      /* alias of hash */
+    BUFPOOL_TAR,
+    BUFPOOL_STRING,
+    BUFPOOL_CLASS_COUNT
+} bufpool_class_t;
+
+typedef enum bufpool_std_alloc {
+    BUFPOOL_STD_CALLOC = 0,
+    BUFPOOL_STD_MALLOC
+} bufpool_std_alloc_t;
+
+typedef struct bufpool_config {
+    size_t size_bytes[BUFPOOL_CLASS_COUNT];   /* small mirrors hash                   */
+    bool pooled[BUFPOOL_CLASS_COUNT];         /* small follows hash                   */
+    bool zero_on_put;
+    bufpool_std_alloc_t std_alloc;
+    size_t max_keep_bytes;                    /* 1 MiB: larger buffers are dropped      */
+    size_t string_keep_max_bytes;             /* 2 KiB: larger builders are dropped     */
+} bufpool_config_t;
+
+/* A buffer: `data` points just past the header; `cap_bytes` is its capacity; `len_bytes`
+ * is free for the user (builders use it). For the string class data may be moved by
+ * bufpool_grow. */
+typedef struct bufpool_buf {
+    unsigned char *data;
+    size_t cap_bytes;
+    size_t len_bytes;
+    uint32_t cls;
+    uint32_t magic;      /* debug: detects double put / put of a foreign pointer */
+} bufpool_buf_t;
+
+typedef struct bufpool bufpool_t;
+
+typedef struct bufpool_class_stats {
+    uint64_t gets, hits, misses, drops;
+} bufpool_class_stats_t;
+
+/* Go's defaults: 64 KiB hash and tar, 1 KiB string, all pooled, zero on put, calloc. */
+void bufpool_config_default(bufpool_config_t *cfg);
+/* Parses a policy: "all", "none", or a comma list of class names ("hash,tar");
+ * "small" is accepted as a synonym of "hash". Returns 0, or -1 with the bad word in err. */
+int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, size_t err_len);
+const char *bufpool_class_name(bufpool_class_t cls);
+
+bufpool_t *bufpool_create(const bufpool_config_t *cfg);
+void bufpool_destroy(bufpool_t *bp);
+const bufpool_config_t *bufpool_config(const bufpool_t *bp);
+
+/* Gets a buffer of the class's size (len_bytes = 0); NULL on allocation failure. */
+bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls);
+/* Puts it back (or frees it, for an unpooled class or an oversize buffer). */
+void bufpool_put(bufpool_t *bp, bufpool_buf_t *buf);
+/* Grows a string-class builder to hold at least need_bytes; may move the buffer, so use
+ * the returned pointer. Geometric (2x) growth. NULL on failure (buf is then untouched). */
+bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *buf, size_t need_bytes);
+
+void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_t *out);
+void bufpool_stats_reset(bufpool_t *bp);
+
+#endif
