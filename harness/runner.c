@@ -1,1 +1,562 @@
-/* placeholder: being written by another helper */
+/* runner.c: main of pb-<backend>: one cell, one process, one JSON object.
+ *
+ * Order of work: parse arguments; check that the linked allocator really serves malloc
+ * for the whole process (refuse to run otherwise: exit 3); prepare the input; run the
+ * warm-up operations (OpenSSL's and libarchive's one-time initialisation happens there,
+ * outside the timed window); reset the allocation and pool counters; time --iterations
+ * operations (wall clock, rusage, counters); check the last result against the warm-up
+ * result (a kernel must be deterministic); print the metrics of metrics.h as one JSON
+ * object. Every output of an operation is consumed (hashed or kept) so the compiler
+ * cannot delete the work. Nothing is printed to stdout unless the run succeeded.
+ */
+#include "runner.h"
+#include "alloc.h"
+#include "bufpool.h"
+#include "kernels.h"
+#include "metrics.h"
+#include "pool.h"
+
+#include <archive.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PB_BACKEND_NAME
+#define PB_BACKEND_NAME "unknown"
+#endif
+#ifndef PB_GIT_COMMIT
+#define PB_GIT_COMMIT "unknown"
+#endif
+
+typedef struct runner_out {
+    char hex[PB_SHA256_HEX_BYTES];   /* checksum kinds, build                  */
+    pb_bytes_t bytes;                /* archives, member content               */
+    char *str;                       /* image tag                              */
+} runner_out_t;
+
+typedef struct runner_ctx {
+    const runner_args_t *a;
+    runner_input_t in;
+    bufpool_t *bp;
+    kernel_params_t kp;
+} runner_ctx_t;
+
+static void runner_out_free(runner_out_t *o)
+{
+    pb_bytes_free(&o->bytes);
+    free(o->str);
+    memset(o, 0, sizeof *o);
+}
+
+static pb_err_t runner_touch(size_t n_bytes, runner_out_t *out)
+{
+    unsigned char *p = malloc(n_bytes ? n_bytes : 1);
+    if (!p)
+        return PB_ERR_NOMEM;
+    unsigned sum = 0;
+    for (size_t i = 0; i < n_bytes; i += 4096)
+        p[i] = (unsigned char)(i >> 12);
+    for (size_t i = 0; i < n_bytes; i += 4096)
+        sum += p[i];
+    __asm__ volatile("" : : "r"(p) : "memory");
+    free(p);
+    snprintf(out->hex, sizeof out->hex, "touched=%zu/%u", n_bytes, sum & 0xff);
+    return PB_OK;
+}
+
+static pb_err_t runner_op(runner_ctx_t *c, runner_out_t *out)
+{
+    const runner_args_t *a = c->a;
+    switch (a->workload) {
+    case RW_CHECKSUM:
+        return checksum_compute(c->bp, &c->kp, c->in.data, c->in.data_bytes, out->hex);
+    case RW_SUM_CHECKSUM:
+        return sum_checksum_compute(c->bp, &c->kp,
+                                    (const unsigned char (*)[PB_SHA256_BYTES])c->in.data,
+                                    c->in.data_bytes / PB_SHA256_BYTES, out->hex);
+    case RW_CHECKSUM_CONCURRENT:
+        return checksum_concurrent_compute(c->bp, &c->kp, c->in.data, c->in.data_bytes,
+                                           a->threads, out->hex);
+    case RW_TAR_CREATE: case RW_TAR_CREATE_SEQ: case RW_TAR_CREATE_CONCURRENT: {
+        tar_create_mode_t m = a->workload == RW_TAR_CREATE_SEQ ? TAR_CREATE_SEQ
+                            : a->workload == RW_TAR_CREATE_CONCURRENT ? TAR_CREATE_CONCURRENT
+                            : TAR_CREATE_AUTO;
+        return tar_create_dir(c->bp, &c->kp, c->in.tree_dir, m, a->cores, &out->bytes);
+    }
+    case RW_TAR_READ:
+        if (a->from_disk)
+            return tar_read_member_file(c->bp, &c->kp, c->in.tree_dir, a->member, &out->bytes);
+        return tar_read_member(c->bp, &c->kp, c->in.data, c->in.data_bytes, a->member,
+                               &out->bytes);
+    case RW_TAR_COPY:
+        return tar_copy_archive(c->bp, &c->kp, c->in.data, c->in.data_bytes, &out->bytes);
+    case RW_IMAGE_TAG:
+        return image_tag_build(c->bp, a->image, a->tag, &out->str);
+    case RW_BUILD: {
+        build_input_t bi = {
+            .context_dir = c->in.tree_dir, .dockerfile = a->member, .image = a->image,
+            .tag = a->tag, .threads = a->threads, .cores = a->cores,
+        };
+        return build_run(c->bp, &c->kp, &bi, out->hex);
+    }
+    case RW_TOUCH:
+        return runner_touch((size_t)a->size_bytes, out);
+    case RW_POOL_CHURN: case RW_COUNT:
+        break;
+    }
+    return PB_ERR_INPUT;
+}
+
+/* The textual result of an operation: the digest, the tag, or the SHA-256 of bytes. */
+static int runner_result(const runner_args_t *a, const runner_out_t *o, char **result)
+{
+    switch (a->workload) {
+    case RW_IMAGE_TAG:
+        *result = strdup(o->str ? o->str : "");
+        break;
+    case RW_TAR_CREATE: case RW_TAR_CREATE_SEQ: case RW_TAR_CREATE_CONCURRENT:
+    case RW_TAR_READ: case RW_TAR_COPY: {
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        char hex[PB_SHA256_HEX_BYTES];
+        SHA256(o->bytes.data ? o->bytes.data : (const unsigned char *)"", o->bytes.len_bytes, md);
+        pb_hex_encode(md, sizeof md, hex);
+        *result = strdup(hex);
+        break;
+    }
+    default:
+        *result = strdup(o->hex);
+        break;
+    }
+    return *result ? 0 : -1;
+}
+
+/* ---- pool_churn: threads hammering get/put (the contention scenario) ---------------- */
+
+typedef struct churn_thread {
+    runner_ctx_t *c;
+    pthread_barrier_t *start, *stop;
+    uint64_t warmup, iterations;
+    int nclasses;
+    bufpool_class_t classes[BUFPOOL_CLASS_COUNT];
+    uint64_t checksum;
+    pb_err_t err;
+} churn_thread_t;
+
+static pb_err_t churn_loop(churn_thread_t *t, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        bufpool_class_t cls = t->classes[i % (uint64_t)t->nclasses];
+        bufpool_buf_t *b = bufpool_get(t->c->bp, cls);
+        if (!b)
+            return PB_ERR_NOMEM;
+        b->data[0] = (unsigned char)i;           /* a real use of the buffer */
+        t->checksum += b->data[0];
+        bufpool_put(t->c->bp, b);
+    }
+    return PB_OK;
+}
+
+static void *churn_main(void *arg)
+{
+    churn_thread_t *t = arg;
+    t->err = churn_loop(t, t->warmup);
+    pthread_barrier_wait(t->start);
+    if (t->err == PB_OK)
+        t->err = churn_loop(t, t->iterations);
+    pthread_barrier_wait(t->stop);
+    return NULL;
+}
+
+/* ---- timing ------------------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t tv_ns(struct timeval tv)
+{
+    return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
+}
+
+typedef struct runner_window {
+    uint64_t t0_ns, t1_ns;
+    struct rusage r0, r1;
+    uint64_t gc0, gc1;
+} runner_window_t;
+
+static void window_start(runner_ctx_t *c, runner_window_t *w)
+{
+    bufpool_stats_reset(c->bp);
+    alloc_stats_reset();
+    alloc_stats_t s;
+    alloc_stats_read(&s);
+    w->gc0 = s.gc_cycles;
+    getrusage(RUSAGE_SELF, &w->r0);
+    w->t0_ns = now_ns();
+}
+
+static void window_stop(runner_window_t *w)
+{
+    w->t1_ns = now_ns();
+    getrusage(RUSAGE_SELF, &w->r1);
+}
+
+static void fill_metrics(runner_ctx_t *c, const runner_window_t *w, uint64_t ops,
+                         pb_metrics_t *m, bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT])
+{
+    alloc_stats_t s;
+    alloc_stats_read(&s);
+    memset(m, 0, sizeof *m);
+    m->ops = ops;
+    m->wall_ns = w->t1_ns - w->t0_ns;
+    m->user_ns = tv_ns(w->r1.ru_utime) - tv_ns(w->r0.ru_utime);
+    m->sys_ns = tv_ns(w->r1.ru_stime) - tv_ns(w->r0.ru_stime);
+    m->ns_per_op = ops ? m->wall_ns / ops : 0;
+    m->max_rss_bytes = (uint64_t)w->r1.ru_maxrss * 1024u;
+    m->peak_live_bytes = s.peak_live_bytes;
+    m->alloc_calls = s.alloc_calls;
+    m->free_calls = s.free_calls;
+    m->alloc_bytes = s.alloc_bytes;
+    m->bytes_per_op = ops ? s.alloc_bytes / ops : 0;
+    m->allocs_per_op = ops ? s.alloc_calls / ops : 0;
+    m->minor_faults = (uint64_t)(w->r1.ru_minflt - w->r0.ru_minflt);
+    m->major_faults = (uint64_t)(w->r1.ru_majflt - w->r0.ru_majflt);
+    m->vol_ctx_switches = (uint64_t)(w->r1.ru_nvcsw - w->r0.ru_nvcsw);
+    m->invol_ctx_switches = (uint64_t)(w->r1.ru_nivcsw - w->r0.ru_nivcsw);
+    m->pool_cycles = s.gc_cycles - w->gc0;
+    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++) {
+        bufpool_stats_read(c->bp, (bufpool_class_t)k, &cls[k]);
+        m->pool_gets += cls[k].gets;
+        m->pool_hits += cls[k].hits;
+        m->pool_misses += cls[k].misses;
+        m->pool_drops += cls[k].drops;
+    }
+}
+
+/* ---- output ------------------------------------------------------------------------- */
+
+static int print_version(void)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return PB_EXIT_NOMEM;
+    json_object_object_add(o, "schema_version", json_object_new_int(PB_SCHEMA_VERSION));
+    json_object_object_add(o, "backend", json_object_new_string(alloc_backend_name()));
+    json_object_object_add(o, "backend_version", json_object_new_string(alloc_backend_version()));
+    json_object_object_add(o, "compiler", json_object_new_string("gcc " __VERSION__));
+    json_object_object_add(o, "git_commit", json_object_new_string(PB_GIT_COMMIT));
+    json_object_object_add(o, "openssl", json_object_new_string(OpenSSL_version(OPENSSL_VERSION)));
+    json_object_object_add(o, "libarchive", json_object_new_string(archive_version_string()));
+    json_object_object_add(o, "pool_fence", json_object_new_string(pool_fence_mode()));
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    int rc = s && printf("%s\n", s) > 0 && fflush(stdout) == 0 ? PB_EXIT_OK : PB_EXIT_BACKEND;
+    json_object_put(o);
+    return rc;
+}
+
+static json_object *config_json(const runner_args_t *a, const bufpool_config_t *cfg)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "workload", json_object_new_string(a->workload_name));
+    json_object_object_add(o, "input", a->input_path ? json_object_new_string(a->input_path) : NULL);
+    json_object_object_add(o, "size_bytes", json_object_new_uint64(a->size_bytes));
+    json_object_object_add(o, "seed", json_object_new_uint64(a->seed));
+    json_object_object_add(o, "files", json_object_new_uint64(a->files));
+    json_object_object_add(o, "pools", json_object_new_string(a->pools));
+    json_object_object_add(o, "threads", json_object_new_int(a->threads));
+    json_object_object_add(o, "cores", json_object_new_int(a->cores));
+    json_object_object_add(o, "iterations", json_object_new_uint64(a->iterations));
+    json_object_object_add(o, "warmup", json_object_new_uint64(a->warmup));
+    json_object_object_add(o, "zero_on_put", json_object_new_boolean(cfg->zero_on_put));
+    json_object_object_add(o, "standard_alloc",
+                           json_object_new_string(cfg->std_alloc == BUFPOOL_STD_MALLOC ? "malloc" : "calloc"));
+    json_object_object_add(o, "hash_size_bytes", json_object_new_uint64(cfg->size_bytes[BUFPOOL_HASH]));
+    json_object_object_add(o, "tar_size_bytes", json_object_new_uint64(cfg->size_bytes[BUFPOOL_TAR]));
+    json_object_object_add(o, "string_size_bytes", json_object_new_uint64(cfg->size_bytes[BUFPOOL_STRING]));
+    json_object_object_add(o, "gogc_percent", json_object_new_int((int)a->gogc_percent));
+    json_object_object_add(o, "gc_interval_ms", json_object_new_int((int)a->gc_interval_ms));
+    if (a->workload == RW_TAR_READ || a->workload == RW_BUILD)
+        json_object_object_add(o, "member", json_object_new_string(a->member));
+    if (a->workload == RW_IMAGE_TAG || a->workload == RW_BUILD) {
+        json_object_object_add(o, "image", json_object_new_string(a->image));
+        json_object_object_add(o, "tag", json_object_new_string(a->tag));
+    }
+    const char *tun = getenv("GLIBC_TUNABLES");
+    json_object_object_add(o, "glibc_tunables", tun ? json_object_new_string(tun) : NULL);
+    return o;
+}
+
+static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
+                        const bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT], const char *result)
+{
+    json_object *o = json_object_new_object();
+    json_object *pc = json_object_new_object();
+    json_object *cfg = config_json(c->a, bufpool_config(c->bp));
+    if (!o || !pc || !cfg) {
+        json_object_put(o);
+        json_object_put(pc);
+        json_object_put(cfg);
+        return PB_EXIT_NOMEM;
+    }
+    json_object_object_add(o, "schema_version", json_object_new_int(PB_SCHEMA_VERSION));
+    json_object_object_add(o, "backend", json_object_new_string(alloc_backend_name()));
+    json_object_object_add(o, "backend_version", json_object_new_string(alloc_backend_version()));
+    json_object_object_add(o, "workload", json_object_new_string(c->a->workload_name));
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "result", json_object_new_string(result));
+#define PB_METRIC_JSON(name, kind, desc) \
+    json_object_object_add(o, #name, json_object_new_uint64(m->name));
+    PB_METRICS(PB_METRIC_JSON)
+#undef PB_METRIC_JSON
+    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++) {
+        json_object *x = json_object_new_object();
+        if (!x)
+            continue;
+        json_object_object_add(x, "gets", json_object_new_uint64(cls[k].gets));
+        json_object_object_add(x, "hits", json_object_new_uint64(cls[k].hits));
+        json_object_object_add(x, "misses", json_object_new_uint64(cls[k].misses));
+        json_object_object_add(x, "drops", json_object_new_uint64(cls[k].drops));
+        json_object_object_add(pc, bufpool_class_name((bufpool_class_t)k), x);
+    }
+    json_object_object_add(o, "pool_classes", pc);
+    json_object_object_add(o, "pool_fence", json_object_new_string(pool_fence_mode()));
+    json_object_object_add(o, "config", cfg);
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    int rc = PB_EXIT_OK;
+    if (!s)
+        rc = PB_EXIT_NOMEM;
+    else if (printf("%s\n", s) < 0 || fflush(stdout) != 0)
+        rc = PB_EXIT_BACKEND;
+    json_object_put(o);
+    return rc;
+}
+
+static int write_output(const char *path, const runner_args_t *a, const runner_out_t *o)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "pb: --output %s: %s\n", path, strerror(errno));
+        return PB_EXIT_USAGE;
+    }
+    size_t ok;
+    if (a->workload == RW_IMAGE_TAG)
+        ok = fprintf(f, "%s\n", o->str) > 0;
+    else if (o->bytes.data || a->workload == RW_TAR_READ)
+        ok = o->bytes.len_bytes == 0 || fwrite(o->bytes.data, o->bytes.len_bytes, 1, f) == 1;
+    else
+        ok = fprintf(f, "%s\n", o->hex) > 0;
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "pb: --output %s: write failed: %s\n", path, strerror(errno));
+        return PB_EXIT_USAGE;
+    }
+    return PB_EXIT_OK;
+}
+
+static int exit_for(pb_err_t e)
+{
+    switch (e) {
+    case PB_OK: return PB_EXIT_OK;
+    case PB_ERR_NOMEM: return PB_EXIT_NOMEM;
+    case PB_ERR_INPUT: case PB_ERR_NOT_FOUND: return PB_EXIT_USAGE;
+    default: return PB_EXIT_KERNEL;
+    }
+}
+
+static int fail_kernel(const runner_args_t *a, pb_err_t e, const char *when)
+{
+    if (e == PB_ERR_NOT_FOUND)
+        fprintf(stderr, "pb: --member %s: no such member in the archive\n", a->member);
+    else if (e == PB_ERR_INPUT)
+        fprintf(stderr, "pb: %s %s: %s (%s)\n", a->workload_name,
+                a->input_path ? a->input_path : "(generated input)", pb_err_name(e), when);
+    else
+        fprintf(stderr, "pb: %s: %s (%s)\n", a->workload_name, pb_err_name(e), when);
+    return exit_for(e);
+}
+
+static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **result)
+{
+    const runner_args_t *a = c->a;
+    int n = a->threads > 0 ? a->threads : 1;
+    churn_thread_t *t = calloc((size_t)n, sizeof *t);
+    pthread_t *tid = calloc((size_t)n, sizeof *tid);
+    pthread_barrier_t start, stop;
+    if (!t || !tid) {
+        free(t);
+        free(tid);
+        fprintf(stderr, "pb: pool_churn: out of memory\n");
+        return PB_EXIT_NOMEM;
+    }
+    pthread_barrier_init(&start, NULL, (unsigned)n + 1);
+    pthread_barrier_init(&stop, NULL, (unsigned)n + 1);
+    int nclasses = 0;
+    bufpool_class_t classes[BUFPOOL_CLASS_COUNT];
+    const bufpool_config_t *cfg = bufpool_config(c->bp);
+    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++)
+        if (k != BUFPOOL_SMALL && cfg->pooled[k])
+            classes[nclasses++] = (bufpool_class_t)k;
+    if (nclasses == 0)
+        classes[nclasses++] = BUFPOOL_HASH;    /* "none": the same gets, unpooled */
+    int started = 0, rc = PB_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        t[i] = (churn_thread_t){ .c = c, .start = &start, .stop = &stop,
+                                 .warmup = a->warmup, .iterations = a->iterations,
+                                 .nclasses = nclasses };
+        memcpy(t[i].classes, classes, sizeof classes);
+        if (pthread_create(&tid[i], NULL, churn_main, &t[i]) != 0) {
+            fprintf(stderr, "pb: pool_churn: cannot start thread %d\n", i);
+            rc = PB_EXIT_KERNEL;
+            break;
+        }
+        started++;
+    }
+    if (rc != PB_EXIT_OK) {
+        /* cannot reach the barriers with fewer threads: the process must end */
+        fflush(stderr);
+        _exit(rc);
+    }
+    pthread_barrier_wait(&start);
+    window_start(c, w);
+    pthread_barrier_wait(&stop);
+    window_stop(w);
+    uint64_t sum = 0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(tid[i], NULL);
+        if (t[i].err != PB_OK && rc == PB_EXIT_OK)
+            rc = fail_kernel(a, t[i].err, "pool_churn");
+        sum += t[i].checksum;
+    }
+    pthread_barrier_destroy(&start);
+    pthread_barrier_destroy(&stop);
+    *ops = a->iterations * (uint64_t)n;
+    char buf[96];
+    snprintf(buf, sizeof buf, "pairs=%llu/classes=%d",
+             (unsigned long long)*ops, nclasses);
+    (void)sum;
+    free(t);
+    free(tid);
+    if (rc == PB_EXIT_OK && !(*result = strdup(buf)))
+        rc = PB_EXIT_NOMEM;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    runner_args_t a;
+    int rc = runner_args_parse(argc, argv, &a);
+    if (rc != PB_EXIT_OK)
+        return rc;
+
+    char err[512];
+    if (alloc_backend_verify(err, sizeof err) != 0) {
+        fprintf(stderr, "pb-%s: refusing to run: the active allocator is not %s: %s\n",
+                PB_BACKEND_NAME, PB_BACKEND_NAME, err);
+        return PB_EXIT_BACKEND;
+    }
+    if (a.version)
+        return print_version();
+
+    alloc_gc_configure(a.gogc_percent, 4u << 20);
+    if (a.fail_alloc_after >= 0)
+        alloc_fault_set(a.fail_alloc_after, -1);
+
+    runner_ctx_t c = { .a = &a };
+    kernel_params_default(&c.kp);
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_policy_parse(a.pools, &cfg, err, sizeof err);   /* validated by args */
+    cfg.zero_on_put = a.zero_on_put;
+    cfg.std_alloc = a.std_alloc;
+    cfg.size_bytes[BUFPOOL_HASH] = cfg.size_bytes[BUFPOOL_SMALL] = (size_t)a.hash_size_bytes;
+    cfg.size_bytes[BUFPOOL_TAR] = (size_t)a.tar_size_bytes;
+    cfg.size_bytes[BUFPOOL_STRING] = (size_t)a.string_size_bytes;
+    c.bp = bufpool_create(&cfg);
+    if (!c.bp) {
+        fprintf(stderr, "pb: out of memory creating the buffer pool\n");
+        return PB_EXIT_NOMEM;
+    }
+    rc = runner_input_prepare(&a, &c.in);
+    if (rc != PB_EXIT_OK) {
+        bufpool_destroy(c.bp);
+        return rc;
+    }
+    if (a.gc_interval_ms && pool_timer_start(a.gc_interval_ms) != 0) {
+        fprintf(stderr, "pb: --gc-interval-ms: cannot start the cleanup timer\n");
+        runner_input_free(&c.in);
+        bufpool_destroy(c.bp);
+        return PB_EXIT_KERNEL;
+    }
+
+    runner_window_t w;
+    runner_out_t warm = {0}, out = {0};
+    uint64_t ops = 0;
+    char *result = NULL, *warm_result = NULL;
+    pb_err_t e = PB_OK;
+
+    if (a.workload == RW_POOL_CHURN) {
+        rc = run_churn(&c, &w, &ops, &result);
+    } else {
+        for (uint64_t i = 0; i < a.warmup && e == PB_OK; i++) {
+            runner_out_free(&warm);
+            e = runner_op(&c, &warm);
+        }
+        if (e != PB_OK) {
+            rc = fail_kernel(&a, e, "warm-up");
+        } else if (a.warmup && runner_result(&a, &warm, &warm_result) != 0) {
+            rc = PB_EXIT_NOMEM;
+        } else {
+            runner_out_free(&warm);
+            window_start(&c, &w);
+            for (uint64_t i = 0; i < a.iterations && e == PB_OK; i++) {
+                runner_out_free(&out);
+                e = runner_op(&c, &out);
+            }
+            window_stop(&w);
+            ops = a.iterations;
+            if (e != PB_OK)
+                rc = fail_kernel(&a, e, "timed operation");
+            else if (runner_result(&a, &out, &result) != 0)
+                rc = PB_EXIT_NOMEM;
+            else if (warm_result && strcmp(warm_result, result) != 0) {
+                fprintf(stderr, "pb: %s: result changed between warm-up (%s) and the timed "
+                        "run (%s): the kernel is not deterministic\n", a.workload_name,
+                        warm_result, result);
+                rc = PB_EXIT_KERNEL;
+            }
+        }
+    }
+    pool_timer_stop();
+
+    if (rc == PB_EXIT_OK) {
+        pb_metrics_t m;
+        bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT];
+        fill_metrics(&c, &w, ops, &m, cls);
+        alloc_fault_clear();   /* reporting must not fail after a successful run */
+        if (a.output_path)
+            rc = write_output(a.output_path, &a, &out);
+        if (rc == PB_EXIT_OK)
+            rc = print_result(&c, &m, cls, result);
+        if (rc == PB_EXIT_NOMEM)
+            fprintf(stderr, "pb: out of memory writing the result\n");
+    }
+    free(result);
+    free(warm_result);
+    runner_out_free(&warm);
+    runner_out_free(&out);
+    runner_input_free(&c.in);
+    bufpool_destroy(c.bp);
+    return rc;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs exactly the Debian packages poolbench needs that are missing.
+# Idempotent: with everything present it installs nothing and says so. Needs root (or
+# sudo) only when something is missing. Debian 12 (bookworm) package names.
+set -euo pipefail
+
+PACKAGES=(
+  cmake make gcc pkg-config git tar coreutils
+  libssl-dev libarchive-dev libjson-c-dev libinih-dev libsqlite3-dev libcmocka-dev
+  libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
+  hyperfine gnuplot-nox valgrind
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# refresh the package lists once if they are missing or older than a day
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${#missing[@]} package(s)"
