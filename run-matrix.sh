@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# run-matrix.sh: the main job. Installs what is missing, builds into build/ if needed,
+# runs the scenario matrix (quick by default), writes the report, prints where it is.
+#
+#   ./run-matrix.sh [--quick|--full] [--out DIR] [--scenarios LIST] [--backends LIST] [--resume]
+#
+# The default output folder is results/<date>-<host>/. --resume without --out continues
+# the newest folder under results/. Exit status: that of `poolbench matrix` (0 all cells
+# ok, 1 some cells failed but the matrix completed, 2 bad input, 3 harness error).
+set -euo pipefail
+root=$(cd "$(dirname "$0")" && pwd)
+matrix=quick out="" resume=() extra=()
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) matrix=quick ;;
+    --full) matrix=full ;;
+    --out) [ $# -ge 2 ] || { echo "run-matrix: --out needs a folder" >&2; exit 2; }; out=$2; shift ;;
+    --scenarios|--backends)
+      [ $# -ge 2 ] || { echo "run-matrix: $1 needs a comma-separated list" >&2; exit 2; }
+      extra+=("$1" "$2"); shift ;;
+    --resume) resume=(--resume) ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run-matrix: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh"
+bin=${PB_BUILD_DIR:-$root/build}/bin
+
+if [ -z "$out" ]; then
+  if [ ${#resume[@]} -gt 0 ]; then
+    out=$(ls -1dt "$root"/results/*/ 2>/dev/null | head -1)
+    [ -n "$out" ] || { echo "run-matrix: --resume: no earlier run under results/" >&2; exit 2; }
+    out=${out%/}
+  else
+    out="$root/results/$(date +%Y-%m-%dT%H%M%S)-$(hostname -s 2>/dev/null || echo host)"
+  fi
+fi
+
+set +e
+"$bin/poolbench" matrix --matrix "$root/scenarios/$matrix.matrix" --out "$out" \
+  --bin-dir "$bin" "${resume[@]}" "${extra[@]}"
+rc=$?
+set -e
+if [ $rc -ge 2 ]; then
+  exit $rc
+fi
+"$bin/poolbench" report "$out"
+echo
+echo "results: $out"
+[ -f "$out/report.md" ] && echo "report:  $out/report.md"
+exit $rc
