@@ -30,6 +30,5 @@ for spec in "checksum --size 200K --pools none" "checksum --size 200K --pools al
   done
   check_eq "$spec: allocs per 2 ops, valgrind vs front end" "$((va[3] - va[1]))" "$((oa[3] - oa[1]))"
   check_eq "$spec: frees per 2 ops, valgrind vs front end" "$((vf[3] - vf[1]))" "$((of[3] - of[1]))"
-  [ "${oa[3]}" -gt 0 ] || [ "$spec" != "${spec#*none}" ] || true
 done
 finish
