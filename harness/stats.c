@@ -489,11 +489,6 @@ int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t
     if (resamples < STATS_BOOTSTRAP_MIN_RESAMPLES)
         return STATS_EINVAL;
 
-    out->estimate = out->lo = out->hi = NAN;
-    out->confidence_level = confidence_level;
-    out->resamples = resamples;
-    out->seed = seed;
-
     size_t nmax = na > nb ? na : nb;
     double *buf = malloc(nmax * sizeof *buf);
     double *theta = malloc(resamples * sizeof *theta);
@@ -502,6 +497,10 @@ int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t
         free(theta);
         return STATS_ENOMEM;
     }
+    out->estimate = out->lo = out->hi = NAN;
+    out->confidence_level = confidence_level;
+    out->resamples = resamples;
+    out->seed = seed;
     memcpy(buf, a, na * sizeof *buf);
     double med_a = median_inplace(buf, na);
     memcpy(buf, b, nb * sizeof *buf);

@@ -123,6 +123,31 @@ static const double sp_lo_sd = 0.0020889028357330584, sp_hi_sd = 0.0008123820758
 
 /* ------------------------------------------------------------------ helpers --- */
 
+/* Allocation fault injection (SQLite style): the test is linked with
+ * -Wl,--wrap=malloc,--wrap=calloc, so every malloc/calloc of pb_stats (and of this file)
+ * comes here. alloc_ok_count >= 0: that many allocations succeed, then all fail. */
+static long alloc_ok_count = -1;
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t count, size_t size);
+
+void *__wrap_malloc(size_t size)
+{
+    if (alloc_ok_count == 0)
+        return NULL;
+    if (alloc_ok_count > 0)
+        alloc_ok_count--;
+    return __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t count, size_t size)
+{
+    if (alloc_ok_count == 0)
+        return NULL;
+    if (alloc_ok_count > 0)
+        alloc_ok_count--;
+    return __real_calloc(count, size);
+}
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static void assert_rel(double got, double want, double rel, const char *what)
@@ -513,6 +538,52 @@ static void test_normal_helpers(void **state)
     assert_non_null(stats_strerror(STATS_ENOCI));
 }
 
+/* Fail the Nth allocation (and all after it) for every N until the call succeeds: each
+ * call must return STATS_ENOMEM without touching its output, then succeed with the same
+ * result as without fault injection. Leaks show up under ASan/valgrind. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    const double a[] = { 5, 3, 9, 1, 7, 2, 8 }, b[] = { 6, 4, 10, 12, 11, 3.5, 13, 9.5 };
+    for (int fn = 0; fn < 8; fn++) {
+        int rc = STATS_ENOMEM;
+        long n;
+        for (n = 0; n < 20 && rc == STATS_ENOMEM; n++) {
+            double v = -1.0, adj[7] = { -1 };
+            stats_median_ci_t ci = { .n = 12345 };
+            stats_mwu_t mw = { .nx = 12345 };
+            stats_ratio_ci_t rc_ci = { .resamples = 12345 };
+            stats_reps_t reps = { .ratio = -1.0 };
+            stats_outliers_t o = { .q1 = -1.0 };
+            const double p[] = { 0.01, 0.2, 0.03 };
+            alloc_ok_count = n;
+            switch (fn) {
+            case 0: rc = stats_median(a, 7, &v); break;
+            case 1: rc = stats_mad(a, 7, &v); break;
+            case 2: rc = stats_median_ci(a, 7, 0.95, &ci); break;
+            case 3: rc = stats_mann_whitney(a, 7, b, 8, &mw); break;
+            case 4: rc = stats_bootstrap_ratio_ci(a, 7, b, 8, 0.95, 0, 3, &rc_ci); break;
+            case 5: rc = stats_holm(p, 3, adj); break;
+            case 6: rc = stats_reps_needed(a, 7, b, 8, 0.1, &reps); break;
+            default: rc = stats_outliers(a, 7, &o); break;
+            }
+            alloc_ok_count = -1;
+            if (rc == STATS_ENOMEM) {
+                assert_true(v == -1.0 && adj[0] == -1 && ci.n == 12345 && mw.nx == 12345 &&
+                            rc_ci.resamples == 12345 && reps.ratio == -1.0 && o.q1 == -1.0);
+            } else {
+                assert_int_equal(rc, STATS_OK);
+                if (fn == 3)
+                    assert_true(mw.u1 == 11.0); /* scipy: 11.0 */
+                if (fn == 4)
+                    assert_true(rc_ci.resamples == 10000 && rc_ci.lo < rc_ci.hi);
+            }
+        }
+        assert_int_equal(rc, STATS_OK);
+        assert_true(n >= 2); /* at least one failing allocation was exercised */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_ci_position_and_equivalence),
         cmocka_unit_test(test_reps_needed),
         cmocka_unit_test(test_normal_helpers),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
