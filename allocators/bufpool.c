@@ -1,1 +1,445 @@
-/* placeholder: being written by another helper */
+/* bufpool.c: the Go pkg/memory package (buffer classes over sync.Pool) in C. See
+ * bufpool.h for the contract.
+ *
+ * One pool.h pool per pooled class; `small` shares the hash pool. A buffer is one
+ * allocation: the bufpool_buf_t header followed by cap_bytes of data. A pooled class's
+ * new buffers are zeroed (Go's New: make([]byte, n)); an unpooled class allocates with
+ * calloc or malloc (standard_alloc) and put frees directly.
+ * Put zeroes the whole capacity when zero_on_put is on; the memset is followed by a
+ * compiler barrier that claims to read the buffer, so it can never be deleted as a dead
+ * store. Counters are per P (pool_current_p(); single writer, no atomic RMW on the fast
+ * path) and summed on read; threads without a P use shared atomic counters.
+ * Debug builds (PB_POOL_DEBUG): magic word per state (live / pooled), poison fill on put
+ * when not zeroing, content check on the next get from the pool; misuse goes to the
+ * handler (default: one line on stderr, then abort -- the only printing this file does,
+ * and only in debug builds).
+ * It must not: print or exit in release builds, or call into the pool from new/free.
+ */
+#include "bufpool.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUFPOOL_MAGIC_LIVE   0x4C495645u   /* "LIVE": handed out to a user */
+#define BUFPOOL_MAGIC_POOLED 0x504F4F4Cu   /* "POOL": inside the pool      */
+#define BUFPOOL_POISON       0xA5
+#define BUFPOOL_CACHE_LINE_BYTES 64
+
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RLX memory_order_relaxed
+
+enum { BP_GETS = 0, BP_HITS, BP_MISSES, BP_DROPS, BP_COUNTER_COUNT };
+
+typedef struct bufpool_pcounts {
+    _Alignas(BUFPOOL_CACHE_LINE_BYTES)
+    _Atomic uint64_t c[BUFPOOL_CLASS_COUNT][BP_COUNTER_COUNT];
+} bufpool_pcounts_t;
+
+typedef struct bufpool_pool_ctx {
+    bufpool_t *bp;
+    bufpool_class_t pool_cls;
+} bufpool_pool_ctx_t;
+
+struct bufpool {
+    bufpool_config_t cfg;
+    pool_t *pools[BUFPOOL_CLASS_COUNT];          /* [SMALL] == [HASH]; NULL: unpooled */
+    bufpool_pool_ctx_t ctx[BUFPOOL_CLASS_COUNT];
+    bufpool_pcounts_t *pcounts;                   /* [POOL_MAX_PS] */
+    bufpool_pcounts_t bypass;                     /* threads without a P (atomic RMW) */
+    pthread_mutex_t mu;                           /* stats baseline */
+    uint64_t base[BUFPOOL_CLASS_COUNT][BP_COUNTER_COUNT];
+};
+
+/* set by new_fn so bufpool_get can tell a miss from a hit */
+static _Thread_local int tls_missed;
+
+static const char *const g_class_names[BUFPOOL_CLASS_COUNT] = {"hash", "small", "tar",
+                                                                "string"};
+
+/* ---------------------------------------------------------------- misuse --------- */
+
+static _Atomic(bufpool_misuse_fn) g_misuse;
+
+void bufpool_set_misuse_handler(bufpool_misuse_fn fn)
+{
+    atomic_store(&g_misuse, fn);
+}
+
+#ifdef PB_POOL_DEBUG
+static void bufpool_misuse_default(const char *what, const bufpool_buf_t *buf)
+{
+    fprintf(stderr, "poolbench: bufpool misuse: %s (buffer %p); aborting (PB_POOL_DEBUG)\n",
+            what, (const void *)buf);
+    abort();
+}
+
+static void bufpool_misuse(const char *what, const bufpool_buf_t *buf)
+{
+    bufpool_misuse_fn fn = atomic_load(&g_misuse);
+    (fn ? fn : bufpool_misuse_default)(what, buf);
+}
+#endif
+
+/* ---------------------------------------------------------------- config --------- */
+
+void bufpool_config_default(bufpool_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->size_bytes[BUFPOOL_HASH] = 64 * 1024;
+    cfg->size_bytes[BUFPOOL_SMALL] = 64 * 1024;
+    cfg->size_bytes[BUFPOOL_TAR] = 64 * 1024;
+    cfg->size_bytes[BUFPOOL_STRING] = 1024;
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        cfg->pooled[i] = true;
+    cfg->zero_on_put = true;
+    cfg->std_alloc = BUFPOOL_STD_CALLOC;
+    cfg->max_keep_bytes = 1024 * 1024;
+    cfg->string_keep_max_bytes = 2 * 1024;
+}
+
+const char *bufpool_class_name(bufpool_class_t cls)
+{
+    return (unsigned)cls < BUFPOOL_CLASS_COUNT ? g_class_names[cls] : "unknown";
+}
+
+static void bufpool_err(char *err, size_t err_len, const char *fmt, const char *word,
+                        size_t word_len)
+{
+    if (err && err_len)
+        snprintf(err, err_len, fmt, (int)word_len, word);
+}
+
+int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, size_t err_len)
+{
+    if (!policy) {
+        bufpool_err(err, err_len, "missing pool policy%.*s", "", 0);
+        return -1;
+    }
+    bool pooled[BUFPOOL_CLASS_COUNT] = {false};
+    const char *s = policy;
+    int words = 0;
+    for (;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        const char *w = s;
+        while (*s && *s != ',')
+            s++;
+        const char *e = s;
+        while (e > w && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        size_t n = (size_t)(e - w);
+        words++;
+        if (n == 0) {
+            bufpool_err(err, err_len,
+                        "empty pool class name in policy%.*s (expected all, none, or a "
+                        "comma list of hash, small, tar, string)", "", 0);
+            return -1;
+        }
+        bool all = n == 3 && memcmp(w, "all", 3) == 0;
+        bool none = n == 4 && memcmp(w, "none", 4) == 0;
+        if (all || none) {
+            if (words > 1 || *s) {
+                bufpool_err(err, err_len,
+                            "pool policy word '%.*s' must stand alone (not in a list)", w, n);
+                return -1;
+            }
+            for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+                pooled[i] = all;
+        } else {
+            int found = -1;
+            for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++) {
+                if (strlen(g_class_names[i]) == n && memcmp(w, g_class_names[i], n) == 0)
+                    found = i;
+            }
+            if (found < 0) {
+                bufpool_err(err, err_len,
+                            "unknown pool class '%.*s' (expected all, none, or a comma list "
+                            "of hash, small, tar, string)", w, n);
+                return -1;
+            }
+            if (found == BUFPOOL_SMALL)
+                found = BUFPOOL_HASH;
+            pooled[found] = true;
+        }
+        if (!*s)
+            break;
+        s++;   /* past ',' */
+    }
+    pooled[BUFPOOL_SMALL] = pooled[BUFPOOL_HASH];
+    memcpy(cfg->pooled, pooled, sizeof pooled);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- buffers -------- */
+
+static bufpool_buf_t *bufpool_alloc(size_t size_bytes, bool zeroed, bufpool_class_t cls)
+{
+    if (size_bytes > SIZE_MAX - sizeof(bufpool_buf_t))
+        return NULL;
+    size_t total = sizeof(bufpool_buf_t) + size_bytes;
+    bufpool_buf_t *b = zeroed ? calloc(1, total) : malloc(total);
+    if (!b)
+        return NULL;
+    b->data = (unsigned char *)(b + 1);
+    b->cap_bytes = size_bytes;
+    b->len_bytes = 0;
+    b->cls = (uint32_t)cls;
+    b->magic = BUFPOOL_MAGIC_LIVE;
+    return b;
+}
+
+static void *bufpool_new_item(void *arg)
+{
+    bufpool_pool_ctx_t *ctx = arg;
+    tls_missed = 1;
+    return bufpool_alloc(ctx->bp->cfg.size_bytes[ctx->pool_cls], true, ctx->pool_cls);
+}
+
+static void bufpool_free_item(void *item, void *arg)
+{
+    (void)arg;
+    free(item);
+}
+
+static inline bufpool_class_t bufpool_pool_class(bufpool_class_t cls)
+{
+    return cls == BUFPOOL_SMALL ? BUFPOOL_HASH : cls;
+}
+
+/* ---------------------------------------------------------------- create --------- */
+
+bufpool_t *bufpool_create(const bufpool_config_t *cfg_in)
+{
+    if (!cfg_in)
+        return NULL;
+    bufpool_config_t cfg = *cfg_in;
+    cfg.size_bytes[BUFPOOL_SMALL] = cfg.size_bytes[BUFPOOL_HASH];
+    cfg.pooled[BUFPOOL_SMALL] = cfg.pooled[BUFPOOL_HASH];
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++) {
+        if (cfg.size_bytes[i] == 0 || cfg.size_bytes[i] > SIZE_MAX / 4)
+            return NULL;
+    }
+    if (cfg.std_alloc != BUFPOOL_STD_CALLOC && cfg.std_alloc != BUFPOOL_STD_MALLOC)
+        return NULL;
+
+    bufpool_t *bp = NULL;
+    void *mem = NULL;
+    if (posix_memalign(&mem, BUFPOOL_CACHE_LINE_BYTES, sizeof *bp) != 0)
+        return NULL;
+    bp = mem;
+    memset(bp, 0, sizeof *bp);
+    bp->cfg = cfg;
+    if (pthread_mutex_init(&bp->mu, NULL) != 0) {
+        free(bp);
+        return NULL;
+    }
+    if (posix_memalign(&mem, BUFPOOL_CACHE_LINE_BYTES,
+                       sizeof(bufpool_pcounts_t) * POOL_MAX_PS) != 0) {
+        pthread_mutex_destroy(&bp->mu);
+        free(bp);
+        return NULL;
+    }
+    bp->pcounts = mem;
+    memset(bp->pcounts, 0, sizeof(bufpool_pcounts_t) * POOL_MAX_PS);
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++) {
+        if (i == BUFPOOL_SMALL || !cfg.pooled[i])
+            continue;
+        bp->ctx[i].bp = bp;
+        bp->ctx[i].pool_cls = (bufpool_class_t)i;
+        bp->pools[i] = pool_create(bufpool_new_item, bufpool_free_item, &bp->ctx[i]);
+        if (!bp->pools[i]) {
+            bufpool_destroy(bp);
+            return NULL;
+        }
+    }
+    bp->pools[BUFPOOL_SMALL] = bp->pools[BUFPOOL_HASH];
+    return bp;
+}
+
+void bufpool_destroy(bufpool_t *bp)
+{
+    if (!bp)
+        return;
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++) {
+        if (i != BUFPOOL_SMALL && bp->pools[i])
+            pool_destroy(bp->pools[i]);
+    }
+    free(bp->pcounts);
+    pthread_mutex_destroy(&bp->mu);
+    free(bp);
+}
+
+const bufpool_config_t *bufpool_config(const bufpool_t *bp)
+{
+    return &bp->cfg;
+}
+
+/* ---------------------------------------------------------------- counters ------- */
+
+static inline void bufpool_count(bufpool_t *bp, int pid, bufpool_class_t cls, int which)
+{
+    if (LIKELY(pid >= 0)) {
+        _Atomic uint64_t *c = &bp->pcounts[pid].c[cls][which];
+        atomic_store_explicit(c, atomic_load_explicit(c, RLX) + 1, RLX);
+    } else {
+        atomic_fetch_add_explicit(&bp->bypass.c[cls][which], 1, RLX);
+    }
+}
+
+static void bufpool_sum(bufpool_t *bp, bufpool_class_t cls, uint64_t out[BP_COUNTER_COUNT])
+{
+    for (int k = 0; k < BP_COUNTER_COUNT; k++) {
+        uint64_t s = atomic_load_explicit(&bp->bypass.c[cls][k], RLX);
+        for (int p = 0; p < POOL_MAX_PS; p++)
+            s += atomic_load_explicit(&bp->pcounts[p].c[cls][k], RLX);
+        out[k] = s;
+    }
+}
+
+void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if ((unsigned)cls >= BUFPOOL_CLASS_COUNT)
+        return;
+    uint64_t s[BP_COUNTER_COUNT];
+    pthread_mutex_lock(&bp->mu);
+    bufpool_sum(bp, cls, s);
+    out->gets = s[BP_GETS] - bp->base[cls][BP_GETS];
+    out->hits = s[BP_HITS] - bp->base[cls][BP_HITS];
+    out->misses = s[BP_MISSES] - bp->base[cls][BP_MISSES];
+    out->drops = s[BP_DROPS] - bp->base[cls][BP_DROPS];
+    pthread_mutex_unlock(&bp->mu);
+}
+
+void bufpool_stats_reset(bufpool_t *bp)
+{
+    pthread_mutex_lock(&bp->mu);
+    for (int c = 0; c < BUFPOOL_CLASS_COUNT; c++)
+        bufpool_sum(bp, (bufpool_class_t)c, bp->base[c]);
+    pthread_mutex_unlock(&bp->mu);
+}
+
+/* ---------------------------------------------------------------- get / put ------ */
+
+#ifdef PB_POOL_DEBUG
+static void bufpool_debug_check_pooled(const bufpool_t *bp, bufpool_buf_t *b)
+{
+    if (b->magic != BUFPOOL_MAGIC_POOLED) {
+        bufpool_misuse("buffer got from the pool is not marked pooled (corrupt header "
+                       "or written after put)", b);
+        return;
+    }
+    unsigned char want = bp->cfg.zero_on_put ? 0 : BUFPOOL_POISON;
+    for (size_t i = 0; i < b->cap_bytes; i++) {
+        if (b->data[i] != want) {
+            bufpool_misuse("buffer was written after put (content changed while pooled)", b);
+            return;
+        }
+    }
+}
+#endif
+
+bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
+{
+    if (UNLIKELY((unsigned)cls >= BUFPOOL_CLASS_COUNT))
+        return NULL;
+    int pid = pool_current_p();
+    bufpool_count(bp, pid, cls, BP_GETS);
+    pool_t *pool = bp->pools[cls];
+    bufpool_buf_t *b;
+    if (UNLIKELY(!pool)) {
+        b = bufpool_alloc(bp->cfg.size_bytes[cls], bp->cfg.std_alloc == BUFPOOL_STD_CALLOC,
+                          cls);
+        return b;
+    }
+    tls_missed = 0;
+    b = pool_get(pool);
+    if (tls_missed) {
+        bufpool_count(bp, pid, cls, BP_MISSES);
+    } else if (b) {
+        bufpool_count(bp, pid, cls, BP_HITS);
+#ifdef PB_POOL_DEBUG
+        bufpool_debug_check_pooled(bp, b);
+#endif
+    }
+    if (b) {
+        b->len_bytes = 0;
+        b->cls = (uint32_t)cls;
+        b->magic = BUFPOOL_MAGIC_LIVE;
+    }
+    return b;
+}
+
+void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
+{
+    if (!b)
+        return;
+#ifdef PB_POOL_DEBUG
+    if (b->magic == BUFPOOL_MAGIC_POOLED) {
+        bufpool_misuse("double put (buffer is already in the pool)", b);
+        return;
+    }
+    if (b->magic != BUFPOOL_MAGIC_LIVE || b->cls >= BUFPOOL_CLASS_COUNT) {
+        bufpool_misuse("put of a pointer that is not a live bufpool buffer", b);
+        return;
+    }
+#endif
+    bufpool_class_t cls = (bufpool_class_t)b->cls;
+    pool_t *pool = bp->pools[cls];
+    if (!pool) {
+        free(b);
+        return;
+    }
+    int pid = pool_current_p();
+    if (b->cap_bytes > bp->cfg.max_keep_bytes ||
+        (cls == BUFPOOL_STRING && b->cap_bytes > bp->cfg.string_keep_max_bytes)) {
+        bufpool_count(bp, pid, cls, BP_DROPS);
+        free(b);
+        return;
+    }
+    if (bp->cfg.zero_on_put) {
+        memset(b->data, 0, b->cap_bytes);
+        /* the zeroed bytes are "read" here: the memset is never a dead store */
+        __asm__ volatile("" : : "r"(b->data) : "memory");
+    }
+#ifdef PB_POOL_DEBUG
+    else {
+        memset(b->data, BUFPOOL_POISON, b->cap_bytes);
+    }
+    b->magic = BUFPOOL_MAGIC_POOLED;
+#endif
+    if (!pool_put(pool, b))
+        bufpool_count(bp, pid, cls, BP_DROPS);
+}
+
+bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *b, size_t need_bytes)
+{
+    (void)bp;
+    if (!b)
+        return NULL;
+#ifdef PB_POOL_DEBUG
+    if (b->magic != BUFPOOL_MAGIC_LIVE) {
+        bufpool_misuse("grow of a buffer that is not live (pooled or foreign)", b);
+        return NULL;
+    }
+#endif
+    if (need_bytes <= b->cap_bytes)
+        return b;
+    size_t cap = b->cap_bytes ? b->cap_bytes : 1;
+    while (cap < need_bytes) {
+        if (cap > (SIZE_MAX - sizeof(bufpool_buf_t)) / 2)
+            return NULL;
+        cap *= 2;
+    }
+    bufpool_buf_t *n = realloc(b, sizeof(bufpool_buf_t) + cap);
+    if (!n)
+        return NULL;
+    n->data = (unsigned char *)(n + 1);
+    n->cap_bytes = cap;
+    return n;
+}

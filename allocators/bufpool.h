@@ -9,7 +9,14 @@
  * With a class not pooled, the same call sites allocate and free directly:
  * standard_alloc = calloc (Go's zeroed make([]byte, n), the default) or malloc.
  * A buffer is one allocation: the header and its bytes.
- * Debug builds (PB_POOL_DEBUG) detect a double put and writes after put.
+ * Debug builds (PB_POOL_DEBUG) detect a double put, a put of a foreign pointer and writes
+ * after put: put marks the buffer pooled (magic word) and, when zero_on_put is off, fills
+ * it with a poison byte; the next get of that buffer from the pool checks the magic and
+ * that every byte is still zero / poison. Misuse is reported to the misuse handler, which
+ * by default prints one line to stderr and aborts (debug builds only; release builds
+ * never call it and do not check).
+ * A new pooled buffer (a miss) is zeroed, as Go's New (make([]byte, n)) is, whatever
+ * standard_alloc says; standard_alloc applies to unpooled classes.
  */
 #ifndef PB_BUFPOOL_H
 #define PB_BUFPOOL_H
@@ -76,7 +83,16 @@ void bufpool_put(bufpool_t *bp, bufpool_buf_t *buf);
  * the returned pointer. Geometric (2x) growth. NULL on failure (buf is then untouched). */
 bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *buf, size_t need_bytes);
 
+/* Per class: gets counts every get (pooled or not); hits, misses and drops only move for
+ * a pooled class (a miss = the pool created the buffer; a drop = a put that freed it:
+ * oversize, string builder above string_keep_max_bytes, or the pool's ring full). */
 void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_t *out);
 void bufpool_stats_reset(bufpool_t *bp);
+
+/* Debug builds: called on misuse with a short description; NULL restores the default
+ * (print to stderr, abort). A handler that returns lets the call go on without the bad
+ * put (the buffer is not pooled twice). */
+typedef void (*bufpool_misuse_fn)(const char *what, const bufpool_buf_t *buf);
+void bufpool_set_misuse_handler(bufpool_misuse_fn fn);
 
 #endif

@@ -15,6 +15,9 @@
  * The fast path (private slot) uses no atomic read-modify-write: it "pins" its P with a
  * plain store and the cleaner uses membarrier(2) as the asymmetric fence (Go stops the
  * world instead). Where membarrier is unavailable, pinning uses a full fence.
+ * Unlike Go's growing poolChain, each P's deque is a fixed ring: a Put that finds it full
+ * releases the item and counts a drop. A thread's P is returned at thread exit and the
+ * next thread to claim it inherits its cached items (Go's Ps persist).
  * Nothing in the pool assumes a Get returns the item of an earlier Put.
  * Limits: at most POOL_MAX_PS threads own a P at once (a thread beyond that bypasses
  * the pool: every Get is a miss and every Put releases, counted as a drop); each deque
@@ -42,7 +45,8 @@ typedef struct pool_stats {
     uint64_t retained; /* items held now (primary + victim)                     */
 } pool_stats_t;
 
-/* new_fn creates an item (NULL on allocation failure); free_fn releases one. */
+/* new_fn creates an item (NULL on allocation failure); free_fn releases one. Neither may
+ * call into the pool (free_fn may run inside a cleanup cycle, which holds the pool lock). */
 typedef void *(*pool_new_fn)(void *arg);
 typedef void (*pool_free_fn)(void *item, void *arg);
 
@@ -52,8 +56,9 @@ void pool_destroy(pool_t *p);
 
 /* NULL only when new_fn failed. */
 void *pool_get(pool_t *p);
-/* item must not be NULL. */
-void pool_put(pool_t *p, void *item);
+/* Returns 1 when the pool kept the item, 0 when it released it through free_fn (a drop:
+ * no P available or the P's deque full) or item was NULL (ignored, as Go ignores nil). */
+int pool_put(pool_t *p, void *item);
 
 /* Runs one cleanup cycle now on every pool (the explicit trigger). */
 void pool_cycle(void);
@@ -68,6 +73,10 @@ uint64_t pool_cycles(void);
 
 void pool_stats_read(pool_t *p, pool_stats_t *out);
 void pool_stats_reset(pool_t *p);
+
+/* The calling thread's P id (0..POOL_MAX_PS-1), claiming one on first use; -1 when none
+ * is available. Lets wrappers keep their own per-P counters without atomic RMW. */
+int pool_current_p(void);
 
 /* "membarrier" or "fence": how the fast path is fenced against cleanup. */
 const char *pool_fence_mode(void);

@@ -1,0 +1,427 @@
+/* test_bufpool.c: cmocka tests of the pkg/memory wrapper (allocators/bufpool.h).
+ *
+ * Covers: defaults, policy parsing (and its error messages), zero_on_put on and off,
+ * oversize and string-builder drops, geometric growth, the small/hash alias, per-class
+ * counters, unpooled classes with calloc and malloc. Built twice: as test_bufpool and,
+ * with PB_POOL_DEBUG defined, as test_bufpool_debug, which also checks that a double put
+ * and a write after put abort (in a forked child) or reach a custom handler.
+ * The GOGC trigger is disabled so no cleanup cycle runs behind a test's back.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "bufpool.h"
+#include "pool.h"
+
+static int setup_nogc(void **state)
+{
+    (void)state;
+    alloc_gc_configure(0, 0);
+    return 0;
+}
+
+static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != v)
+            return false;
+    }
+    return true;
+}
+
+static void test_defaults(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    assert_int_equal(cfg.size_bytes[BUFPOOL_HASH], 64 * 1024);
+    assert_int_equal(cfg.size_bytes[BUFPOOL_SMALL], 64 * 1024);
+    assert_int_equal(cfg.size_bytes[BUFPOOL_TAR], 64 * 1024);
+    assert_int_equal(cfg.size_bytes[BUFPOOL_STRING], 1024);
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        assert_true(cfg.pooled[i]);
+    assert_true(cfg.zero_on_put);
+    assert_int_equal(cfg.std_alloc, BUFPOOL_STD_CALLOC);
+    assert_int_equal(cfg.max_keep_bytes, 1024 * 1024);
+    assert_int_equal(cfg.string_keep_max_bytes, 2048);
+    assert_string_equal(bufpool_class_name(BUFPOOL_TAR), "tar");
+    assert_string_equal(bufpool_class_name(BUFPOOL_SMALL), "small");
+}
+
+static void test_policy_parse(void **state)
+{
+    bufpool_config_t cfg;
+    char err[256];
+    bufpool_config_default(&cfg);
+    assert_int_equal(bufpool_policy_parse("none", &cfg, err, sizeof err), 0);
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        assert_false(cfg.pooled[i]);
+    assert_int_equal(bufpool_policy_parse("all", &cfg, err, sizeof err), 0);
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        assert_true(cfg.pooled[i]);
+    assert_int_equal(bufpool_policy_parse("hash,tar", &cfg, err, sizeof err), 0);
+    assert_true(cfg.pooled[BUFPOOL_HASH]);
+    assert_true(cfg.pooled[BUFPOOL_SMALL]);
+    assert_true(cfg.pooled[BUFPOOL_TAR]);
+    assert_false(cfg.pooled[BUFPOOL_STRING]);
+    assert_int_equal(bufpool_policy_parse(" string , small ", &cfg, err, sizeof err), 0);
+    assert_true(cfg.pooled[BUFPOOL_HASH]);
+    assert_true(cfg.pooled[BUFPOOL_SMALL]);
+    assert_false(cfg.pooled[BUFPOOL_TAR]);
+    assert_true(cfg.pooled[BUFPOOL_STRING]);
+
+    /* errors name the bad word and leave cfg untouched */
+    bufpool_config_t before = cfg;
+    assert_int_equal(bufpool_policy_parse("hash,bogus", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bogus"));
+    assert_memory_equal(&before, &cfg, sizeof cfg);
+    assert_int_equal(bufpool_policy_parse("tar,,hash", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    assert_int_equal(bufpool_policy_parse("", &cfg, err, sizeof err), -1);
+    assert_int_equal(bufpool_policy_parse("all,hash", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "all"));
+    assert_int_equal(bufpool_policy_parse("Hash", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "Hash"));
+    assert_int_equal(bufpool_policy_parse(NULL, &cfg, err, sizeof err), -1);
+    assert_memory_equal(&before, &cfg, sizeof cfg);
+}
+
+static void test_zero_on_put(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    assert_non_null(b);
+    assert_int_equal(b->cap_bytes, 64 * 1024);
+    assert_ptr_equal(b->data, (unsigned char *)(b + 1));   /* one allocation */
+    assert_true(all_bytes(b->data, b->cap_bytes, 0));     /* a new buffer is zeroed too */
+    memset(b->data, 0xFF, b->cap_bytes);
+    b->len_bytes = 100;
+    bufpool_put(bp, b);
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_HASH);
+    assert_ptr_equal(c, b);
+    assert_int_equal(c->len_bytes, 0);
+    assert_true(all_bytes(c->data, c->cap_bytes, 0));
+    bufpool_put(bp, c);
+    bufpool_destroy(bp);
+}
+
+static void test_no_zero_when_off(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    cfg.zero_on_put = false;
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_TAR);
+    assert_non_null(b);
+    memset(b->data, 0x5C, b->cap_bytes);
+    bufpool_put(bp, b);
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_TAR);
+    assert_ptr_equal(c, b);
+#ifdef PB_POOL_DEBUG
+    assert_true(all_bytes(c->data, c->cap_bytes, 0xA5));   /* debug: poisoned on put */
+#else
+    assert_true(all_bytes(c->data, c->cap_bytes, 0x5C));   /* left as the user wrote it */
+#endif
+    bufpool_put(bp, c);
+    bufpool_destroy(bp);
+}
+
+static void test_counters_and_alias(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_buf_t *s = bufpool_get(bp, BUFPOOL_SMALL);   /* miss */
+    assert_non_null(s);
+    assert_int_equal(s->cap_bytes, 64 * 1024);
+    bufpool_put(bp, s);
+    bufpool_buf_t *h = bufpool_get(bp, BUFPOOL_HASH);    /* hit: the same pool */
+    assert_ptr_equal(h, s);
+    bufpool_buf_t *h2 = bufpool_get(bp, BUFPOOL_HASH);   /* miss */
+    bufpool_put(bp, h);
+    bufpool_put(bp, h2);
+    bufpool_class_stats_t st;
+    bufpool_stats_read(bp, BUFPOOL_SMALL, &st);
+    assert_int_equal(st.gets, 1);
+    assert_int_equal(st.hits, 0);
+    assert_int_equal(st.misses, 1);
+    bufpool_stats_read(bp, BUFPOOL_HASH, &st);
+    assert_int_equal(st.gets, 2);
+    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.drops, 0);
+    bufpool_stats_read(bp, BUFPOOL_TAR, &st);
+    assert_int_equal(st.gets, 0);
+    bufpool_stats_reset(bp);
+    bufpool_stats_read(bp, BUFPOOL_HASH, &st);
+    assert_int_equal(st.gets, 0);
+    assert_int_equal(st.hits, 0);
+    bufpool_destroy(bp);
+}
+
+static void test_oversize_drop(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    cfg.size_bytes[BUFPOOL_TAR] = 1024 * 1024 + 1;   /* just above max_keep_bytes */
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_TAR);
+    assert_non_null(b);
+    bufpool_put(bp, b);
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_TAR);   /* miss: the first was freed */
+    assert_non_null(c);
+    bufpool_class_stats_t st;
+    bufpool_stats_read(bp, BUFPOOL_TAR, &st);
+    assert_int_equal(st.gets, 2);
+    assert_int_equal(st.misses, 2);
+    assert_int_equal(st.hits, 0);
+    assert_int_equal(st.drops, 1);
+    bufpool_put(bp, c);
+    bufpool_destroy(bp);
+}
+
+static void test_string_builder(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_STRING);
+    assert_non_null(b);
+    assert_int_equal(b->cap_bytes, 1024);
+    memcpy(b->data, "image", 5);
+    b->len_bytes = 5;
+    assert_ptr_equal(bufpool_grow(bp, b, 1000), b);    /* fits: unchanged */
+    b = bufpool_grow(bp, b, 1500);
+    assert_non_null(b);
+    assert_int_equal(b->cap_bytes, 2048);               /* 2x geometric */
+    assert_ptr_equal(b->data, (unsigned char *)(b + 1));
+    assert_memory_equal(b->data, "image", 5);
+    assert_int_equal(b->len_bytes, 5);
+    bufpool_put(bp, b);                                 /* 2 KiB: kept */
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_STRING);
+    assert_ptr_equal(c, b);
+    assert_int_equal(c->cap_bytes, 2048);
+    c = bufpool_grow(bp, c, 5000);
+    assert_non_null(c);
+    assert_int_equal(c->cap_bytes, 8192);
+    bufpool_put(bp, c);                                 /* above 2 KiB: dropped */
+    bufpool_class_stats_t st;
+    bufpool_stats_read(bp, BUFPOOL_STRING, &st);
+    assert_int_equal(st.gets, 2);
+    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.drops, 1);
+    bufpool_destroy(bp);
+}
+
+/* Unpooled classes allocate directly. calloc must hand out zeroes even where malloc
+ * would reuse a dirty block of the same size; with malloc the test checks the buffer is
+ * usable and, when the allocator did hand back the dirty block, that it was not zeroed. */
+static bufpool_buf_t *get_after_dirty_free(bufpool_t *bp, bool *reused)
+{
+    size_t total = sizeof(bufpool_buf_t) + 1024;
+    unsigned char *dirty = malloc(total);
+    assert_non_null(dirty);
+    memset(dirty, 0xAB, total);
+    __asm__ volatile("" : : "r"(dirty) : "memory");
+    free(dirty);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_STRING);
+    assert_non_null(b);
+    *reused = (void *)b == (void *)dirty;
+    return b;
+}
+
+static void test_unpooled_std_alloc(void **state)
+{
+    bufpool_config_t cfg;
+    char err[128];
+    bufpool_config_default(&cfg);
+    assert_int_equal(bufpool_policy_parse("hash,tar", &cfg, err, sizeof err), 0);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bool reused;
+    bufpool_buf_t *b = get_after_dirty_free(bp, &reused);
+    assert_int_equal(b->cap_bytes, 1024);
+    assert_true(all_bytes(b->data, b->cap_bytes, 0));
+    bufpool_put(bp, b);
+    bufpool_buf_t *b2 = bufpool_get(bp, BUFPOOL_STRING);
+    assert_non_null(b2);
+    bufpool_put(bp, b2);
+    bufpool_class_stats_t st;
+    bufpool_stats_read(bp, BUFPOOL_STRING, &st);
+    assert_int_equal(st.gets, 2);   /* unpooled: gets only */
+    assert_int_equal(st.hits, 0);
+    assert_int_equal(st.misses, 0);
+    assert_int_equal(st.drops, 0);
+    bufpool_destroy(bp);
+
+    cfg.std_alloc = BUFPOOL_STD_MALLOC;
+    bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    b = get_after_dirty_free(bp, &reused);
+    if (reused)   /* the dirty bytes past the allocator's free-list words survive */
+        assert_false(all_bytes(b->data, b->cap_bytes, 0));
+    else
+        print_message("allocator did not reuse the block: malloc path checked for use only\n");
+    memset(b->data, 1, b->cap_bytes);
+    bufpool_put(bp, b);
+    bufpool_destroy(bp);
+}
+
+static void test_create_rejects_bad_config(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    cfg.size_bytes[BUFPOOL_TAR] = 0;
+    assert_null(bufpool_create(&cfg));
+    assert_null(bufpool_create(NULL));
+    bufpool_config_default(&cfg);
+    cfg.size_bytes[BUFPOOL_SMALL] = 10;   /* ignored: small mirrors hash */
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    assert_int_equal(bufpool_config(bp)->size_bytes[BUFPOOL_SMALL], 64 * 1024);
+    bufpool_destroy(bp);
+}
+
+#ifdef PB_POOL_DEBUG
+/* Runs fn in a forked child; returns the signal that ended it (0 if it exited). */
+static int run_child(void (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* the abort message is expected: keep the test output quiet */
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(3);
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void child_double_put(void)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_put(bp, b);
+    bufpool_put(bp, b);
+}
+
+static void child_write_after_put(void)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_put(bp, b);
+    b->data[100] = 1;   /* the misuse: the buffer is still allocated (pooled) */
+    bufpool_get(bp, BUFPOOL_HASH);
+}
+
+static void child_write_after_put_nozero(void)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    cfg.zero_on_put = false;
+    bufpool_t *bp = bufpool_create(&cfg);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_TAR);
+    bufpool_put(bp, b);
+    b->data[7] = 0;
+    bufpool_get(bp, BUFPOOL_TAR);
+}
+
+static void child_clean_use(void)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    memset(b->data, 9, b->cap_bytes);
+    bufpool_put(bp, b);
+    b = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_put(bp, b);
+    bufpool_destroy(bp);
+}
+
+static void test_debug_aborts(void **state)
+{
+    assert_int_equal(run_child(child_clean_use), 0);   /* the control: no false alarm */
+    assert_int_equal(run_child(child_double_put), SIGABRT);
+    assert_int_equal(run_child(child_write_after_put), SIGABRT);
+    assert_int_equal(run_child(child_write_after_put_nozero), SIGABRT);
+}
+
+static int g_misuse_count;
+static void count_misuse(const char *what, const bufpool_buf_t *buf)
+{
+    (void)what;
+    (void)buf;
+    g_misuse_count++;
+}
+
+static void test_debug_handler(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_set_misuse_handler(count_misuse);
+    g_misuse_count = 0;
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_put(bp, b);
+    bufpool_put(bp, b);   /* reported; not pooled twice */
+    assert_int_equal(g_misuse_count, 1);
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_buf_t *d = bufpool_get(bp, BUFPOOL_HASH);
+    assert_ptr_equal(c, b);
+    assert_ptr_not_equal(d, b);
+    assert_int_equal(g_misuse_count, 1);
+    bufpool_put(bp, c);
+    bufpool_put(bp, d);
+    bufpool_set_misuse_handler(NULL);
+    bufpool_destroy(bp);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_defaults, setup_nogc),
+        cmocka_unit_test_setup(test_policy_parse, setup_nogc),
+        cmocka_unit_test_setup(test_zero_on_put, setup_nogc),
+        cmocka_unit_test_setup(test_no_zero_when_off, setup_nogc),
+        cmocka_unit_test_setup(test_counters_and_alias, setup_nogc),
+        cmocka_unit_test_setup(test_oversize_drop, setup_nogc),
+        cmocka_unit_test_setup(test_string_builder, setup_nogc),
+        cmocka_unit_test_setup(test_unpooled_std_alloc, setup_nogc),
+        cmocka_unit_test_setup(test_create_rejects_bad_config, setup_nogc),
+#ifdef PB_POOL_DEBUG
+        cmocka_unit_test_setup(test_debug_aborts, setup_nogc),
+        cmocka_unit_test_setup(test_debug_handler, setup_nogc),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
