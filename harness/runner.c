@@ -32,6 +32,9 @@
 #ifndef PB_BACKEND_NAME
 #define PB_BACKEND_NAME "unknown"
 #endif
+#ifndef PB_POOL_CODE_LINES
+#define PB_POOL_CODE_LINES 0
+#endif
 #ifndef PB_GIT_COMMIT
 #define PB_GIT_COMMIT "unknown"
 #endif
@@ -206,6 +209,17 @@ static void window_start(runner_ctx_t *c, runner_window_t *w)
     w->t0_ns = now_ns();
 }
 
+/* Calibration only (--inject-slowdown): spin until the window is pct % longer. */
+static void window_stretch(const runner_window_t *w, unsigned pct)
+{
+    if (!pct)
+        return;
+    uint64_t now = now_ns();
+    uint64_t until = now + (now - w->t0_ns) * pct / 100;
+    while (now_ns() < until)
+        __asm__ volatile("pause" ::: "memory");
+}
+
 static void window_stop(runner_window_t *w)
 {
     w->t1_ns = now_ns();
@@ -259,6 +273,7 @@ static int print_version(void)
     json_object_object_add(o, "openssl", json_object_new_string(OpenSSL_version(OPENSSL_VERSION)));
     json_object_object_add(o, "libarchive", json_object_new_string(archive_version_string()));
     json_object_object_add(o, "pool_fence", json_object_new_string(pool_fence_mode()));
+    json_object_object_add(o, "pool_code_lines", json_object_new_int(PB_POOL_CODE_LINES));
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     int rc = s && printf("%s\n", s) > 0 && fflush(stdout) == 0 ? PB_EXIT_OK : PB_EXIT_BACKEND;
     json_object_put(o);
@@ -288,6 +303,8 @@ static json_object *config_json(const runner_args_t *a, const bufpool_config_t *
     json_object_object_add(o, "string_size_bytes", json_object_new_uint64(cfg->size_bytes[BUFPOOL_STRING]));
     json_object_object_add(o, "gogc_percent", json_object_new_int((int)a->gogc_percent));
     json_object_object_add(o, "gc_interval_ms", json_object_new_int((int)a->gc_interval_ms));
+    if (a->inject_slowdown_pct)
+        json_object_object_add(o, "inject_slowdown_pct", json_object_new_int((int)a->inject_slowdown_pct));
     if (a->workload == RW_TAR_READ || a->workload == RW_BUILD)
         json_object_object_add(o, "member", json_object_new_string(a->member));
     if (a->workload == RW_IMAGE_TAG || a->workload == RW_BUILD) {
@@ -431,6 +448,7 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     pthread_barrier_wait(&start);
     window_start(c, w);
     pthread_barrier_wait(&stop);
+    window_stretch(w, a->inject_slowdown_pct);
     window_stop(w);
     uint64_t sum = 0;
     for (int i = 0; i < started; i++) {
@@ -524,6 +542,7 @@ int main(int argc, char **argv)
                 runner_out_free(&out);
                 e = runner_op(&c, &out);
             }
+            window_stretch(&w, a.inject_slowdown_pct);
             window_stop(&w);
             ops = a.iterations;
             if (e != PB_OK)

@@ -47,6 +47,7 @@ typedef struct runner_args {
     const char *cache_dir;
     bool from_disk;                /* tar_read: read the archive file, not memory  */
     long fail_alloc_after;         /* testing: fault injection; < 0 = off           */
+    unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
     bool version;
 } runner_args_t;
 

@@ -68,6 +68,9 @@ static void runner_args_usage(FILE *f, const char *prog)
 "  --gc-interval-ms N      also run a cleanup cycle on a timer (default off)\n"
 "testing:\n"
 "  --fail-alloc-after N    fail every allocation after the first N (fault injection)\n"
+"calibration only (poolbench calibrate / gate):\n"
+"  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
+"                          a known slowdown for checking the regression gate\n"
 "  --version               print backend, versions, compiler and commit as JSON\n"
 "exit codes: 0 ok, 1 kernel error, 2 bad argument or input (incl. a missing tar\n"
 "member), 3 allocator is not the claimed backend or internal error, 4 out of memory\n",
@@ -139,7 +142,7 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
 
     enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
            O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_VERSION, O_HELP };
+           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_VERSION, O_HELP };
     static const struct option opts[] = {
         {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
         {"size", required_argument, 0, O_SIZE}, {"seed", required_argument, 0, O_SEED},
@@ -155,6 +158,7 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
         {"gc-interval-ms", required_argument, 0, O_GCINT},
         {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
         {"fail-alloc-after", required_argument, 0, O_FAIL},
+        {"inject-slowdown", required_argument, 0, O_SLOW},
         {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
 
@@ -247,6 +251,11 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
             if (parse_u64(optarg, false, &v) || v > LONG_MAX)
                 return bad(prog, "--fail-alloc-after", optarg, "a count");
             a->fail_alloc_after = (long)v;
+            break;
+        case O_SLOW:
+            if (parse_u64(optarg, false, &v) || v > 1000)
+                return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
+            a->inject_slowdown_pct = (unsigned)v;
             break;
         case O_VERSION: a->version = true; break;
         case O_HELP:
