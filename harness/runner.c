@@ -145,7 +145,7 @@ static int runner_result(const runner_args_t *a, const runner_out_t *o, char **r
 
 typedef struct churn_thread {
     runner_ctx_t *c;
-    pthread_barrier_t *start, *stop;
+    pthread_barrier_t *ready, *start, *stop;
     uint64_t warmup, iterations;
     int nclasses;
     bufpool_class_t classes[BUFPOOL_CLASS_COUNT];
@@ -171,6 +171,7 @@ static void *churn_main(void *arg)
 {
     churn_thread_t *t = arg;
     t->err = churn_loop(t, t->warmup);
+    pthread_barrier_wait(t->ready);     /* the runner resets the counters now */
     pthread_barrier_wait(t->start);
     if (t->err == PB_OK)
         t->err = churn_loop(t, t->iterations);
@@ -410,13 +411,14 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     int n = a->threads > 0 ? a->threads : 1;
     churn_thread_t *t = calloc((size_t)n, sizeof *t);
     pthread_t *tid = calloc((size_t)n, sizeof *tid);
-    pthread_barrier_t start, stop;
+    pthread_barrier_t ready, start, stop;
     if (!t || !tid) {
         free(t);
         free(tid);
         fprintf(stderr, "pb: pool_churn: out of memory\n");
         return PB_EXIT_NOMEM;
     }
+    pthread_barrier_init(&ready, NULL, (unsigned)n + 1);
     pthread_barrier_init(&start, NULL, (unsigned)n + 1);
     pthread_barrier_init(&stop, NULL, (unsigned)n + 1);
     int nclasses = 0;
@@ -429,7 +431,7 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
         classes[nclasses++] = BUFPOOL_HASH;    /* "none": the same gets, unpooled */
     int started = 0, rc = PB_EXIT_OK;
     for (int i = 0; i < n; i++) {
-        t[i] = (churn_thread_t){ .c = c, .start = &start, .stop = &stop,
+        t[i] = (churn_thread_t){ .c = c, .ready = &ready, .start = &start, .stop = &stop,
                                  .warmup = a->warmup, .iterations = a->iterations,
                                  .nclasses = nclasses };
         memcpy(t[i].classes, classes, sizeof classes);
@@ -445,8 +447,9 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
         fflush(stderr);
         _exit(rc);
     }
-    pthread_barrier_wait(&start);
+    pthread_barrier_wait(&ready);
     window_start(c, w);
+    pthread_barrier_wait(&start);
     pthread_barrier_wait(&stop);
     window_stretch(w, a->inject_slowdown_pct);
     window_stop(w);
@@ -457,6 +460,7 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
             rc = fail_kernel(a, t[i].err, "pool_churn");
         sum += t[i].checksum;
     }
+    pthread_barrier_destroy(&ready);
     pthread_barrier_destroy(&start);
     pthread_barrier_destroy(&stop);
     *ops = a->iterations * (uint64_t)n;
