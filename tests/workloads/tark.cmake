@@ -2,7 +2,7 @@
 # tar_copy) and build, against the glibc backend through the counting front end (its
 # fault injection and live-byte counters drive the allocation-failure loops).
 # test_tar and test_build run GNU tar (`tar` on PATH) to list and extract archives.
-foreach(_t gen tar)
+foreach(_t gen tar build)
   add_executable(test_${_t} ${CMAKE_CURRENT_LIST_DIR}/test_${_t}.c)
   target_include_directories(test_${_t} PRIVATE ${CMOCKA_INCLUDE_DIR})
   target_link_libraries(test_${_t} PRIVATE pb_workloads pb_pool ${CMOCKA_LIBRARIES}
