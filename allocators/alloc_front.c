@@ -717,14 +717,16 @@ int alloc_backend_verify(char *err, size_t err_len)
                    "(fault injection active or out of memory)", "");
         return -1;
     }
-    int owned = alloc_backend.owns(p);
-    CRYPTO_free(p, __FILE__, __LINE__);
     if (after.alloc_calls <= before.alloc_calls) {
+        CRYPTO_free(p, __FILE__, __LINE__);
         verify_msg(err, err_len, "OpenSSL check: CRYPTO_malloc was not counted; ",
                    "OpenSSL's malloc does not bind to the front end (custom mem functions "
                    "or -Bsymbolic?)", "");
         return -1;
     }
+    /* asked only now: the block came through the front end, so it is a heap block */
+    int owned = alloc_backend.owns(p);
+    CRYPTO_free(p, __FILE__, __LINE__);
     if (!owned) {
         verify_msg(err, err_len, "OpenSSL check: the block is not owned by ",
                    alloc_backend.name, "; another allocator serves shared libraries");

@@ -20,6 +20,7 @@
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t size_bytes);
@@ -85,30 +86,49 @@ static size_t glibc_usable_size(void *ptr)
     return fn(ptr);
 }
 
+/* 1 when the page holding addr is mapped (mincore fails with ENOMEM otherwise) */
+static int glibc_mapped(uintptr_t addr, size_t page)
+{
+    unsigned char vec;
+    return mincore((void *)(addr & ~(uintptr_t)(page - 1)), 1, &vec) == 0;
+}
+
 /* glibc has no ownership query: check that ptr has a consistent in-use chunk header and
- * lies where glibc puts chunks (brk heap above the executable, an mmapped chunk whose
- * mapping is page aligned, or a non-main arena heap). Headers are read only when they
- * lie in ptr's own page, so a foreign pointer cannot fault. */
+ * lies where glibc puts chunks: the brk heap above the executable (main arena), a
+ * non-main arena heap (64 MiB aligned, whose heap_info names an arena and covers the
+ * chunk), or an mmapped chunk whose mapping is page aligned. Any word is read only after
+ * mincore says its page is mapped, so a foreign pointer cannot fault. */
 static int glibc_owns(void *ptr)
 {
     uintptr_t a = (uintptr_t)ptr;
     size_t page = (size_t)getpagesize();
-    if ((a & 15) != 0 || (a & (page - 1)) < GLIBC_HDR_BYTES)
+    if ((a & 15) != 0 || a < page)
+        return 0;
+    uintptr_t chunk = a - GLIBC_HDR_BYTES;
+    if ((chunk & ~(uintptr_t)(page - 1)) != (a & ~(uintptr_t)(page - 1)) &&
+        !glibc_mapped(chunk, page))
         return 0;
     size_t field = ((size_t *)ptr)[-1];
     size_t chunk_bytes = field & ~GLIBC_FLAG_MASK;
-    uintptr_t chunk = a - GLIBC_HDR_BYTES;
     if (field & GLIBC_IS_MMAPPED) {
         if (field & GLIBC_NON_MAIN)
             return 0;
         size_t prev = ((size_t *)ptr)[-2];
-        return chunk_bytes >= page && prev < page && ((chunk - prev) & (page - 1)) == 0 &&
+        return chunk_bytes >= page && prev <= chunk && ((chunk - prev) & (page - 1)) == 0 &&
                ((prev + chunk_bytes) & (page - 1)) == 0;
     }
     if (chunk_bytes < 2 * GLIBC_HDR_BYTES || (chunk_bytes & 15) != 0)
         return 0;
-    if (field & GLIBC_NON_MAIN)
-        return chunk_bytes < GLIBC_HEAP_MAX_BYTES;
+    if (field & GLIBC_NON_MAIN) {
+        /* glibc's heap_info: ar_ptr, prev, size, mprotect_size, pagesize */
+        uintptr_t heap = chunk & ~(uintptr_t)(GLIBC_HEAP_MAX_BYTES - 1);
+        if (!glibc_mapped(heap, page))
+            return 0;
+        const size_t *info = (const size_t *)heap;
+        size_t heap_bytes = info[2];
+        return info[0] != 0 && heap_bytes <= GLIBC_HEAP_MAX_BYTES &&
+               chunk + chunk_bytes <= heap + heap_bytes;
+    }
     return chunk >= (uintptr_t)&end && chunk + chunk_bytes <= (uintptr_t)sbrk(0);
 }
 

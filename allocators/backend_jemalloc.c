@@ -4,7 +4,10 @@
  * Uses jemalloc's non-standard API (mallocx / rallocx / dallocx / sallocx with
  * MALLOCX_ZERO and MALLOCX_ALIGN), which exists only in jemalloc, so the calls cannot be
  * served by another allocator's malloc. Ownership: mallctl("arenas.lookup") succeeds only
- * for a pointer jemalloc allocated. Version: mallctl("version").
+ * for a pointer jemalloc allocated. Limit: jemalloc's lookup is a "dependent" radix-tree
+ * read that faults on an address in a range jemalloc never mapped (a static or stack
+ * address), so owns() may only be asked about heap blocks (the front end asks only
+ * about blocks it counted). Version: mallctl("version").
  * Guarantees: the alloc_backend.h contract. Must not: count, print, or call malloc.
  */
 #include "alloc_backend.h"
