@@ -1,0 +1,243 @@
+/* analysis.h: the decision model of a poolbench report, built from a loaded journal.
+ *
+ * What it is for: every output (summary.json, report.md/.html, samples.csv, bench.txt,
+ * charts) reads this one in-memory model, so they cannot disagree. analysis_build():
+ *  1. arms: ok cells grouped by (scenario, backend, policy, variant), every PB_METRICS
+ *     value kept as raw samples (cells in journal order), per-metric median + CI;
+ *  2. failed cells (status != "ok") listed; a backend with any failed cell in a scenario
+ *     is DISQUALIFIED there (never silently dropped);
+ *  3. comparisons per scenario x backend x variant x class C: arm a = policy "none",
+ *     arm b = the policy pooling only C ("hash", "tar", "string", "small"); policy "all"
+ *     is compared as class "all" only where no single-class policy exists for that
+ *     scenario x backend x variant. Metrics: ns_per_op (wall_ns when ns_per_op is absent,
+ *     e.g. hyperfine cells), peak_live_bytes, max_rss_bytes, alloc_calls, pool_cycles;
+ *     metrics absent from every cell of either arm are skipped;
+ *  4. p-values: two-sided Mann-Whitney (stats.h); ratio = median(b)/median(a) with a
+ *     seeded percentile bootstrap CI; Holm over every p-value of the report (comparisons,
+ *     allocator_vs_pool and zeroing_cost together: one family);
+ *  5. exact comparisons: when every sample of each arm is identical the ratio is the
+ *     ratio of the constants, CI [r, r], no p-value (method "exact"). Counts
+ *     (alloc_calls, pool_cycles) are expected deterministic when the cell is
+ *     single-threaded (config threads <= 1 or unset, mode "cell", workload not
+ *     checksum_concurrent / tar_create_concurrent / tar_create / build / pool_churn);
+ *     when such counts vary they are flagged count_varies (and warned about), and the
+ *     comparison falls back to the statistical method with that flag set;
+ *  6. verdicts per scenario x backend x variant x class (rules in analysis.c's header
+ *     and the README), class verdicts on the reference backend, the overall answer,
+ *     allocator_vs_pool, zeroing_cost, warnings with advice.
+ * Guarantees: deterministic for a journal + thresholds (seeded bootstrap); every
+ * allocation checked (-1 "out of memory"); the journal is only read and must outlive the
+ * model (names and cells point into it). What it must not do: print, exit, write files.
+ */
+#ifndef PB_ANALYSIS_H
+#define PB_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "journal.h"
+#include "metrics.h"
+#include "stats.h"
+#include "thresholds.h"
+
+#define ANALYSIS_ERR_BYTES 1024
+#define ANALYSIS_NAME_BYTES 64
+#define ANALYSIS_VARIANT_BYTES 160
+#define ANALYSIS_TEXT_BYTES 512
+
+/* Index of every PB_METRICS metric (ANALYSIS_M_wall_ns, ANALYSIS_M_ns_per_op, ...). */
+typedef enum analysis_metric {
+#define ANALYSIS_METRIC_ENUM(name, kind, desc) ANALYSIS_M_##name,
+    PB_METRICS(ANALYSIS_METRIC_ENUM)
+#undef ANALYSIS_METRIC_ENUM
+    ANALYSIS_METRIC_COUNT
+} analysis_metric_t;
+
+/* Per-arm statistics of one metric (ok cells where the metric is present). */
+typedef struct analysis_arm_stat {
+    size_t n;                 /* samples present                                      */
+    double median;            /* NAN when n == 0                                     */
+    double ci_lo, ci_hi;      /* distribution-free CI of the median; NAN when
+                                 ci_status != STATS_OK (e.g. n < 6 at 95 %)           */
+    int ci_status;            /* stats_status_t of stats_median_ci                   */
+    double mad;               /* unscaled MAD; NAN when n == 0                       */
+    double min, max;
+    bool constant;            /* n > 0 and every sample equal                        */
+} analysis_arm_stat_t;
+
+typedef struct analysis_arm {
+    char scenario[ANALYSIS_NAME_BYTES];
+    char workload[ANALYSIS_NAME_BYTES];
+    char mode[ANALYSIS_NAME_BYTES];        /* "cell", "concurrent", "hyperfine" or ""   */
+    char backend[ANALYSIS_NAME_BYTES];
+    char policy[ANALYSIS_NAME_BYTES];
+    char variant[ANALYSIS_VARIANT_BYTES];  /* "" when nothing is swept                  */
+    char source[ANALYSIS_NAME_BYTES];      /* "runner", "group", "hyperfine" (first cell) */
+    long long threads;                     /* config threads; 0 = unset/default         */
+    bool counts_deterministic;             /* rule 5 above                              */
+    json_object **cells;                   /* ok cells (borrowed from the journal)      */
+    size_t n_cells;
+    size_t n_failed;                       /* failed cells of this arm                  */
+    /* samples[m][i], i < stat[m].n: metric m of the ok cells where it is present */
+    double *samples[ANALYSIS_METRIC_COUNT];
+    analysis_arm_stat_t stat[ANALYSIS_METRIC_COUNT];
+} analysis_arm_t;
+
+/* A cell whose status is not "ok". */
+typedef struct analysis_failed {
+    json_object *cell;        /* borrowed                                              */
+    const char *scenario, *backend, *policy, *variant, *status, *key;
+    long long rep;
+} analysis_failed_t;
+
+typedef enum analysis_method {
+    ANALYSIS_METHOD_MWU,      /* Mann-Whitney p + bootstrap ratio CI                   */
+    ANALYSIS_METHOD_EXACT     /* both arms constant: ratio of the constants, no p      */
+} analysis_method_t;
+
+typedef struct analysis_comparison {
+    const char *scenario, *backend, *variant;   /* point into arms[arm_a]             */
+    char cls[ANALYSIS_NAME_BYTES];              /* pool class, or "all"               */
+    analysis_metric_t metric;
+    const char *metric_name;                    /* PB_METRICS name                    */
+    const char *group;                          /* "time", "memory", "pressure"       */
+    size_t arm_a, arm_b;                        /* indices into model arms (a = none) */
+    analysis_method_t method;
+    const char *method_name;                    /* "exact" or "mannwhitneyu"          */
+    const char *mwu_method;                     /* "exact"/"asymptotic"; NULL if exact */
+    size_t n_a, n_b;
+    double median_a, median_b;
+    double ratio;                               /* median_b/median_a; NAN if undefined */
+    double ci_lo, ci_hi;                        /* NAN when undefined                  */
+    int ci_status;                              /* stats status of the bootstrap      */
+    double u1;                                  /* Mann-Whitney U of sample a; NAN exact */
+    double p_value, p_adjusted;                 /* NAN for method exact                */
+    bool deterministic_expected;                /* counts on a single-threaded kernel */
+    bool count_varies;                          /* expected constant but varies        */
+    const char *note;                           /* e.g. "baseline median is 0"; or NULL */
+} analysis_comparison_t;
+
+typedef enum analysis_verdict_kind {
+    ANALYSIS_KEEP,
+    ANALYSIS_REMOVE,
+    ANALYSIS_INCONCLUSIVE,
+    ANALYSIS_DISQUALIFIED
+} analysis_verdict_kind_t;
+
+/* Rule names (static strings, also the JSON values): "speedup", "peak_memory",
+ * "pressure" (KEEP); "worse", "equivalence" (REMOVE); "undecided", "too_few_samples",
+ * "no_data" (INCONCLUSIVE); "failed_cells" (DISQUALIFIED). */
+typedef struct analysis_verdict {
+    const char *scenario, *backend, *variant;
+    char cls[ANALYSIS_NAME_BYTES];
+    analysis_verdict_kind_t verdict;
+    const char *rule;
+    /* the numbers that fired the rule (metric < 0 when no single metric did, e.g.
+       equivalence lists all comparisons; too_few_samples gives n_a/n_b) */
+    int metric;                          /* analysis_metric_t or -1                   */
+    double ratio, ci_lo, ci_hi, p_adjusted, threshold;
+    size_t n_a, n_b;
+    char detail[ANALYSIS_TEXT_BYTES];    /* one English sentence with the numbers      */
+    size_t reps_needed;                  /* INCONCLUSIVE: per arm; 0 = not estimable   */
+    size_t *comparisons;                 /* indices into model comparisons             */
+    size_t n_comparisons;
+    size_t *failed;                      /* DISQUALIFIED: indices into model failed    */
+    size_t n_failed;
+} analysis_verdict_t;
+
+/* Class verdict (rule in analysis.c): basis = reference backend's verdicts when it has
+ * any for the class, else every backend's. */
+typedef struct analysis_class_verdict {
+    char cls[ANALYSIS_NAME_BYTES];
+    analysis_verdict_kind_t verdict;     /* KEEP, REMOVE or INCONCLUSIVE               */
+    const char *rule;                    /* "keep_somewhere_worse_nowhere",
+                                            "remove_everywhere", "mixed", "no_evidence" */
+    char basis[ANALYSIS_NAME_BYTES];     /* backend name, or "all backends"            */
+    size_t n_keep, n_remove, n_worse, n_inconclusive, n_disqualified;
+} analysis_class_verdict_t;
+
+typedef enum analysis_overall_kind {
+    ANALYSIS_REMOVE_ALL,
+    ANALYSIS_SELECTIVE,
+    ANALYSIS_KEEP_ALL,
+    ANALYSIS_NO_DATA                     /* no class verdict at all                    */
+} analysis_overall_kind_t;
+
+/* "Does no pool on a better allocator match pool on glibc?": for each scenario x
+ * variant and backend X != glibc with a "none" arm: a = glibc's pooled arm ("all", else
+ * its only non-none policy), b = X's "none" arm; time metric; ratio b/a. */
+typedef struct analysis_avp {
+    const char *scenario, *variant, *backend;
+    size_t arm_a, arm_b;
+    analysis_metric_t metric;
+    size_t n_a, n_b;
+    double median_a, median_b, ratio, ci_lo, ci_hi, u1, p_value, p_adjusted;
+    const char *mwu_method;
+    const char *answer;   /* "matches" (CI within +-equivalence), "faster", "slower",
+                             "unclear", "too_few_samples" */
+} analysis_avp_t;
+
+/* Cost of zeroing on put: pooled arms whose variants differ only in zero_on_put;
+ * a = off, b = on; time metric; ratio on/off. */
+typedef struct analysis_zeroing {
+    const char *scenario, *backend, *policy;
+    char variant[ANALYSIS_VARIANT_BYTES];  /* the variant without zero_on_put           */
+    size_t arm_a, arm_b;
+    analysis_metric_t metric;
+    size_t n_a, n_b;
+    double median_a, median_b, ratio, ci_lo, ci_hi, u1, p_value, p_adjusted;
+    const char *mwu_method;
+} analysis_zeroing_t;
+
+/* Warning kinds (static strings): "too_few_samples", "high_spread", "outliers",
+ * "disqualified", "noisy_machine", "count_varies", "truncated_journal",
+ * "duplicate_cells", "wrong_result", "degenerate". */
+typedef struct analysis_warning {
+    const char *kind;
+    char scenario[ANALYSIS_NAME_BYTES], backend[ANALYSIS_NAME_BYTES],
+        policy[ANALYSIS_NAME_BYTES], variant[ANALYSIS_VARIANT_BYTES]; /* "" = n/a */
+    char message[ANALYSIS_TEXT_BYTES];
+    char advice[ANALYSIS_TEXT_BYTES];
+} analysis_warning_t;
+
+typedef struct analysis_model {
+    const journal_t *journal;            /* borrowed                                  */
+    json_object *context;                /* borrowed: journal->context (may be NULL)   */
+    thresholds_t th;
+    analysis_arm_t *arms;             size_t n_arms;
+    analysis_failed_t *failed;        size_t n_failed;
+    analysis_comparison_t *comparisons; size_t n_comparisons;
+    analysis_verdict_t *verdicts;     size_t n_verdicts;
+    analysis_class_verdict_t *classes; size_t n_classes;
+    analysis_overall_kind_t overall;
+    const char **keep_classes;        size_t n_keep_classes;         /* point into classes */
+    const char **inconclusive_classes; size_t n_inconclusive_classes;
+    analysis_avp_t *avp;              size_t n_avp;
+    analysis_zeroing_t *zeroing;      size_t n_zeroing;
+    analysis_warning_t *warnings;     size_t n_warnings;
+    long long pool_code_lines;           /* from context; -1 when absent               */
+    size_t holm_family_size;             /* p-values adjusted together                 */
+} analysis_model_t;
+
+/* Builds the model. th NULL = defaults. Returns 0, or -1 with err (out of memory or a
+ * statistics error that is a bug). */
+int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t *out,
+                   char err[ANALYSIS_ERR_BYTES]);
+
+void analysis_free(analysis_model_t *m);
+
+/* Index of the arm, or -1. variant NULL means "". */
+long analysis_arm_find(const analysis_model_t *m, const char *scenario, const char *backend,
+                       const char *policy, const char *variant);
+
+/* The arm's primary time metric: ANALYSIS_M_ns_per_op when present, else wall_ns. */
+analysis_metric_t analysis_time_metric(const analysis_arm_t *arm);
+
+const char *analysis_metric_name(analysis_metric_t m);        /* PB_METRICS name       */
+const char *analysis_verdict_name(analysis_verdict_kind_t v);  /* "KEEP", ...           */
+const char *analysis_overall_name(analysis_overall_kind_t o);  /* "REMOVE_ALL", ...     */
+
+/* Does the workload/config make alloc_calls and pool_cycles deterministic? */
+bool analysis_counts_deterministic(const char *workload, const char *mode, long long threads);
+
+#endif
