@@ -33,7 +33,7 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RLX memory_order_relaxed
 
-enum { BP_GETS = 0, BP_HITS, BP_MISSES, BP_DROPS, BP_COUNTER_COUNT };
+enum { BP_GETS = 0, BP_MISSES, BP_DROPS, BP_COUNTER_COUNT };
 
 typedef struct bufpool_pcounts {
     _Alignas(BUFPOOL_CACHE_LINE_BYTES)
@@ -49,6 +49,7 @@ struct bufpool {
     bufpool_config_t cfg;
     pool_t *pools[BUFPOOL_CLASS_COUNT];          /* [SMALL] == [HASH]; NULL: unpooled */
     bufpool_pool_ctx_t ctx[BUFPOOL_CLASS_COUNT];
+    size_t keep_max_bytes[BUFPOOL_CLASS_COUNT];   /* put keeps a buffer up to this cap */
     bufpool_pcounts_t *pcounts;                   /* [POOL_MAX_PS] */
     bufpool_pcounts_t bypass;                     /* threads without a P (atomic RMW) */
     pthread_mutex_t mu;                           /* stats baseline */
@@ -234,6 +235,11 @@ bufpool_t *bufpool_create(const bufpool_config_t *cfg_in)
     bp = mem;
     memset(bp, 0, sizeof *bp);
     bp->cfg = cfg;
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++) {
+        bp->keep_max_bytes[i] = cfg.max_keep_bytes;
+        if (i == BUFPOOL_STRING && cfg.string_keep_max_bytes < cfg.max_keep_bytes)
+            bp->keep_max_bytes[i] = cfg.string_keep_max_bytes;
+    }
     if (pthread_mutex_init(&bp->mu, NULL) != 0) {
         free(bp);
         return NULL;
@@ -310,7 +316,8 @@ void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_
     pthread_mutex_lock(&bp->mu);
     bufpool_sum(bp, cls, s);
     out->gets = s[BP_GETS] - bp->base[cls][BP_GETS];
-    out->hits = s[BP_HITS] - bp->base[cls][BP_HITS];
+    /* every get of a pooled class is a hit or a miss (a failed new_fn is a miss) */
+    out->hits = bp->pools[cls] ? out->gets - (s[BP_MISSES] - bp->base[cls][BP_MISSES]) : 0;
     out->misses = s[BP_MISSES] - bp->base[cls][BP_MISSES];
     out->drops = s[BP_DROPS] - bp->base[cls][BP_DROPS];
     pthread_mutex_unlock(&bp->mu);
@@ -344,40 +351,51 @@ static void bufpool_debug_check_pooled(const bufpool_t *bp, bufpool_buf_t *b)
 }
 #endif
 
+static __attribute__((noinline)) bufpool_buf_t *bufpool_get_unpooled(bufpool_t *bp,
+                                                                     bufpool_class_t cls)
+{
+    bufpool_count(bp, pool_current_p(), cls, BP_GETS);
+    return bufpool_alloc(bp->cfg.size_bytes[cls], bp->cfg.std_alloc == BUFPOOL_STD_CALLOC, cls);
+}
+
 bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
 {
     if (UNLIKELY((unsigned)cls >= BUFPOOL_CLASS_COUNT))
         return NULL;
+    pool_t *pool = bp->pools[cls];
+    if (UNLIKELY(!pool))
+        return bufpool_get_unpooled(bp, cls);
+    tls_missed = 0;
+    bufpool_buf_t *b = pool_get(pool);
+    /* after pool_get: its slow path may have claimed this thread's P */
     int pid = pool_current_p();
     bufpool_count(bp, pid, cls, BP_GETS);
-    pool_t *pool = bp->pools[cls];
-    bufpool_buf_t *b;
-    if (UNLIKELY(!pool)) {
-        b = bufpool_alloc(bp->cfg.size_bytes[cls], bp->cfg.std_alloc == BUFPOOL_STD_CALLOC,
-                          cls);
-        return b;
-    }
-    tls_missed = 0;
-    b = pool_get(pool);
-    if (tls_missed) {
+    /* hits are not counted here: for a pooled class hits = gets - misses */
+    if (UNLIKELY(tls_missed))
         bufpool_count(bp, pid, cls, BP_MISSES);
-    } else if (b) {
-        bufpool_count(bp, pid, cls, BP_HITS);
 #ifdef PB_POOL_DEBUG
+    else if (b)
         bufpool_debug_check_pooled(bp, b);
+    if (b)
+        b->magic = BUFPOOL_MAGIC_LIVE;
 #endif
-    }
-    if (b) {
+    if (LIKELY(b != NULL)) {
         b->len_bytes = 0;
         b->cls = (uint32_t)cls;
-        b->magic = BUFPOOL_MAGIC_LIVE;
     }
     return b;
 }
 
+static __attribute__((noinline)) void bufpool_drop(bufpool_t *bp, bufpool_buf_t *b,
+                                                   bufpool_class_t cls)
+{
+    bufpool_count(bp, pool_current_p(), cls, BP_DROPS);
+    free(b);
+}
+
 void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
 {
-    if (!b)
+    if (UNLIKELY(!b))
         return;
 #ifdef PB_POOL_DEBUG
     if (b->magic == BUFPOOL_MAGIC_POOLED) {
@@ -391,15 +409,12 @@ void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
 #endif
     bufpool_class_t cls = (bufpool_class_t)b->cls;
     pool_t *pool = bp->pools[cls];
-    if (!pool) {
-        free(b);
+    if (UNLIKELY(!pool)) {
+        free(b);   /* unpooled class: gets only are counted */
         return;
     }
-    int pid = pool_current_p();
-    if (b->cap_bytes > bp->cfg.max_keep_bytes ||
-        (cls == BUFPOOL_STRING && b->cap_bytes > bp->cfg.string_keep_max_bytes)) {
-        bufpool_count(bp, pid, cls, BP_DROPS);
-        free(b);
+    if (UNLIKELY(b->cap_bytes > bp->keep_max_bytes[cls])) {
+        bufpool_drop(bp, b, cls);   /* oversize, or a string builder above its limit */
         return;
     }
     if (bp->cfg.zero_on_put) {
@@ -413,8 +428,8 @@ void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
     }
     b->magic = BUFPOOL_MAGIC_POOLED;
 #endif
-    if (!pool_put(pool, b))
-        bufpool_count(bp, pid, cls, BP_DROPS);
+    if (UNLIKELY(!pool_put(pool, b)))
+        bufpool_count(bp, pool_current_p(), cls, BP_DROPS);   /* the pool's ring was full */
 }
 
 bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *b, size_t need_bytes)

@@ -195,7 +195,8 @@ static pthread_key_t g_key;
 static bool g_key_ok;
 
 /* -1: not claimed yet; -2: no P available (bypass) */
-static _Thread_local int tls_pid = -1;
+_Thread_local int pool_tls_p = -1;
+#define tls_pid pool_tls_p
 
 static void pool_once_init(void)
 {
@@ -259,7 +260,7 @@ static inline int pool_self(void)
     return pid;
 }
 
-int pool_current_p(void)
+int pool_current_p_slow(void)
 {
     int pid = pool_self();
     return pid >= 0 ? pid : -1;
@@ -612,7 +613,9 @@ static void *pool_get_slow(pool_t *p, int pid, pool_local_t *l)
     return NULL;
 }
 
-void *pool_get(pool_t *p)
+/* Everything but the private-slot fast path: claims, polls, local creation, the own
+ * deque, stealing, victims, misses. Kept out of line so the fast path stays small. */
+static __attribute__((noinline)) void *pool_get_slow_path(pool_t *p)
 {
     int pid = pool_self();
     if (UNLIKELY(pid < 0)) {
@@ -626,16 +629,13 @@ void *pool_get(pool_t *p)
         atomic_fetch_add_explicit(&p->bypass_misses, 1, RLX);
         return p->new_fn(p->arg);
     }
-    while (UNLIKELY(!pool_pin(pid)))
+    while (!pool_pin(pid))
         pool_wait_cycle();
     void *x = atomic_load_explicit(&l->private_item, RLX);
-    if (LIKELY(x != NULL)) {
+    if (x)
         atomic_store_explicit(&l->private_item, NULL, RLX);
-        cnt_inc(&l->hits);
-        pool_unpin(pid);
-        return x;
-    }
-    x = dq_pop_head(&l->shared);
+    else
+        x = dq_pop_head(&l->shared);
     if (!x)
         x = pool_get_slow(p, pid, l);
     if (x)
@@ -646,7 +646,26 @@ void *pool_get(pool_t *p)
     return x ? x : p->new_fn(p->arg);
 }
 
-int pool_put(pool_t *p, void *item)
+void *pool_get(pool_t *p)
+{
+    int pid = tls_pid;
+    pool_local_t *l;
+    if (LIKELY(pid >= 0) && LIKELY(!pool_epoch_moved()) &&
+        LIKELY((l = atomic_load_explicit(&p->locals[pid], ACQ)) != NULL) &&
+        LIKELY(pool_pin(pid))) {
+        void *x = atomic_load_explicit(&l->private_item, RLX);
+        if (LIKELY(x != NULL)) {
+            atomic_store_explicit(&l->private_item, NULL, RLX);
+            cnt_inc(&l->hits);
+            pool_unpin(pid);
+            return x;
+        }
+        pool_unpin(pid);
+    }
+    return pool_get_slow_path(p);
+}
+
+static __attribute__((noinline)) int pool_put_slow_path(pool_t *p, void *item)
 {
     if (!item)
         return 0;
@@ -664,23 +683,41 @@ int pool_put(pool_t *p, void *item)
         p->free_fn(item, p->arg);
         return 0;
     }
-    while (UNLIKELY(!pool_pin(pid)))
+    while (!pool_pin(pid))
         pool_wait_cycle();
     bool kept = true;
-    if (LIKELY(atomic_load_explicit(&l->private_item, RLX) == NULL))
+    if (atomic_load_explicit(&l->private_item, RLX) == NULL)
         atomic_store_explicit(&l->private_item, item, RLX);
     else
         kept = dq_push_head(&l->shared, item);
-    if (LIKELY(kept))
+    if (kept)
         cnt_inc(&l->kept);
     else
         cnt_inc(&l->drops);
     pool_unpin(pid);
-    if (UNLIKELY(!kept)) {
+    if (!kept) {
         p->free_fn(item, p->arg);
         return 0;
     }
     return 1;
+}
+
+int pool_put(pool_t *p, void *item)
+{
+    int pid = tls_pid;
+    pool_local_t *l;
+    if (LIKELY(pid >= 0) && LIKELY(item != NULL) && LIKELY(!pool_epoch_moved()) &&
+        LIKELY((l = atomic_load_explicit(&p->locals[pid], ACQ)) != NULL) &&
+        LIKELY(pool_pin(pid))) {
+        if (LIKELY(atomic_load_explicit(&l->private_item, RLX) == NULL)) {
+            atomic_store_explicit(&l->private_item, item, RLX);
+            cnt_inc(&l->kept);
+            pool_unpin(pid);
+            return 1;
+        }
+        pool_unpin(pid);
+    }
+    return pool_put_slow_path(p, item);
 }
 
 /* ---------------------------------------------------------------- stats ---------- */

@@ -75,8 +75,16 @@ void pool_stats_read(pool_t *p, pool_stats_t *out);
 void pool_stats_reset(pool_t *p);
 
 /* The calling thread's P id (0..POOL_MAX_PS-1), claiming one on first use; -1 when none
- * is available. Lets wrappers keep their own per-P counters without atomic RMW. */
-int pool_current_p(void);
+ * is available. Lets wrappers keep their own per-P counters without atomic RMW.
+ * Inline so that a wrapper's fast path pays one thread-local load, not a call;
+ * pool_tls_p is the pool's own record (read-only outside pool.c). */
+extern _Thread_local int pool_tls_p;
+int pool_current_p_slow(void);
+static inline int pool_current_p(void)
+{
+    int pid = pool_tls_p;
+    return __builtin_expect(pid >= 0, 1) ? pid : pool_current_p_slow();
+}
 
 /* "membarrier" or "fence": how the fast path is fenced against cleanup. */
 const char *pool_fence_mode(void);
