@@ -27,14 +27,15 @@
  * structures exclusively, as Go's stop-the-world poolCleanup does; it releases the
  * victims, moves primary items to the victim caches (items move, structures are never
  * swapped or freed), and clears the flag (release). When membarrier registration fails
- * both sides use a seq_cst fence instead (pool_fence_mode() says which). The private
+ * both sides use a seq_cst fence instead (pool_fence_mode() says which); a forked child
+ * checks its registration (fork handlers) or falls back to fences. The private
  * slot fast path has no atomic read-modify-write; deque operations use CAS / fetch-add
  * as Go's do. new_fn and free_fn always run unpinned, except the releases inside a
  * cycle, which run while the cleaner holds g_mu: they must not call into the pool.
  *
  * Triggers: the front end's GOGC-like epoch (alloc_gc_epoch()) is compared with the
- * epoch the pools last cleaned at on every get/put (one call and compare); when it
- * moved, pool_cycle_poll runs the due cycles (at most two do work: after two cycles
+ * epoch the pools last cleaned at on every get/put (a call and compare; one load and
+ * compare when the front end exports its counter, see pool_epoch_now); when it moved, pool_cycle_poll runs the due cycles (at most two do work: after two cycles
  * every pool is empty; all are counted). Plus a timer thread and pool_cycle().
  *
  * Counters live in the P's local (single writer: the P's owner thread; relaxed
@@ -198,15 +199,33 @@ static bool g_key_ok;
 _Thread_local int pool_tls_p = -1;
 #define tls_pid pool_tls_p
 
+/* 1 when this process is registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED */
+static bool pool_membarrier_register(void)
+{
+    long r = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    return r >= 0 && (r & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+           syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+/* fork: no cycle may be half done in the child (g_mu is held across fork), and the
+ * child is a new mm: make sure it is registered for membarrier (registering again is
+ * harmless when the kernel carried the registration over), or fall back to fences */
+static void pool_atfork_prepare(void) { pthread_mutex_lock(&g_mu); }
+static void pool_atfork_parent(void) { pthread_mutex_unlock(&g_mu); }
+static void pool_atfork_child(void)
+{
+    if (!atomic_load_explicit(&g_rm.use_fence, RLX) && !pool_membarrier_register())
+        atomic_store_explicit(&g_rm.use_fence, 1, RLX);
+    pthread_mutex_unlock(&g_mu);
+}
+
 static void pool_once_init(void)
 {
-    g_key_ok = false;
-    atomic_store_explicit(&g_rm.use_fence, 1, RLX);
-    long r = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-    if (r >= 0 && (r & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-        atomic_store_explicit(&g_rm.use_fence, 0, RLX);
+    atomic_store_explicit(&g_rm.use_fence, pool_membarrier_register() ? 0 : 1, RLX);
     atomic_store_explicit(&g_rm.cleaned_epoch, alloc_gc_epoch(), RLX);
+    /* without the handlers a forked child could not use membarrier safely */
+    if (pthread_atfork(pool_atfork_prepare, pool_atfork_parent, pool_atfork_child) != 0)
+        atomic_store_explicit(&g_rm.use_fence, 1, RLX);
 }
 
 static void pool_thread_exit(void *v)
@@ -415,9 +434,23 @@ uint64_t pool_cycles(void)
     return atomic_load_explicit(&g_cycles, RLX);
 }
 
+/* The front end's epoch read on every get/put. alloc_gc_epoch() is a call into another
+ * object file (about 1-1.5 ns per get or put on the reference machine). When the front
+ * end also exports the counter itself under the weak name below (a proposed refinement
+ * of alloc.h), the check becomes one relaxed load and a compare; until then the address
+ * of the weak reference is NULL and the call is used. */
+extern _Atomic uint64_t alloc_gc_epoch_counter __attribute__((weak));
+
+static inline uint64_t pool_epoch_now(void)
+{
+    if (&alloc_gc_epoch_counter != NULL)
+        return atomic_load_explicit(&alloc_gc_epoch_counter, RLX);
+    return alloc_gc_epoch();
+}
+
 static inline bool pool_epoch_moved(void)
 {
-    return UNLIKELY(alloc_gc_epoch() != atomic_load_explicit(&g_rm.cleaned_epoch, RLX));
+    return UNLIKELY(pool_epoch_now() != atomic_load_explicit(&g_rm.cleaned_epoch, RLX));
 }
 
 /* ---------------------------------------------------------------- timer ---------- */

@@ -7,6 +7,7 @@
  * Items are small heap blocks that record their own state, so a double hand-out or a
  * use after release fails the test. The GOGC trigger is disabled in every test except
  * the GOGC one, so allocation by the test itself cannot run a cycle behind its back.
+ * A forked child must still fence cycles correctly (membarrier registration is per mm).
  * No timing assertions: waits are for events, with generous timeouts.
  */
 #define _GNU_SOURCE
@@ -18,10 +19,14 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "alloc.h"
 #include "pool.h"
@@ -373,6 +378,34 @@ static void test_fence_mode(void **state)
     assert_true(strcmp(m, "membarrier") == 0 || strcmp(m, "fence") == 0);
 }
 
+/* A forked child is a new mm: its cycles must still be fenced (membarrier registered, or
+ * fence mode) and must work. */
+static void test_fork_child_fencing(void **state)
+{
+    counts_t c = {0};
+    pool_t *p = pool_create(item_new, item_free, &c);
+    assert_non_null(p);
+    put_item(p, get_item(p));
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int ok = 1;
+        if (strcmp(pool_fence_mode(), "membarrier") == 0)
+            ok &= syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+        pool_cycle();
+        pool_cycle();
+        ok &= c.freed == 1;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    pool_destroy(p);
+    assert_int_equal(c.created, c.freed);
+}
+
 /* ---------------------------------------------------------------- stress --------- */
 
 enum { STRESS_THREADS = 4, STRESS_OPS = 200000, STRESS_HOLD = 16 };
@@ -483,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup(test_deque_full_drop, setup_nogc),
         cmocka_unit_test_setup(test_put_null_ignored, setup_nogc),
         cmocka_unit_test_setup(test_fence_mode, setup_nogc),
+        cmocka_unit_test_setup(test_fork_child_fencing, setup_nogc),
         cmocka_unit_test_setup(test_concurrent_stress, setup_nogc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
