@@ -1,0 +1,372 @@
+/* matrix.c: cells, keys, shuffle and shards (see matrix.h for the contract). */
+#include "matrix.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void matrix_sha256_hex(const void *data, size_t n, char out[MATRIX_KEY_HEX])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    if (EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+        memset(md, 0, sizeof md);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+uint64_t matrix_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void matrix_rng_seed(matrix_rng_t *r, uint64_t seed)
+{
+    uint64_t st = seed;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = matrix_splitmix64(&st);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t matrix_rng_next(matrix_rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* uniform in [0, n) without modulo bias */
+static uint64_t rng_below(matrix_rng_t *r, uint64_t n)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do
+        x = matrix_rng_next(r);
+    while (x >= limit);
+    return x % n;
+}
+
+int matrix_parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+    unsigned long a, b;
+    char tail;
+    if (!s || sscanf(s, "%lu/%lu%c", &a, &b, &tail) != 2)
+        return -1;
+    if (a < 1 || b < 1 || a > b || b > 1000000)
+        return -1;
+    *k = (unsigned)a;
+    *n = (unsigned)b;
+    return 0;
+}
+
+static const char *mode_name(scenario_mode_t m)
+{
+    return m == SCENARIO_MODE_CONCURRENT ? "concurrent"
+         : m == SCENARIO_MODE_HYPERFINE ? "hyperfine" : "cell";
+}
+
+static void u64s(char *buf, size_t cap, uint64_t v)
+{
+    if (v == SCENARIO_UNSET)
+        snprintf(buf, cap, "default");
+    else
+        snprintf(buf, cap, "%llu", (unsigned long long)v);
+}
+
+/* Fills canon/key/arm_key/input_key/variant of c from its fields. */
+static void matrix_cell_keys(matrix_cell_t *c)
+{
+    const scenario_t *sc = c->sc;
+    char size[24], thr[24], hs[24], ts[24], ss[24], files[24], it[24], wi[24], gogc[24];
+    u64s(size, sizeof size, c->size_bytes);
+    u64s(thr, sizeof thr, c->threads);
+    u64s(hs, sizeof hs, c->hash_size_bytes);
+    u64s(ts, sizeof ts, c->tar_size_bytes);
+    u64s(ss, sizeof ss, c->string_size_bytes);
+    u64s(files, sizeof files, sc->files);
+    u64s(it, sizeof it, sc->iterations);
+    u64s(wi, sizeof wi, sc->warmup_iterations);
+    u64s(gogc, sizeof gogc, sc->gogc_percent);
+    char input[MATRIX_CANON_BYTES];
+    snprintf(input, sizeof input,
+             "schema=1|scenario=%s|workload=%s|mode=%s|processes=%llu|seed=%llu|files=%s|"
+             "size=%s|path=%s|member=%s|image=%s|tag=%s|threads=%s",
+             sc->name, sc->workload, mode_name(sc->mode), (unsigned long long)sc->processes,
+             (unsigned long long)sc->seed, files, size, sc->input_path, sc->member, sc->image,
+             sc->tag, thr);
+    matrix_sha256_hex(input, strlen(input), c->input_key);
+    snprintf(c->canon, sizeof c->canon,
+             "%s|backend=%s|policy=%s|hash_size=%s|tar_size=%s|string_size=%s|zero_on_put=%d|"
+             "standard_alloc=%s|iterations=%s|warmup_iterations=%s|gogc=%s|pprof_http=%d",
+             input, c->backend, c->policy, hs, ts, ss, c->zero_on_put, c->standard_alloc, it, wi,
+             gogc, sc->pprof_http);
+    matrix_sha256_hex(c->canon, strlen(c->canon), c->arm_key);
+    size_t len = strlen(c->canon);
+    snprintf(c->canon + len, sizeof c->canon - len, "|rep=%d", c->rep);
+    matrix_sha256_hex(c->canon, strlen(c->canon), c->key);
+    /* the swept values only, for tables */
+    c->variant[0] = '\0';
+#define VAR(cond, ...) do { if (cond) { size_t l_ = strlen(c->variant); \
+    snprintf(c->variant + l_, sizeof c->variant - l_, __VA_ARGS__); } } while (0)
+    VAR(sc->size_bytes.n > 1, "size=%s ", size);
+    VAR(sc->threads.n > 1, "threads=%s ", thr);
+    VAR(sc->hash_size_bytes.n > 1, "hash_size=%s ", hs);
+    VAR(sc->tar_size_bytes.n > 1, "tar_size=%s ", ts);
+    VAR(sc->string_size_bytes.n > 1, "string_size=%s ", ss);
+    VAR(sc->buffer_size_bytes.n > 1, "buffer_size=%s ", hs);
+    VAR(sc->zero_on_put.n > 1, "zero_on_put=%s ", c->zero_on_put ? "on" : "off");
+    VAR(sc->standard_alloc.n > 1, "standard_alloc=%s ", c->standard_alloc);
+#undef VAR
+    len = strlen(c->variant);
+    if (len)
+        c->variant[len - 1] = '\0';
+}
+
+static int in_filter(const char *filter, const char *backend)
+{
+    if (!filter)
+        return 1;
+    size_t bl = strlen(backend);
+    for (const char *p = filter; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == bl && strncmp(p, backend, l) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filter, matrix_t *out)
+{
+    memset(out, 0, sizeof *out);
+    static const uint64_t unset_one[1] = {SCENARIO_UNSET};
+    size_t cap = 0;
+    for (size_t s = 0; s < n_scs; s++) {
+        const scenario_t *sc = &scs[s];
+#define L(list) ((list).n ? (list).v : unset_one)
+#define N(list) ((list).n ? (list).n : 1)
+        const uint64_t zop_default[1] = {1};
+        const uint64_t *zop = sc->zero_on_put.n ? sc->zero_on_put.v : zop_default;
+        size_t n_zop = N(sc->zero_on_put);
+        size_t n_sa = N(sc->standard_alloc);
+        for (size_t b = 0; b < sc->backends.n; b++) {
+            if (!in_filter(backends_filter, sc->backends.v[b]))
+                continue;
+            for (size_t p = 0; p < sc->policies.n; p++)
+            for (size_t si = 0; si < N(sc->size_bytes); si++)
+            for (size_t ti = 0; ti < N(sc->threads); ti++)
+            for (size_t hi = 0; hi < N(sc->hash_size_bytes); hi++)
+            for (size_t ri = 0; ri < N(sc->tar_size_bytes); ri++)
+            for (size_t gi = 0; gi < N(sc->string_size_bytes); gi++)
+            for (size_t bi = 0; bi < N(sc->buffer_size_bytes); bi++)
+            for (size_t zi = 0; zi < n_zop; zi++)
+            for (size_t ai = 0; ai < n_sa; ai++)
+            for (uint64_t rep = 0; rep < sc->repetitions; rep++) {
+                if (out->n_cells == cap) {
+                    size_t nc = cap ? cap * 2 : 256;
+                    matrix_cell_t *g = realloc(out->cells, nc * sizeof *g);
+                    if (!g) {
+                        matrix_free(out);
+                        return -1;
+                    }
+                    out->cells = g;
+                    cap = nc;
+                }
+                matrix_cell_t *c = &out->cells[out->n_cells++];
+                memset(c, 0, sizeof *c);
+                c->sc = sc;
+                snprintf(c->backend, sizeof c->backend, "%s", sc->backends.v[b]);
+                snprintf(c->policy, sizeof c->policy, "%s", sc->policies.v[p]);
+                c->size_bytes = L(sc->size_bytes)[si];
+                c->threads = L(sc->threads)[ti];
+                c->hash_size_bytes = L(sc->hash_size_bytes)[hi];
+                c->tar_size_bytes = L(sc->tar_size_bytes)[ri];
+                c->string_size_bytes = L(sc->string_size_bytes)[gi];
+                if (sc->buffer_size_bytes.n)
+                    c->hash_size_bytes = c->tar_size_bytes = sc->buffer_size_bytes.v[bi];
+                c->zero_on_put = (int)zop[zi];
+                snprintf(c->standard_alloc, sizeof c->standard_alloc, "%s",
+                         sc->standard_alloc.n ? sc->standard_alloc.v[ai] : "calloc");
+                c->rep = (int)rep;
+                matrix_cell_keys(c);
+            }
+        }
+#undef L
+#undef N
+    }
+    if (out->n_cells == 0)
+        return -2;
+    /* matrix hash: sorted keys */
+    const char **keys = malloc(out->n_cells * sizeof *keys);
+    char *cat = malloc(out->n_cells * MATRIX_KEY_HEX + 1);
+    if (!keys || !cat) {
+        free(keys);
+        free(cat);
+        matrix_free(out);
+        return -1;
+    }
+    for (size_t i = 0; i < out->n_cells; i++)
+        keys[i] = out->cells[i].key;
+    qsort(keys, out->n_cells, sizeof *keys, cmp_str);
+    size_t len = 0;
+    for (size_t i = 0; i < out->n_cells; i++) {
+        memcpy(cat + len, keys[i], 64);
+        cat[len + 64] = '\n';
+        len += 65;
+    }
+    matrix_sha256_hex(cat, len, out->hash);
+    free(keys);
+    free(cat);
+    return 0;
+}
+
+static uint64_t key_prefix(const char *hex)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char ch = hex[i];
+        v = (v << 4) | (uint64_t)(ch >= 'a' ? ch - 'a' + 10 : ch - '0');
+    }
+    return v;
+}
+
+int matrix_in_shard(const matrix_t *m, size_t i, unsigned k, unsigned n)
+{
+    const matrix_cell_t *c = &m->cells[i];
+    const char *sk = c->sc->mode == SCENARIO_MODE_HYPERFINE ? c->arm_key : c->key;
+    return key_prefix(sk) % n == (uint64_t)(k - 1);
+}
+
+typedef struct unit_sort {
+    matrix_unit_t u;
+    size_t order;
+} unit_sort_t;
+
+static int cmp_unit(const void *a, const void *b)
+{
+    const unit_sort_t *x = a, *y = b;
+    if (x->u.block != y->u.block)
+        return x->u.block < y->u.block ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
+                int (*done)(const char *key, void *user), void *user)
+{
+    free(m->plan);
+    free(m->warmups);
+    m->plan = NULL;
+    m->warmups = NULL;
+    m->n_plan = m->n_warmups = 0;
+    size_t n_w = 0, cap_u = m->n_cells + 1, n_u = 0;
+    for (size_t i = 0; i < m->n_cells; i++)
+        if (m->cells[i].rep == 0 && m->cells[i].sc->mode != SCENARIO_MODE_HYPERFINE)
+            n_w += m->cells[i].sc->warmup_repetitions;
+    unit_sort_t *us = malloc((cap_u + n_w) * sizeof *us);
+    m->warmups = malloc((n_w ? n_w : 1) * sizeof *m->warmups);
+    if (!us || !m->warmups) {
+        free(us);
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_cells;) {
+        /* one arm = the run of consecutive cells with the same arm_key */
+        size_t j = i;
+        while (j < m->n_cells && strcmp(m->cells[j].arm_key, m->cells[i].arm_key) == 0)
+            j++;
+        const scenario_t *sc = m->cells[i].sc;
+        int any_pending = 0;
+        if (sc->mode == SCENARIO_MODE_HYPERFINE) {
+            if (matrix_in_shard(m, i, shard_k, shard_n))
+                for (size_t c = i; c < j; c++)
+                    if (!done || !done(m->cells[c].key, user))
+                        any_pending = 1;
+            if (any_pending) {
+                us[n_u].u = (matrix_unit_t){.first = i, .n_cells = j - i, .warmup = 0, .block = 0};
+                us[n_u].order = n_u;
+                n_u++;
+            }
+        } else {
+            for (size_t c = i; c < j; c++) {
+                if (!matrix_in_shard(m, c, shard_k, shard_n))
+                    continue;
+                if (done && done(m->cells[c].key, user))
+                    continue;
+                any_pending = 1;
+                us[n_u].u = (matrix_unit_t){.first = c, .n_cells = 1, .warmup = 0,
+                                            .block = m->cells[c].rep};
+                us[n_u].order = n_u;
+                n_u++;
+            }
+            for (uint64_t w = 0; any_pending && w < sc->warmup_repetitions; w++) {
+                matrix_cell_t *wc = &m->warmups[m->n_warmups];
+                *wc = m->cells[i];
+                wc->rep = -(int)(w + 1);
+                matrix_cell_keys(wc);
+                us[n_u].u = (matrix_unit_t){.first = m->n_warmups, .n_cells = 1, .warmup = 1,
+                                            .block = wc->rep};
+                us[n_u].order = n_u;
+                n_u++;
+                m->n_warmups++;
+            }
+        }
+        i = j;
+    }
+    qsort(us, n_u, sizeof *us, cmp_unit);
+    for (size_t a = 0; a < n_u;) {
+        size_t b = a;
+        while (b < n_u && us[b].u.block == us[a].u.block)
+            b++;
+        matrix_rng_t rng;
+        uint64_t st = seed ^ (0xA0761D6478BD642FULL * (uint64_t)(int64_t)(us[a].u.block + 1000));
+        matrix_rng_seed(&rng, matrix_splitmix64(&st));
+        for (size_t x = b - a; x > 1; x--) {
+            size_t y = (size_t)rng_below(&rng, x);
+            unit_sort_t t = us[a + x - 1];
+            us[a + x - 1] = us[a + y];
+            us[a + y] = t;
+        }
+        a = b;
+    }
+    m->plan = malloc((n_u ? n_u : 1) * sizeof *m->plan);
+    if (!m->plan) {
+        free(us);
+        return -1;
+    }
+    for (size_t i = 0; i < n_u; i++)
+        m->plan[i] = us[i].u;
+    m->n_plan = n_u;
+    free(us);
+    return 0;
+}
+
+void matrix_free(matrix_t *m)
+{
+    free(m->cells);
+    free(m->warmups);
+    free(m->plan);
+    memset(m, 0, sizeof *m);
+}

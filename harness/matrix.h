@@ -1,0 +1,88 @@
+/* matrix.h: expanding scenarios into cells, cell keys, shuffling and sharding.
+ *
+ * A cell is one run of one configuration: scenario x backend x policy x swept values
+ * (size, threads, buffer sizes, zero_on_put, standard_alloc) x repetition. Its key is the
+ * SHA-256 hex of a canonical text of that configuration including the repetition index;
+ * the run seed, timeout and expected result are not part of it, so the same cell has the
+ * same key on every machine, shard and run. The matrix hash is the SHA-256 of the sorted
+ * keys of all measured cells (before sharding).
+ *
+ * The plan is the order of work for one run: warm-up units first (one per arm with work
+ * left, repeated warmup_repetitions times, never journalled), then one block per
+ * repetition index, each block shuffled with xoshiro256** seeded from (seed, block) via
+ * splitmix64, so the order is deterministic for a seed. A unit is what one child (or one
+ * hyperfine call, or one group of concurrent processes) runs: for hyperfine scenarios a
+ * unit holds all repetitions of an arm. Sharding keeps unit i when
+ * (first 8 bytes of its shard key) mod N == K-1, independent of the shuffle.
+ * Nothing here runs processes, prints or exits.
+ */
+#ifndef PB_MATRIX_H
+#define PB_MATRIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "scenario.h"
+
+#define MATRIX_KEY_HEX 65
+#define MATRIX_CANON_BYTES 1536
+
+typedef struct matrix_cell {
+    const scenario_t *sc;
+    char backend[SCENARIO_NAME_BYTES];
+    char policy[SCENARIO_NAME_BYTES];     /* as in the scenario: all, none, hash+tar    */
+    uint64_t size_bytes, threads, hash_size_bytes, tar_size_bytes, string_size_bytes;
+    int zero_on_put;                      /* 0/1                                       */
+    char standard_alloc[8];
+    int rep;                              /* repetition index; < 0 for warm-up         */
+    char key[MATRIX_KEY_HEX];             /* this cell                                 */
+    char arm_key[MATRIX_KEY_HEX];         /* the same configuration without rep        */
+    char input_key[MATRIX_KEY_HEX];       /* scenario + input: cells that must agree   */
+    char variant[160];                    /* swept values, human-readable ("size=1M")  */
+    char canon[MATRIX_CANON_BYTES];
+} matrix_cell_t;
+
+typedef struct matrix_unit {
+    size_t first;      /* index into matrix_t.cells (or .warmups when warmup)      */
+    size_t n_cells;    /* > 1 only for hyperfine units                              */
+    int warmup;
+    int block;         /* repetition index, or -(w+1) for warm-up round w           */
+} matrix_unit_t;
+
+typedef struct matrix {
+    matrix_cell_t *cells;      /* measured cells, in expansion order                  */
+    size_t n_cells;
+    matrix_cell_t *warmups;    /* warm-up cells of the current plan                   */
+    size_t n_warmups;
+    matrix_unit_t *plan;       /* order of work                                       */
+    size_t n_plan;
+    char hash[MATRIX_KEY_HEX];
+} matrix_t;
+
+/* Expands scenarios into cells. backends_filter (comma list or NULL) keeps only those
+ * backends. Returns 0, -1 on out of memory, -2 when nothing is left after filtering. */
+int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filter,
+                  matrix_t *out);
+
+/* Is cell i in shard k of n (1 <= k <= n)? */
+int matrix_in_shard(const matrix_t *m, size_t i, unsigned k, unsigned n);
+
+/* Builds the plan: cells in shard k/n whose key is not done (done(key, user) != 0 means
+ * already journalled), warm-ups, shuffled per block with seed. Returns 0 or -1 (OOM). */
+int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
+                int (*done)(const char *key, void *user), void *user);
+
+void matrix_free(matrix_t *m);
+
+/* Hex SHA-256 of a string (OpenSSL). */
+void matrix_sha256_hex(const void *data, size_t n, char out[MATRIX_KEY_HEX]);
+
+/* splitmix64 / xoshiro256** as used by the shuffle (exposed for tests). */
+uint64_t matrix_splitmix64(uint64_t *state);
+typedef struct matrix_rng { uint64_t s[4]; } matrix_rng_t;
+void matrix_rng_seed(matrix_rng_t *r, uint64_t seed);
+uint64_t matrix_rng_next(matrix_rng_t *r);
+
+/* Parses "K/N" (1 <= K <= N <= 1000000). Returns 0 or -1. */
+int matrix_parse_shard(const char *s, unsigned *k, unsigned *n);
+
+#endif
