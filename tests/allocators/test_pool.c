@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,7 +461,7 @@ static void *stress_cycler(void *v)
     stress_arg_t *a = v;
     while (!atomic_load(a->stop)) {
         pool_cycle();
-        usleep(200);
+        sched_yield();
     }
     return NULL;
 }
