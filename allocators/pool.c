@@ -19,7 +19,7 @@
  * Pinning and cleanup (the GC analogue). Every access to a pool's structures by a
  * get or put happens inside a pinned section: the thread stores 1 into its P's pin word
  * (relaxed), issues a compiler barrier (atomic_signal_fence), then loads the global
- * `cleaning` flag. The cleaner (always holding g_mu) stores cleaning = 1, issues
+ * state word (its CLEANING bit). The cleaner (always holding g_mu) sets CLEANING, issues
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) -- a full fence on every running thread
  * of the process -- and then waits until every pin word reads 0 (acquire). Either the
  * pinning thread sees the flag (it unpins, waits on g_mu and retries) or the cleaner
@@ -27,7 +27,8 @@
  * structures exclusively, as Go's stop-the-world poolCleanup does; it releases the
  * victims, moves primary items to the victim caches (items move, structures are never
  * swapped or freed), and clears the flag (release). When membarrier registration fails
- * both sides use a seq_cst fence instead (pool_fence_mode() says which); a forked child
+ * both sides use a seq_cst fence instead (the FENCE bit of the same word, so the fast
+ * path still reads one word; pool_fence_mode() says which); a forked child
  * checks its registration (fork handlers) or falls back to fences. The private
  * slot fast path has no atomic read-modify-write; deque operations use CAS / fetch-add
  * as Go's do. new_fn and free_fn always run unpinned, except the releases inside a
@@ -179,13 +180,21 @@ typedef struct pool_pin {
 
 static pool_pin_t g_pins[POOL_MAX_PS];
 
-/* read-mostly line: written only by cycles (cleaning, cleaned_epoch) and at start-up */
+/* read-mostly line: written only by cycles (state, cleaned_epoch) and at start-up */
 static struct {
-    _Alignas(POOL_CACHE_LINE_BYTES) _Atomic int cleaning;
-    _Atomic int use_fence;           /* 1 when membarrier is not available */
+    /* POOL_CLEANING while a cycle runs; POOL_FENCE when membarrier is not available.
+     * One word, so the fast path tests both with a single load. */
+    _Alignas(POOL_CACHE_LINE_BYTES) _Atomic int state;
     _Atomic uint64_t cleaned_epoch;  /* alloc_gc_epoch() value the pools cleaned at */
     _Atomic int ps_hwm;              /* 1 + highest P id ever claimed */
 } g_rm;
+
+enum { POOL_CLEANING = 1, POOL_FENCE = 2 };
+
+static inline bool pool_use_fence(void)
+{
+    return (atomic_load_explicit(&g_rm.state, RLX) & POOL_FENCE) != 0;
+}
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;  /* registry, claims, cycles */
 static pool_t *g_pools;                                    /* under g_mu */
@@ -214,18 +223,21 @@ static void pool_atfork_prepare(void) { pthread_mutex_lock(&g_mu); }
 static void pool_atfork_parent(void) { pthread_mutex_unlock(&g_mu); }
 static void pool_atfork_child(void)
 {
-    if (!atomic_load_explicit(&g_rm.use_fence, RLX) && !pool_membarrier_register())
-        atomic_store_explicit(&g_rm.use_fence, 1, RLX);
+    if (!pool_use_fence() && !pool_membarrier_register())
+        atomic_fetch_or_explicit(&g_rm.state, POOL_FENCE, RLX);
     pthread_mutex_unlock(&g_mu);
 }
 
 static void pool_once_init(void)
 {
-    atomic_store_explicit(&g_rm.use_fence, pool_membarrier_register() ? 0 : 1, RLX);
+    /* PB_POOL_FORCE_FENCE=1 selects the fallback (so tests can cover it) */
+    const char *force = getenv("PB_POOL_FORCE_FENCE");
+    if ((force && strcmp(force, "1") == 0) || !pool_membarrier_register())
+        atomic_fetch_or_explicit(&g_rm.state, POOL_FENCE, RLX);
     atomic_store_explicit(&g_rm.cleaned_epoch, alloc_gc_epoch(), RLX);
     /* without the handlers a forked child could not use membarrier safely */
     if (pthread_atfork(pool_atfork_prepare, pool_atfork_parent, pool_atfork_child) != 0)
-        atomic_store_explicit(&g_rm.use_fence, 1, RLX);
+        atomic_fetch_or_explicit(&g_rm.state, POOL_FENCE, RLX);
 }
 
 static void pool_thread_exit(void *v)
@@ -294,15 +306,19 @@ static inline bool pool_pin(int pid)
     /* TSan does not model fences or membarrier: the same Dekker ordering expressed as
      * seq_cst store + seq_cst load (the cleaner does the same), which TSan understands */
     atomic_store_explicit(&g_pins[pid].pinned, 1, memory_order_seq_cst);
-    if (LIKELY(!atomic_load_explicit(&g_rm.cleaning, memory_order_seq_cst)))
+    if (LIKELY(!(atomic_load_explicit(&g_rm.state, memory_order_seq_cst) & POOL_CLEANING)))
         return true;
 #else
     atomic_store_explicit(&g_pins[pid].pinned, 1, RLX);
-    if (UNLIKELY(atomic_load_explicit(&g_rm.use_fence, RLX)))
+    atomic_signal_fence(memory_order_seq_cst);   /* membarrier supplies the CPU fence */
+    int st = atomic_load_explicit(&g_rm.state, RLX);
+    if (LIKELY(st == 0))
+        return true;
+    if (st & POOL_FENCE) {
         atomic_thread_fence(memory_order_seq_cst);
-    else
-        atomic_signal_fence(memory_order_seq_cst);
-    if (LIKELY(!atomic_load_explicit(&g_rm.cleaning, RLX)))
+        st = atomic_load_explicit(&g_rm.state, RLX);
+    }
+    if (!(st & POOL_CLEANING))
         return true;
 #endif
     atomic_store_explicit(&g_pins[pid].pinned, 0, REL);
@@ -383,13 +399,13 @@ static void pool_cycles_locked(uint64_t count)
     if (count == 0)
         return;
 #ifdef __SANITIZE_THREAD__
-    atomic_store_explicit(&g_rm.cleaning, 1, memory_order_seq_cst);
+    atomic_fetch_or_explicit(&g_rm.state, POOL_CLEANING, memory_order_seq_cst);
 #define POOL_PIN_LOAD memory_order_seq_cst
 #else
-    atomic_store_explicit(&g_rm.cleaning, 1, RLX);
-    /* use_fence is 0 only after a successful registration, so a failing membarrier
+    atomic_fetch_or_explicit(&g_rm.state, POOL_CLEANING, RLX);
+    /* FENCE is clear only after a successful registration, so a failing membarrier
      * cannot happen; the fence keeps the protocol correct if it ever did */
-    if (atomic_load_explicit(&g_rm.use_fence, RLX) ||
+    if (pool_use_fence() ||
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
         atomic_thread_fence(memory_order_seq_cst);
 #define POOL_PIN_LOAD ACQ
@@ -404,7 +420,7 @@ static void pool_cycles_locked(uint64_t count)
             pool_cycle_one(p, c < 2);
     }
     atomic_fetch_add_explicit(&g_cycles, count, RLX);
-    atomic_store_explicit(&g_rm.cleaning, 0, REL);
+    atomic_fetch_and_explicit(&g_rm.state, ~POOL_CLEANING, REL);
 }
 
 void pool_cycle(void)
@@ -805,5 +821,5 @@ void pool_stats_reset(pool_t *p)
 const char *pool_fence_mode(void)
 {
     pthread_once(&g_once, pool_once_init);
-    return atomic_load_explicit(&g_rm.use_fence, RLX) ? "fence" : "membarrier";
+    return pool_use_fence() ? "fence" : "membarrier";
 }

@@ -86,7 +86,8 @@ static inline int pool_current_p(void)
     return __builtin_expect(pid >= 0, 1) ? pid : pool_current_p_slow();
 }
 
-/* "membarrier" or "fence": how the fast path is fenced against cleanup. */
+/* "membarrier" or "fence": how the fast path is fenced against cleanup. The environment
+ * variable PB_POOL_FORCE_FENCE=1 (read at the first pool_create) forces "fence". */
 const char *pool_fence_mode(void);
 
 #endif

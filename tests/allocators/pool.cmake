@@ -11,6 +11,10 @@ foreach(_t pool bufpool)
   add_test(NAME allocators.${_t} COMMAND test_${_t})
 endforeach()
 
+# the same pool tests with the fence fallback instead of membarrier
+add_test(NAME allocators.pool_fence COMMAND test_pool)
+set_tests_properties(allocators.pool_fence PROPERTIES ENVIRONMENT PB_POOL_FORCE_FENCE=1)
+
 add_executable(test_bufpool_debug ${CMAKE_CURRENT_LIST_DIR}/test_bufpool.c
                ${PROJECT_SOURCE_DIR}/allocators/pool.c
                ${PROJECT_SOURCE_DIR}/allocators/bufpool.c)
