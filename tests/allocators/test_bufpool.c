@@ -2,7 +2,8 @@
  *
  * Covers: defaults, policy parsing (and its error messages), zero_on_put on and off,
  * oversize and string-builder drops, geometric growth, the small/hash alias, per-class
- * counters, unpooled classes with calloc and malloc. Built twice: as test_bufpool and,
+ * counters, unpooled classes with calloc and malloc, allocation failure at every N
+ * (through the front end's fault injection, with a leak check on live bytes). Built twice: as test_bufpool and,
  * with PB_POOL_DEBUG defined, as test_bufpool_debug, which also checks that a double put
  * and a write after put abort (in a forked child) or reach a custom handler.
  * The GOGC trigger is disabled so no cleanup cycle runs behind a test's back.
@@ -234,18 +235,31 @@ static void test_string_builder(void **state)
 
 /* Unpooled classes allocate directly. calloc must hand out zeroes even where malloc
  * would reuse a dirty block of the same size; with malloc the test checks the buffer is
- * usable and, when the allocator did hand back the dirty block, that it was not zeroed. */
+ * usable and, when the allocator did hand back one of the dirty blocks, that it was not
+ * zeroed. */
+enum { DIRTY_BLOCKS = 16 };
+
 static bufpool_buf_t *get_after_dirty_free(bufpool_t *bp, bool *reused)
 {
     size_t total = sizeof(bufpool_buf_t) + 1024;
-    unsigned char *dirty = malloc(total);
-    assert_non_null(dirty);
-    memset(dirty, 0xAB, total);
-    __asm__ volatile("" : : "r"(dirty) : "memory");
-    free(dirty);
+    uintptr_t addr[DIRTY_BLOCKS];
+    unsigned char *dirty[DIRTY_BLOCKS];
+    for (int i = 0; i < DIRTY_BLOCKS; i++) {
+        dirty[i] = malloc(total);
+        assert_non_null(dirty[i]);
+        memset(dirty[i], 0xAB, total);
+        __asm__ volatile("" : : "r"(dirty[i]) : "memory");
+        /* compare addresses as integers: a freed pointer may not be compared */
+        addr[i] = (uintptr_t)dirty[i];
+        __asm__ volatile("" : "+r"(addr[i]));
+    }
+    for (int i = 0; i < DIRTY_BLOCKS; i++)
+        free(dirty[i]);
     bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_STRING);
     assert_non_null(b);
-    *reused = (void *)b == (void *)dirty;
+    *reused = false;
+    for (int i = 0; i < DIRTY_BLOCKS; i++)
+        *reused |= (uintptr_t)b == addr[i];
     return b;
 }
 
@@ -280,7 +294,8 @@ static void test_unpooled_std_alloc(void **state)
     if (reused)   /* the dirty bytes past the allocator's free-list words survive */
         assert_false(all_bytes(b->data, b->cap_bytes, 0));
     else
-        print_message("allocator did not reuse the block: malloc path checked for use only\n");
+        print_message("allocator did not reuse a dirty block: malloc path checked for use "
+                      "only\n");
     memset(b->data, 1, b->cap_bytes);
     bufpool_put(bp, b);
     bufpool_destroy(bp);
@@ -299,6 +314,54 @@ static void test_create_rejects_bad_config(void **state)
     assert_non_null(bp);
     assert_int_equal(bufpool_config(bp)->size_bytes[BUFPOOL_SMALL], 64 * 1024);
     bufpool_destroy(bp);
+}
+
+static uint64_t live_bytes(void)
+{
+    alloc_stats_t st;
+    alloc_stats_read(&st);
+    return st.live_bytes;
+}
+
+/* SQLite style: fail every allocation from the Nth on, for every N, through create,
+ * gets of every class (new pools' per-P caches included), grow, puts, a cycle and
+ * destroy. Every failure must surface as NULL, and nothing may leak. */
+static void test_allocation_failure_every_n(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *warm = bufpool_create(&cfg);   /* one-time pool set-up outside the loop */
+    assert_non_null(warm);
+    bufpool_put(warm, bufpool_get(warm, BUFPOOL_HASH));
+    bufpool_destroy(warm);
+    int completed = 0;
+    for (long n = 0; n < 200 && !completed; n++) {
+        uint64_t before = live_bytes();
+        alloc_fault_set(n, -1);
+        bufpool_t *bp = bufpool_create(&cfg);
+        if (bp) {
+            bufpool_buf_t *b[BUFPOOL_CLASS_COUNT];
+            int ok = 1;
+            for (int c = 0; c < BUFPOOL_CLASS_COUNT; c++) {
+                b[c] = bufpool_get(bp, (bufpool_class_t)c);
+                ok &= b[c] != NULL;
+            }
+            if (b[BUFPOOL_STRING]) {
+                bufpool_buf_t *g = bufpool_grow(bp, b[BUFPOOL_STRING], 1500);
+                if (g)
+                    b[BUFPOOL_STRING] = g;
+                ok &= g != NULL;
+            }
+            for (int c = 0; c < BUFPOOL_CLASS_COUNT; c++)
+                bufpool_put(bp, b[c]);
+            pool_cycle();
+            bufpool_destroy(bp);
+            completed = ok;
+        }
+        alloc_fault_clear();
+        assert_int_equal(live_bytes(), before);
+    }
+    assert_true(completed);   /* some N let everything succeed */
 }
 
 #ifdef PB_POOL_DEBUG
@@ -418,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup(test_string_builder, setup_nogc),
         cmocka_unit_test_setup(test_unpooled_std_alloc, setup_nogc),
         cmocka_unit_test_setup(test_create_rejects_bad_config, setup_nogc),
+        cmocka_unit_test_setup(test_allocation_failure_every_n, setup_nogc),
 #ifdef PB_POOL_DEBUG
         cmocka_unit_test_setup(test_debug_aborts, setup_nogc),
         cmocka_unit_test_setup(test_debug_handler, setup_nogc),
