@@ -110,7 +110,13 @@ static void matrix_cell_keys(matrix_cell_t *c)
              sc->name, sc->workload, mode_name(sc->mode), (unsigned long long)sc->processes,
              (unsigned long long)sc->seed, files, size, sc->input_path, sc->member, sc->image,
              sc->tag, thr);
-    matrix_sha256_hex(input, strlen(input), c->input_key);
+    if (sc->result_check == SCENARIO_CHECK_POLICY) {
+        char with_policy[MATRIX_CANON_BYTES + 80];
+        snprintf(with_policy, sizeof with_policy, "%s|policy=%s", input, c->policy);
+        matrix_sha256_hex(with_policy, strlen(with_policy), c->input_key);
+    } else {
+        matrix_sha256_hex(input, strlen(input), c->input_key);
+    }
     snprintf(c->canon, sizeof c->canon,
              "%s|backend=%s|policy=%s|hash_size=%s|tar_size=%s|string_size=%s|zero_on_put=%d|"
              "standard_alloc=%s|iterations=%s|warmup_iterations=%s|gogc=%s|pprof_http=%d",
@@ -120,6 +126,8 @@ static void matrix_cell_keys(matrix_cell_t *c)
     size_t len = strlen(c->canon);
     snprintf(c->canon + len, sizeof c->canon - len, "|rep=%d", c->rep);
     matrix_sha256_hex(c->canon, strlen(c->canon), c->key);
+    if (sc->result_check == SCENARIO_CHECK_OFF)   /* a group of one: nothing to compare */
+        memcpy(c->input_key, c->key, MATRIX_KEY_HEX);
     /* the swept values only, for tables */
     c->variant[0] = '\0';
 #define VAR(cond, ...) do { if (cond) { size_t l_ = strlen(c->variant); \

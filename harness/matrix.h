@@ -36,7 +36,7 @@ typedef struct matrix_cell {
     int rep;                              /* repetition index; < 0 for warm-up         */
     char key[MATRIX_KEY_HEX];             /* this cell                                 */
     char arm_key[MATRIX_KEY_HEX];         /* the same configuration without rep        */
-    char input_key[MATRIX_KEY_HEX];       /* scenario + input: cells that must agree   */
+    char input_key[MATRIX_KEY_HEX];       /* cells that must agree on the result       */
     char variant[160];                    /* swept values, human-readable ("size=1M")  */
     char canon[MATRIX_CANON_BYTES];
 } matrix_cell_t;

@@ -19,7 +19,7 @@
 
 typedef enum sc_kind {
     K_STR, K_WORKLOAD, K_MODE, K_HEX, K_BOOL, K_U64, K_SIZE_LIST, K_U64_LIST,
-    K_DURATION, K_BACKEND_LIST, K_POLICY_LIST, K_ONOFF_LIST, K_ALLOC_LIST
+    K_DURATION, K_CHECK, K_BACKEND_LIST, K_POLICY_LIST, K_ONOFF_LIST, K_ALLOC_LIST
 } sc_kind_t;
 
 typedef struct sc_key {
@@ -44,6 +44,7 @@ static const sc_key_t sc_keys[] = {
     {"scenario", "processes", K_U64, OFF(processes), 0, 1, 64, 0},
     {"scenario", "expect", K_HEX, OFF(expect), SZ(expect), 0, 0, 0},
     {"scenario", "pprof_http", K_BOOL, OFF(pprof_http), 0, 0, 0, 0},
+    {"scenario", "result_check", K_CHECK, OFF(result_check), 0, 0, 0, 0},
     {"input", "seed", K_U64, OFF(seed), 0, 0, UINT64_MAX - 1, 1},
     {"input", "files", K_U64, OFF(files), 0, 1, 1000000, 0},
     {"input", "size", K_SIZE_LIST, OFF(size_bytes), 0, 0, 64 * GIB, 0},
@@ -247,6 +248,18 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
             sc->mode = SCENARIO_MODE_HYPERFINE;
         else {
             snprintf(msg, cap, "bad mode '%s' (cell, concurrent or hyperfine)", v);
+            return -1;
+        }
+        return 0;
+    case K_CHECK:
+        if (strcmp(v, "input") == 0)
+            sc->result_check = SCENARIO_CHECK_INPUT;
+        else if (strcmp(v, "policy") == 0)
+            sc->result_check = SCENARIO_CHECK_POLICY;
+        else if (strcmp(v, "off") == 0)
+            sc->result_check = SCENARIO_CHECK_OFF;
+        else {
+            snprintf(msg, cap, "bad result_check '%s' (input, policy or off)", v);
             return -1;
         }
         return 0;

@@ -26,6 +26,13 @@ typedef enum scenario_mode {
     SCENARIO_MODE_HYPERFINE    /* hyperfine runs the runner `repetitions` times          */
 } scenario_mode_t;
 
+/* Which ok cells must agree on the result: all cells of one input (default), only
+ * cells with the same pool policy too (workloads whose result describes the policy, such
+ * as pool_churn), or none. */
+typedef enum scenario_result_check {
+    SCENARIO_CHECK_INPUT, SCENARIO_CHECK_POLICY, SCENARIO_CHECK_OFF
+} scenario_result_check_t;
+
 typedef struct scenario_u64_list {
     uint64_t v[SCENARIO_MAX_LIST];
     size_t n;
@@ -45,6 +52,7 @@ typedef struct scenario {
     uint64_t processes;                  /* concurrent mode                        */
     char expect[SCENARIO_TEXT_BYTES];    /* pinned result; "" = not pinned          */
     int pprof_http;                      /* planned runner flag; 0/1                */
+    scenario_result_check_t result_check; /* which cells must give the same result   */
     /* input */
     uint64_t seed;
     uint64_t files;                      /* SCENARIO_UNSET = runner default         */

@@ -1,0 +1,155 @@
+/* test_cell.c: a child's exit code, signal, timeout (SIGTERM, then SIGKILL for a child
+ * that ignores SIGTERM), stdout/stderr capture, the interrupt flag, concurrent groups,
+ * and wait4 accounting of one child only (a big child does not leak into the next). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+
+#include "cell.h"
+
+static void run_sh(const char *script, double timeout_s, cell_outcome_t *o)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+    cell_spec_t spec = {.exe = "/bin/sh", .argv = argv, .timeout_s = timeout_s, .grace_s = 0.5};
+    assert_int_equal(cell_run(&spec, o, NULL), 0);
+}
+
+static void test_exit_and_capture(void **state)
+{
+    (void)state;
+    cell_outcome_t o;
+    run_sh("echo hello; echo oops >&2; exit 3", 10, &o);
+    assert_true(o.exited);
+    assert_int_equal(o.exit_code, 3);
+    assert_string_equal(o.out, "hello\n");
+    assert_string_equal(o.err, "oops\n");
+    char st[64];
+    cell_status(&o, st, sizeof st);
+    assert_string_equal(st, "exit:3");
+    cell_outcome_free(&o);
+    run_sh("true", 10, &o);
+    cell_status(&o, st, sizeof st);
+    assert_string_equal(st, "ok");
+    cell_outcome_free(&o);
+}
+
+static void test_signal(void **state)
+{
+    (void)state;
+    cell_outcome_t o;
+    run_sh("kill -9 $$", 10, &o);
+    assert_true(o.signaled);
+    assert_int_equal(o.term_signal, 9);
+    assert_false(o.timed_out);
+    char st[64];
+    cell_status(&o, st, sizeof st);
+    assert_string_equal(st, "signal:9");
+    cell_outcome_free(&o);
+}
+
+static void test_timeout_sleep(void **state)
+{
+    (void)state;
+    char *argv[] = {"/bin/sleep", "30", NULL};
+    cell_spec_t spec = {.exe = "/bin/sleep", .argv = argv, .timeout_s = 0.3, .grace_s = 0.5};
+    cell_outcome_t o;
+    assert_int_equal(cell_run(&spec, &o, NULL), 0);
+    assert_true(o.timed_out);
+    assert_true(o.signaled);
+    assert_int_equal(o.term_signal, SIGTERM);
+    char st[64];
+    cell_status(&o, st, sizeof st);
+    assert_string_equal(st, "timeout");
+    cell_outcome_free(&o);
+}
+
+static void test_timeout_ignores_term(void **state)
+{
+    (void)state;
+    cell_outcome_t o;
+    run_sh("trap '' TERM; sleep 30 & wait; sleep 30", 0.3, &o);
+    assert_true(o.timed_out);
+    assert_true(o.signaled);
+    assert_int_equal(o.term_signal, SIGKILL);
+    cell_outcome_free(&o);
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    volatile sig_atomic_t flag = 1;
+    char *argv[] = {"/bin/sleep", "30", NULL};
+    cell_spec_t spec = {.exe = "/bin/sleep", .argv = argv, .timeout_s = 30, .grace_s = 0.5};
+    cell_outcome_t o;
+    assert_int_equal(cell_run(&spec, &o, &flag), 0);
+    assert_true(o.interrupted);
+    assert_false(o.timed_out);
+    cell_outcome_free(&o);
+}
+
+static void test_spawn_failure(void **state)
+{
+    (void)state;
+    char *argv[] = {"/nonexistent/x", NULL};
+    cell_spec_t spec = {.exe = "/nonexistent/x", .argv = argv, .timeout_s = 5, .grace_s = 0.5};
+    cell_outcome_t o;
+    cell_run(&spec, &o, NULL);
+    char st[64];
+    cell_status(&o, st, sizeof st);
+    assert_true(strncmp(st, "spawn:", 6) == 0 || strcmp(st, "exit:127") == 0);
+    cell_outcome_free(&o);
+}
+
+static void test_group(void **state)
+{
+    (void)state;
+    char *a1[] = {"/bin/sh", "-c", "echo one", NULL};
+    char *a2[] = {"/bin/sh", "-c", "echo two; exit 1", NULL};
+    cell_spec_t specs[2] = {{.exe = "/bin/sh", .argv = a1, .timeout_s = 10, .grace_s = 0.5},
+                            {.exe = "/bin/sh", .argv = a2, .timeout_s = 10, .grace_s = 0.5}};
+    cell_outcome_t o[2];
+    uint64_t wall = 0;
+    assert_int_equal(cell_run_group(specs, 2, o, NULL, &wall), 0);
+    assert_string_equal(o[0].out, "one\n");
+    assert_string_equal(o[1].out, "two\n");
+    assert_int_equal(o[0].exit_code, 0);
+    assert_int_equal(o[1].exit_code, 1);
+    assert_true(wall >= o[0].wall_ns && wall >= o[1].wall_ns);
+    cell_outcome_free(&o[0]);
+    cell_outcome_free(&o[1]);
+}
+
+static void test_rss_per_child(void **state)
+{
+    (void)state;
+    /* a child that touches ~64 MiB, then a small one: the second must not inherit it */
+    cell_outcome_t big, small;
+    run_sh("exec /usr/bin/python3 -c 'b = bytearray(64 << 20); print(len(b))' 2>/dev/null "
+           "|| exec head -c 67108864 /dev/zero | tail -c 1 >/dev/null", 30, &big);
+    run_sh("true", 10, &small);
+    long big_kib = big.ru.ru_maxrss, small_kib = small.ru.ru_maxrss;
+    assert_true(big_kib > 0 && small_kib > 0);
+    assert_true(small_kib < big_kib);
+    assert_true(small_kib < 32 * 1024);
+    cell_outcome_free(&big);
+    cell_outcome_free(&small);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exit_and_capture),
+        cmocka_unit_test(test_signal),
+        cmocka_unit_test(test_timeout_sleep),
+        cmocka_unit_test(test_timeout_ignores_term),
+        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_spawn_failure),
+        cmocka_unit_test(test_group),
+        cmocka_unit_test(test_rss_per_child),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

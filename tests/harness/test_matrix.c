@@ -1,0 +1,233 @@
+/* test_matrix.c: expansion counts, key determinism and sensitivity, shards that
+ * partition the cells, deterministic seeded shuffles, warm-ups and resume skipping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+
+static void make_scenario(scenario_t *sc, const char *name)
+{
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->name, sizeof sc->name, "%s", name);
+    snprintf(sc->workload, sizeof sc->workload, "checksum");
+    sc->mode = SCENARIO_MODE_CELL;
+    sc->processes = 1;
+    sc->seed = 1;
+    sc->files = SCENARIO_UNSET;
+    sc->iterations = 10;
+    sc->warmup_iterations = SCENARIO_UNSET;
+    sc->gogc_percent = SCENARIO_UNSET;
+    sc->repetitions = 4;
+    sc->warmup_repetitions = 1;
+    sc->timeout_s = 10;
+    sc->backends.n = 2;
+    strcpy(sc->backends.v[0], "glibc");
+    strcpy(sc->backends.v[1], "mimalloc");
+    sc->policies.n = 3;
+    strcpy(sc->policies.v[0], "all");
+    strcpy(sc->policies.v[1], "none");
+    strcpy(sc->policies.v[2], "hash");
+    sc->size_bytes.n = 2;
+    sc->size_bytes.v[0] = 1024;
+    sc->size_bytes.v[1] = 65536;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const matrix_cell_t *)a)->key, ((const matrix_cell_t *)b)->key);
+}
+
+static void test_expand_counts_and_unique_keys(void **state)
+{
+    (void)state;
+    scenario_t sc[2];
+    make_scenario(&sc[0], "a");
+    make_scenario(&sc[1], "b");
+    matrix_t m;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m), 0);
+    assert_int_equal(m.n_cells, 2 * 2 * 3 * 2 * 4);
+    matrix_cell_t *copy = malloc(m.n_cells * sizeof *copy);
+    assert_non_null(copy);
+    memcpy(copy, m.cells, m.n_cells * sizeof *copy);
+    qsort(copy, m.n_cells, sizeof *copy, cmp_key);
+    for (size_t i = 1; i < m.n_cells; i++)
+        assert_string_not_equal(copy[i - 1].key, copy[i].key);
+    free(copy);
+    /* the same input -> the same keys and hash */
+    matrix_t m2;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m2), 0);
+    assert_string_equal(m.hash, m2.hash);
+    for (size_t i = 0; i < m.n_cells; i++)
+        assert_string_equal(m.cells[i].key, m2.cells[i].key);
+    /* cells of one input share input_key across backend/policy; size splits it */
+    assert_string_equal(m.cells[0].input_key, m.cells[4 * 2 * 3].input_key); /* other backend */
+    assert_string_not_equal(m.cells[0].input_key, m.cells[4].input_key);     /* other size */
+    assert_string_equal(m.cells[0].arm_key, m.cells[1].arm_key);             /* rep 0 vs 1 */
+    assert_string_not_equal(m.cells[0].key, m.cells[1].key);
+    matrix_free(&m2);
+    /* a changed value changes keys and the matrix hash; the timeout does not */
+    sc[1].iterations = 11;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m2), 0);
+    assert_string_not_equal(m.hash, m2.hash);
+    matrix_free(&m2);
+    sc[1].iterations = 10;
+    sc[1].timeout_s = 99;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m2), 0);
+    assert_string_equal(m.hash, m2.hash);
+    matrix_free(&m2);
+    /* the backend filter */
+    assert_int_equal(matrix_expand(sc, 2, "mimalloc", &m2), 0);
+    assert_int_equal(m2.n_cells, m.n_cells / 2);
+    for (size_t i = 0; i < m2.n_cells; i++)
+        assert_string_equal(m2.cells[i].backend, "mimalloc");
+    matrix_free(&m2);
+    assert_int_equal(matrix_expand(sc, 2, "tcmalloc", &m2), -2);
+    matrix_free(&m);
+}
+
+static void test_shards_partition(void **state)
+{
+    (void)state;
+    scenario_t sc[2];
+    make_scenario(&sc[0], "a");
+    make_scenario(&sc[1], "b");
+    sc[1].mode = SCENARIO_MODE_HYPERFINE;
+    matrix_t m;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m), 0);
+    for (unsigned n = 1; n <= 5; n++) {
+        size_t total = 0;
+        for (size_t i = 0; i < m.n_cells; i++) {
+            int in = 0;
+            for (unsigned k = 1; k <= n; k++)
+                in += matrix_in_shard(&m, i, k, n);
+            assert_int_equal(in, 1); /* exactly one shard */
+        }
+        for (unsigned k = 1; k <= n; k++) {
+            assert_int_equal(matrix_plan(&m, 7, k, n, NULL, NULL), 0);
+            for (size_t u = 0; u < m.n_plan; u++)
+                if (!m.plan[u].warmup)
+                    total += m.plan[u].n_cells;
+        }
+        assert_int_equal(total, m.n_cells);
+    }
+    /* hyperfine arms stay whole: one unit holds all repetitions */
+    assert_int_equal(matrix_plan(&m, 7, 1, 1, NULL, NULL), 0);
+    size_t hf_units = 0;
+    for (size_t u = 0; u < m.n_plan; u++)
+        if (m.cells[m.plan[u].first].sc == &sc[1] && !m.plan[u].warmup) {
+            assert_int_equal(m.plan[u].n_cells, 4);
+            hf_units++;
+        }
+    assert_int_equal(hf_units, 2 * 3 * 2);
+    matrix_free(&m);
+    unsigned k, n;
+    assert_int_equal(matrix_parse_shard("2/3", &k, &n), 0);
+    assert_int_equal(k, 2);
+    assert_int_equal(n, 3);
+    assert_int_equal(matrix_parse_shard("0/3", &k, &n), -1);
+    assert_int_equal(matrix_parse_shard("4/3", &k, &n), -1);
+    assert_int_equal(matrix_parse_shard("1/3x", &k, &n), -1);
+    assert_int_equal(matrix_parse_shard("1", &k, &n), -1);
+}
+
+static void plan_order(matrix_t *m, uint64_t seed, size_t *order)
+{
+    assert_int_equal(matrix_plan(m, seed, 1, 1, NULL, NULL), 0);
+    for (size_t i = 0; i < m->n_plan; i++)
+        order[i] = m->plan[i].warmup ? 100000 + m->plan[i].first : m->plan[i].first;
+}
+
+static void test_shuffle_deterministic_within_blocks(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    make_scenario(&sc, "a");
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    size_t a[200], b[200], c[200];
+    plan_order(&m, 42, a);
+    size_t n = m.n_plan;
+    assert_int_equal(n, m.n_cells + m.n_cells / 4); /* one warm-up per arm */
+    plan_order(&m, 42, b);
+    plan_order(&m, 43, c);
+    assert_memory_equal(a, b, n * sizeof *a);
+    assert_memory_not_equal(a, c, n * sizeof *a);
+    /* blocks: warm-ups first, then repetition 0, 1, ... in order */
+    assert_int_equal(matrix_plan(&m, 42, 1, 1, NULL, NULL), 0);
+    int last = -1000;
+    size_t first_measured = 0;
+    for (size_t i = 0; i < m.n_plan; i++) {
+        assert_true(m.plan[i].block >= last);
+        last = m.plan[i].block;
+        if (m.plan[i].warmup)
+            first_measured = i + 1;
+        else
+            assert_int_equal(m.cells[m.plan[i].first].rep, m.plan[i].block);
+    }
+    assert_int_equal(first_measured, m.n_cells / 4);
+    /* within block 0 the order is not the expansion order (12 arms: 1/12! by chance) */
+    int shuffled = 0;
+    for (size_t i = first_measured + 1; i < first_measured + 12; i++)
+        if (m.plan[i].first < m.plan[i - 1].first)
+            shuffled = 1;
+    assert_true(shuffled);
+    matrix_free(&m);
+}
+
+static int done_even(const char *key, void *user)
+{
+    (void)user;
+    return (key[63] - '0') % 2 == 0 || key[63] == 'a' || key[63] == 'c' || key[63] == 'e';
+}
+
+static void test_plan_skips_done(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    make_scenario(&sc, "a");
+    sc.warmup_repetitions = 0;
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    assert_int_equal(matrix_plan(&m, 1, 1, 1, done_even, NULL), 0);
+    size_t expect = 0;
+    for (size_t i = 0; i < m.n_cells; i++)
+        expect += !done_even(m.cells[i].key, NULL);
+    assert_int_equal(m.n_plan, expect);
+    for (size_t i = 0; i < m.n_plan; i++)
+        assert_false(done_even(m.cells[m.plan[i].first].key, NULL));
+    matrix_free(&m);
+}
+
+static void test_rng_reference(void **state)
+{
+    (void)state;
+    /* splitmix64 from 0: the published first output */
+    uint64_t st = 0;
+    assert_true(matrix_splitmix64(&st) == 0xE220A8397B1DCDAFULL);
+    matrix_rng_t r1, r2;
+    matrix_rng_seed(&r1, 5);
+    matrix_rng_seed(&r2, 5);
+    for (int i = 0; i < 100; i++)
+        assert_true(matrix_rng_next(&r1) == matrix_rng_next(&r2));
+    char hex[MATRIX_KEY_HEX];
+    matrix_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_expand_counts_and_unique_keys),
+        cmocka_unit_test(test_shards_partition),
+        cmocka_unit_test(test_shuffle_deterministic_within_blocks),
+        cmocka_unit_test(test_plan_skips_done),
+        cmocka_unit_test(test_rng_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
