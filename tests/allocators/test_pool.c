@@ -284,7 +284,12 @@ static void test_gogc_trigger(void **state)
     (void)sink;
     uint64_t e1 = alloc_gc_epoch();
     alloc_gc_configure(0, 0);
-    assert_int_equal(e1, e0 + 1);
+    if (e1 != e0 + 1) {
+        pool_destroy(p);   /* leave nothing behind that points into this frame */
+        fail_msg("the front end's GC epoch moved by %llu, not 1: is malloc served by the "
+                 "counting front end (not valgrind's or a sanitizer's)?",
+                 (unsigned long long)(e1 - e0));
+    }
     /* nothing ran yet: the pool polls on its next get/put */
     assert_int_equal(pool_cycles(), cyc0);
     item_t *b = get_item(p);
