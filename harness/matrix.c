@@ -89,6 +89,21 @@ static void u64s(char *buf, size_t cap, uint64_t v)
         snprintf(buf, cap, "%llu", (unsigned long long)v);
 }
 
+/* A size for labels: 64K, 1M, 3G when exact, else plain bytes. */
+static void size_label(char *buf, size_t cap, uint64_t v)
+{
+    if (v == SCENARIO_UNSET)
+        snprintf(buf, cap, "default");
+    else if (v && v % (1ULL << 30) == 0)
+        snprintf(buf, cap, "%lluG", (unsigned long long)(v >> 30));
+    else if (v && v % (1ULL << 20) == 0)
+        snprintf(buf, cap, "%lluM", (unsigned long long)(v >> 20));
+    else if (v && v % 1024 == 0)
+        snprintf(buf, cap, "%lluK", (unsigned long long)(v >> 10));
+    else
+        snprintf(buf, cap, "%llu", (unsigned long long)v);
+}
+
 /* Fills canon/key/arm_key/input_key/variant of c from its fields. */
 static void matrix_cell_keys(matrix_cell_t *c)
 {
@@ -130,6 +145,10 @@ static void matrix_cell_keys(matrix_cell_t *c)
         memcpy(c->input_key, c->key, MATRIX_KEY_HEX);
     /* the swept values only, for tables */
     c->variant[0] = '\0';
+    size_label(size, sizeof size, c->size_bytes);
+    size_label(hs, sizeof hs, c->hash_size_bytes);
+    size_label(ts, sizeof ts, c->tar_size_bytes);
+    size_label(ss, sizeof ss, c->string_size_bytes);
 #define VAR(cond, ...) do { if (cond) { size_t l_ = strlen(c->variant); \
     snprintf(c->variant + l_, sizeof c->variant - l_, __VA_ARGS__); } } while (0)
     VAR(sc->size_bytes.n > 1, "size=%s ", size);

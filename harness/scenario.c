@@ -534,6 +534,7 @@ typedef struct sc_parse_ctx {
     scenario_t *sc;
     char msg[SCENARIO_ERR_BYTES];
     int failed;
+    char bad_section[SCENARIO_NAME_BYTES];  /* unknown section: report its header line */
 } sc_parse_ctx_t;
 
 static const sc_key_t *sc_find_key(const char *name)
@@ -557,6 +558,7 @@ static int sc_handler(void *user, const char *section, const char *name, const c
         snprintf(ctx->msg, sizeof ctx->msg,
                  section[0] ? "unknown section [%s] (sections: scenario, input, run, pool)"
                             : "key '%s' outside any section", section[0] ? section : name);
+        snprintf(ctx->bad_section, sizeof ctx->bad_section, "%s", section);
         ctx->failed = 1;
         return 0;
     }
@@ -649,6 +651,11 @@ int scenario_load(const char *path, scenario_t *out, char err[SCENARIO_ERR_BYTES
     int line = ini_parse_file(f, sc_handler, &ctx);
     fclose(f);
     if (line != 0) {
+        for (size_t i = 0; ctx.bad_section[0] && i < n_secs; i++)
+            if (strcmp(secs[i].name, ctx.bad_section) == 0) {
+                line = secs[i].line;
+                break;
+            }
         if (ctx.failed)
             snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: %s", path, line, ctx.msg);
         else

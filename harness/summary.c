@@ -23,6 +23,19 @@ typedef struct groups {
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
+static int cmp_group(const void *a, const void *b)
+{
+    const group_t *x = a, *y = b;
+    int c = strcmp(x->scenario, y->scenario);
+    if (!c)
+        c = strcmp(x->variant, y->variant);
+    if (!c)
+        c = strcmp(x->backend, y->backend);
+    if (!c)
+        c = strcmp(x->policy, y->policy);
+    return c;
+}
+
 static int groups_build(const journal_t *j, groups_t *gs)
 {
     memset(gs, 0, sizeof *gs);
@@ -61,6 +74,8 @@ static int groups_build(const journal_t *j, groups_t *gs)
         }
         g->cells[g->n++] = c;
     }
+    if (gs->n > 1)  /* rows sorted by scenario, variant, backend, policy */
+        qsort(gs->g, gs->n, sizeof *gs->g, cmp_group);
     return 0;
 }
 

@@ -8,3 +8,8 @@ foreach(t scenario matrix journal cell)
   target_compile_options(test_${t} PRIVATE -Wno-format-truncation)
   add_test(NAME test_${t} COMMAND test_${t})
 endforeach()
+
+# end to end: malformed files, SIGKILL of a child, SIGINT + --resume, busy folder, shards
+# and merge, RSS of a 200 MiB cell (runs pb-glibc; about a minute)
+add_test(NAME driver_e2e COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_driver.sh ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(driver_e2e PROPERTIES LABELS slow TIMEOUT 600)

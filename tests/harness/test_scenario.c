@@ -121,7 +121,7 @@ static void test_unknown_section(void **state)
 {
     (void)state;
     char *c = with_line(8, "[runs]\n");
-    expect_error("s.ini", c, strlen(c), 9, "unknown section [runs]");
+    expect_error("s.ini", c, strlen(c), 8, "unknown section [runs]");
 }
 
 static void test_bad_values(void **state)
