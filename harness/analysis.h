@@ -88,6 +88,7 @@ typedef struct analysis_failed {
     json_object *cell;        /* borrowed                                              */
     const char *scenario, *backend, *policy, *variant, *status, *key;
     long long rep;
+    size_t arm;               /* index into model arms                                 */
 } analysis_failed_t;
 
 typedef enum analysis_method {
