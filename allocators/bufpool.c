@@ -358,6 +358,29 @@ static __attribute__((noinline)) bufpool_buf_t *bufpool_get_unpooled(bufpool_t *
     return bufpool_alloc(bp->cfg.size_bytes[cls], bp->cfg.std_alloc == BUFPOOL_STD_CALLOC, cls);
 }
 
+/* A thread without a P: the pool creates and releases directly; shared counters. */
+static __attribute__((noinline)) bufpool_buf_t *bufpool_get_bypass(bufpool_t *bp,
+                                                                   pool_t *pool,
+                                                                   bufpool_class_t cls)
+{
+    bufpool_count(bp, -1, cls, BP_GETS);
+    tls_missed = 0;
+    bufpool_buf_t *b = pool_get(pool);
+    if (tls_missed)
+        bufpool_count(bp, -1, cls, BP_MISSES);
+#ifdef PB_POOL_DEBUG
+    else if (b)
+        bufpool_debug_check_pooled(bp, b);
+    if (b)
+        b->magic = BUFPOOL_MAGIC_LIVE;
+#endif
+    if (b) {
+        b->len_bytes = 0;
+        b->cls = (uint32_t)cls;
+    }
+    return b;
+}
+
 bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
 {
     if (UNLIKELY((unsigned)cls >= BUFPOOL_CLASS_COUNT))
@@ -365,17 +388,24 @@ bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
     pool_t *pool = bp->pools[cls];
     if (UNLIKELY(!pool))
         return bufpool_get_unpooled(bp, cls);
+    int pid = pool_current_p();   /* claims the P pool_get would claim */
+    if (UNLIKELY(pid < 0))
+        return bufpool_get_bypass(bp, pool, cls);
+    /* this P's counters (single writer), addressed before the call so that only the
+     * pointer and the class live across it */
+    _Atomic uint64_t *cnt = bp->pcounts[pid].c[cls];
     tls_missed = 0;
     bufpool_buf_t *b = pool_get(pool);
-    /* after pool_get: its slow path may have claimed this thread's P */
-    int pid = pool_current_p();
-    bufpool_count(bp, pid, cls, BP_GETS);
+    atomic_store_explicit(&cnt[BP_GETS], atomic_load_explicit(&cnt[BP_GETS], RLX) + 1, RLX);
     /* hits are not counted here: for a pooled class hits = gets - misses */
-    if (UNLIKELY(tls_missed))
-        bufpool_count(bp, pid, cls, BP_MISSES);
+    if (UNLIKELY(tls_missed)) {
+        atomic_store_explicit(&cnt[BP_MISSES],
+                              atomic_load_explicit(&cnt[BP_MISSES], RLX) + 1, RLX);
+    }
 #ifdef PB_POOL_DEBUG
-    else if (b)
+    else if (b) {
         bufpool_debug_check_pooled(bp, b);
+    }
     if (b)
         b->magic = BUFPOOL_MAGIC_LIVE;
 #endif
