@@ -2,8 +2,9 @@
  *
  * Covers: private-slot hit, LIFO order of the own deque, stealing from another P's
  * tail, victim lifetime (survives one cycle, released on the second), the GOGC-like,
- * timer and explicit triggers, deque full -> drop, counters, and a concurrent stress
- * run that accounts for every item (created == freed) while cycles run alongside.
+ * timer and explicit triggers, deque full -> drop, more threads than Ps (bypass),
+ * counters, and a concurrent stress run that accounts for every item (created == freed)
+ * while cycles run alongside.
  * Items are small heap blocks that record their own state, so a double hand-out or a
  * use after release fails the test. The GOGC trigger is disabled in every test except
  * the GOGC one, so allocation by the test itself cannot run a cycle behind its back.
@@ -416,6 +417,60 @@ static void test_fork_child_fencing(void **state)
     assert_int_equal(c.created, c.freed);
 }
 
+/* More live threads than Ps: the thread left without a P bypasses the pool (its get is
+ * a miss, its put a drop), and every other thread keeps its item. */
+enum { BYPASS_THREADS = POOL_MAX_PS };   /* + the main thread, which holds a P */
+
+typedef struct bypass_arg {
+    pool_t *p;
+    pthread_barrier_t *hold;
+    int kept;
+} bypass_arg_t;
+
+static void *bypass_worker(void *v)
+{
+    bypass_arg_t *a = v;
+    item_t *it = pool_get(a->p);
+    if (it) {
+        atomic_store(&it->state, ITEM_OUT);
+        a->kept = put_item(a->p, it);
+    }
+    pthread_barrier_wait(a->hold);   /* all alive at once: Ps stay claimed */
+    return NULL;
+}
+
+static void test_more_threads_than_ps(void **state)
+{
+    counts_t c = {0};
+    pool_t *p = pool_create(item_new, item_free, &c);
+    assert_non_null(p);
+    assert_true(pool_current_p() >= 0);
+    pthread_barrier_t hold;
+    assert_int_equal(pthread_barrier_init(&hold, NULL, BYPASS_THREADS), 0);
+    bypass_arg_t a[BYPASS_THREADS];
+    pthread_t t[BYPASS_THREADS];
+    for (int i = 0; i < BYPASS_THREADS; i++) {
+        a[i] = (bypass_arg_t){.p = p, .hold = &hold};
+        assert_int_equal(pthread_create(&t[i], NULL, bypass_worker, &a[i]), 0);
+    }
+    int kept = 0;
+    for (int i = 0; i < BYPASS_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        kept += a[i].kept;
+    }
+    pthread_barrier_destroy(&hold);
+    assert_int_equal(kept, BYPASS_THREADS - 1);
+    pool_stats_t s;
+    pool_stats_read(p, &s);
+    assert_int_equal(s.misses, BYPASS_THREADS);
+    assert_int_equal(s.drops, 1);
+    assert_int_equal(s.retained, BYPASS_THREADS - 1);
+    pool_destroy(p);
+    assert_int_equal(c.created, BYPASS_THREADS);
+    assert_int_equal(c.freed, BYPASS_THREADS);
+    assert_int_equal(c.bad_free, 0);
+}
+
 /* ---------------------------------------------------------------- stress --------- */
 
 enum { STRESS_THREADS = 4, STRESS_OPS = 200000, STRESS_HOLD = 16 };
@@ -527,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup(test_put_null_ignored, setup_nogc),
         cmocka_unit_test_setup(test_fence_mode, setup_nogc),
         cmocka_unit_test_setup(test_fork_child_fencing, setup_nogc),
+        cmocka_unit_test_setup(test_more_threads_than_ps, setup_nogc),
         cmocka_unit_test_setup(test_concurrent_stress, setup_nogc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
