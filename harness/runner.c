@@ -146,6 +146,7 @@ static int runner_result(const runner_args_t *a, const runner_out_t *o, char **r
  * While a kernel runs, an exit through that path after a failed allocation is reported
  * with the documented out-of-memory code instead of the kernel-error code. */
 static volatile int runner_in_kernel;
+static bool runner_backend_verified = true;
 
 static void runner_atexit(void)
 {
@@ -353,6 +354,7 @@ static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
     json_object_object_add(o, "backend_version", json_object_new_string(alloc_backend_version()));
     json_object_object_add(o, "workload", json_object_new_string(c->a->workload_name));
     json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "backend_verified", json_object_new_boolean(runner_backend_verified));
     json_object_object_add(o, "result", json_object_new_string(result));
 #define PB_METRIC_JSON(name, kind, desc) \
     json_object_object_add(o, #name, json_object_new_uint64(m->name));
@@ -503,9 +505,13 @@ int main(int argc, char **argv)
 
     char err[512];
     if (alloc_backend_verify(err, sizeof err) != 0) {
-        fprintf(stderr, "pb-%s: refusing to run: the active allocator is not %s: %s\n",
-                PB_BACKEND_NAME, PB_BACKEND_NAME, err);
-        return PB_EXIT_BACKEND;
+        if (!a.skip_backend_check) {
+            fprintf(stderr, "pb-%s: refusing to run: the active allocator is not %s: %s "
+                    "(--skip-backend-check runs anyway, with results marked unverified)\n",
+                    PB_BACKEND_NAME, PB_BACKEND_NAME, err);
+            return PB_EXIT_BACKEND;
+        }
+        runner_backend_verified = false;
     }
     if (a.version)
         return print_version();

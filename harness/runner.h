@@ -49,6 +49,7 @@ typedef struct runner_args {
     long fail_alloc_after;         /* testing: fault injection; < 0 = off           */
     unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
     bool version;
+    bool skip_backend_check;       /* under valgrind/sanitizers: results marked unverified */
 } runner_args_t;
 
 /* Parses argv. Returns PB_EXIT_OK, or PB_EXIT_USAGE after printing one line naming the

@@ -68,6 +68,9 @@ static void runner_args_usage(FILE *f, const char *prog)
 "  --gc-interval-ms N      also run a cleanup cycle on a timer (default off)\n"
 "testing:\n"
 "  --fail-alloc-after N    fail every allocation after the first N (fault injection)\n"
+"  --skip-backend-check    run although another allocator serves malloc (valgrind,\n"
+"                          sanitizers); the JSON then says \"backend_verified\": false\n"
+"                          and poolbench refuses such results\n"
 "calibration only (poolbench calibrate / gate):\n"
 "  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
 "                          a known slowdown for checking the regression gate\n"
@@ -142,7 +145,7 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
 
     enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
            O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_VERSION, O_HELP };
+           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP };
     static const struct option opts[] = {
         {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
         {"size", required_argument, 0, O_SIZE}, {"seed", required_argument, 0, O_SEED},
@@ -159,6 +162,7 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
         {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
         {"fail-alloc-after", required_argument, 0, O_FAIL},
         {"inject-slowdown", required_argument, 0, O_SLOW},
+        {"skip-backend-check", no_argument, 0, O_SKIPCHK},
         {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
 
@@ -257,6 +261,7 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
                 return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
             a->inject_slowdown_pct = (unsigned)v;
             break;
+        case O_SKIPCHK: a->skip_backend_check = true; break;
         case O_VERSION: a->version = true; break;
         case O_HELP:
             runner_args_usage(stdout, prog);

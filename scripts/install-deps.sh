@@ -9,6 +9,8 @@ PACKAGES=(
   libssl-dev libarchive-dev libjson-c-dev libinih-dev libsqlite3-dev libcmocka-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   hyperfine gnuplot-nox valgrind
+  python3 python3-scipy         # tests: independent hash-of-hashes, summary.json re-check
+  chromium                      # tests: the HTML report renders, headless
 )
 
 missing=()
