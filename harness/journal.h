@@ -15,8 +15,10 @@
  * or null when the source cannot measure it, e.g. hyperfine runs give only wall_ns},
  * pool_classes (runner's per-class counts or null), backend_version, source ("runner",
  * "group" or "hyperfine"), stderr (first 4 KiB), order (position in this run's plan),
- * started_unix_ns. max_rss_bytes, minor_faults, major_faults and the context switch
- * counts are the child's wait4 values, replacing the runner's own.
+ * finished_unix_ns, config.canonical (the text the key hashes), exit_code, signal,
+ * bad_output_reason, and for concurrent groups "processes" (each process's metrics).
+ * max_rss_bytes, minor_faults, major_faults and the context switch counts are the
+ * child's wait4 values, replacing the runner's own (whole process, not a window).
  *
  * The reader never prints or exits; it returns messages naming the file and line.
  */
