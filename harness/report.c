@@ -1,0 +1,145 @@
+/* report.c: report_write(), every output of a results folder from its journal (report.h).
+ * Files are written to NAME.tmp and renamed. Never prints, never exits. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "export_csv.h"
+#include "export_gobench.h"
+#include "journal.h"
+#include "report_html.h"
+#include "report_md.h"
+#include "summary_json.h"
+#include "thresholds.h"
+
+typedef int (*writer_fn)(void *ctx, FILE *out);
+
+/* writes DIR/name through fn into name.tmp, then renames; -1 with err */
+static int write_file(const char *dir, const char *name, writer_fn fn, void *ctx, char *err,
+                      size_t err_cap)
+{
+    char path[REPORT_PATH_BYTES], tmp[REPORT_PATH_BYTES + 8];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, err_cap, "%s: cannot write: %s", tmp, strerror(errno));
+        return -1;
+    }
+    int rc = fn(ctx, f);
+    int e = errno;
+    if (fclose(f) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc < 0) {
+        remove(tmp);
+        snprintf(err, err_cap, "%s: write failed: %s", path, e ? strerror(e) : "out of memory");
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, err_cap, "%s: cannot rename: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int w_csv(void *ctx, FILE *out) { return export_csv_write(ctx, out) < 0 ? -1 : 0; }
+static int w_bench(void *ctx, FILE *out) { return export_gobench_write(ctx, out, NULL) < 0 ? -1 : 0; }
+static int w_md(void *ctx, FILE *out) { return report_md_write(ctx, out); }
+static int w_html(void *ctx, FILE *out) { return report_html_write(ctx, out); }
+
+int report_write(const char *dir, const char *thresholds_path, const report_options_t *optp,
+                 report_outcome_t *outp, char *err, size_t err_cap)
+{
+    report_options_t opt = {0};
+    if (optp)
+        opt = *optp;
+    report_outcome_t local;
+    report_outcome_t *out = outp ? outp : &local;
+    memset(out, 0, sizeof *out);
+    err[0] = '\0';
+
+    thresholds_t th;
+    thresholds_default(&th);
+    if (thresholds_path) {
+        char terr[THRESHOLDS_ERR_BYTES];
+        if (thresholds_load(thresholds_path, &th, terr) < 0) {
+            snprintf(err, err_cap, "%s", terr);
+            return REPORT_BAD_INPUT;
+        }
+    }
+    char jpath[REPORT_PATH_BYTES];
+    snprintf(jpath, sizeof jpath, "%s/%s", dir, JOURNAL_FILE);
+    journal_t j;
+    char jerr[JOURNAL_ERR_BYTES];
+    if (journal_load(jpath, &j, jerr) < 0) {
+        snprintf(err, err_cap, "%s", jerr);
+        return strstr(jerr, "out of memory") ? REPORT_FAILED : REPORT_BAD_INPUT;
+    }
+    if (!j.context) {
+        journal_free(&j);
+        snprintf(err, err_cap, "%s: empty journal (no context block): nothing to report", jpath);
+        return REPORT_BAD_INPUT;
+    }
+    out->truncated_line = j.truncated_line;
+    out->n_cells = j.n_cells;
+
+    analysis_model_t m;
+    char aerr[ANALYSIS_ERR_BYTES];
+    if (analysis_build(&j, &th, &m, aerr) < 0) {
+        journal_free(&j);
+        snprintf(err, err_cap, "%s: analysis failed: %s", jpath, aerr);
+        return REPORT_FAILED;
+    }
+    out->n_warnings = m.n_warnings;
+    out->overall = analysis_overall_name(m.overall);
+
+    int rc = REPORT_FAILED;
+    if (summary_json_write(&m, dir, err, err_cap) < 0)
+        goto done;
+    if (write_file(dir, "samples.csv", w_csv, &j, err, err_cap) < 0 ||
+        write_file(dir, "bench.txt", w_bench, &j, err, err_cap) < 0)
+        goto done;
+
+    const charts_result_t *charts = NULL;
+    if (!opt.no_charts) {
+        charts_options_t co;
+        charts_default_options(&co);
+        co.scripts_dir = opt.scripts_dir;
+        co.gnuplot = opt.gnuplot;
+        co.equivalence_margin = thresholds_equivalence_margin(&th);
+        co.keep_time_ratio = thresholds_keep_time_ratio(&th);
+        co.bootstrap_seed = th.bootstrap_seed;
+        if (charts_write(&j, dir, &co, out->charts, err, err_cap) < 0)
+            goto done;
+        charts = out->charts;
+        for (int i = 0; i < CHARTS_COUNT; i++)
+            out->n_chart_problems += out->charts[i].status == CHARTS_FAILED;
+    }
+
+    char when[64] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    report_doc_t doc = {
+        .model = &m, .charts = charts, .dir = dir, .journal_path = jpath,
+        .truncated_line = j.truncated_line, .generated_at = when,
+    };
+    if (write_file(dir, "report.md", w_md, &doc, err, err_cap) < 0 ||
+        write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0)
+        goto done;
+    snprintf(out->report_md, sizeof out->report_md, "%s/report.md", dir);
+    rc = REPORT_OK;
+done:
+    analysis_free(&m);
+    journal_free(&j);
+    return rc;
+}

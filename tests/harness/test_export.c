@@ -1,0 +1,426 @@
+/* test_export.c: samples.csv, bench.txt and the gnuplot charts on a synthetic journal.
+ *
+ * CSV: parsed back with an independent RFC 4180 reader; header = the id columns followed
+ * by the PB_METRICS names; one row per cell; every field equals the journal's value
+ * (empty for null). bench.txt: every line parsed with the benchfmt grammar; one result
+ * per ok sample with a time, hyperfine samples carry only ns/op. Charts: every chart
+ * gives a non-empty PNG (PNG signature) and SVG (<svg); a missing gnuplot and a failing
+ * script give CHARTS_FAILED with a message naming the chart, never a crash.
+ * `test_export --write-bench FILE` only writes the synthetic bench.txt (for the Go check).
+ */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "charts.h"
+#include "export_csv.h"
+#include "export_gobench.h"
+#include "journal.h"
+#include "synth_journal.h"
+
+static char tmpdir[256];
+static char jpath[512];
+static journal_t J;
+
+static int setup(void **state)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pb-test-export-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    snprintf(jpath, sizeof jpath, "%s/results.jsonl", tmpdir);
+    if (synth_journal_write(jpath, 8) <= 0)
+        return -1;
+    char err[JOURNAL_ERR_BYTES];
+    return journal_load(jpath, &J, err);
+}
+
+static int teardown(void **state)
+{
+    journal_free(&J);
+    if (getenv("PB_TEST_KEEP")) {   /* keep the outputs to look at them */
+        fprintf(stderr, "outputs kept in %s\n", tmpdir);
+        return 0;
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- RFC 4180 reader */
+
+typedef struct csv_row {
+    char **f;
+    size_t n;
+} csv_row_t;
+
+/* reads one record; returns 1, 0 at EOF, -1 on a format error */
+static int csv_read(FILE *in, csv_row_t *row)
+{
+    row->f = NULL;
+    row->n = 0;
+    int c = fgetc(in);
+    if (c == EOF)
+        return 0;
+    for (;;) {
+        size_t cap = 64, len = 0;
+        char *s = malloc(cap);
+        int quoted = (c == '"');
+        if (quoted)
+            c = fgetc(in);
+        for (;;) {
+            if (quoted) {
+                if (c == EOF)
+                    return -1;
+                if (c == '"') {
+                    c = fgetc(in);
+                    if (c != '"') {
+                        quoted = 0;
+                        break;
+                    }
+                }
+            } else if (c == ',' || c == '\r' || c == '\n' || c == EOF || c == '"') {
+                break;
+            }
+            if (len + 2 > cap)
+                s = realloc(s, cap *= 2);
+            s[len++] = (char)c;
+            c = fgetc(in);
+        }
+        s[len] = '\0';
+        row->f = realloc(row->f, (row->n + 1) * sizeof *row->f);
+        row->f[row->n++] = s;
+        if (c == ',') {
+            c = fgetc(in);
+            continue;
+        }
+        if (c == '\r') {
+            if (fgetc(in) != '\n')
+                return -1;   /* RFC 4180: CRLF */
+            return 1;
+        }
+        return c == EOF ? 1 : -1;   /* bare LF or stray quote */
+    }
+}
+
+static void csv_free(csv_row_t *row)
+{
+    for (size_t i = 0; i < row->n; i++)
+        free(row->f[i]);
+    free(row->f);
+}
+
+static void test_csv_round_trip(void **state)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/samples.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    long rows = export_csv_write(&J, f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(rows, (long)J.n_cells);
+
+    static const char *const metric_names[] = {
+#define NAME(name, kind, desc) #name,
+        PB_METRICS(NAME)
+#undef NAME
+    };
+    size_t n_metrics = sizeof metric_names / sizeof *metric_names;
+    f = fopen(path, "r");
+    assert_non_null(f);
+    csv_row_t h;
+    assert_int_equal(csv_read(f, &h), 1);
+    assert_int_equal(h.n, EXPORT_CSV_ID_COLUMNS + n_metrics);
+    const char *ids[] = {"scenario", "workload", "backend", "policy", "variant", "rep",
+                         "status", "source", "result"};
+    for (size_t i = 0; i < EXPORT_CSV_ID_COLUMNS; i++)
+        assert_string_equal(h.f[i], ids[i]);
+    for (size_t i = 0; i < n_metrics; i++)
+        assert_string_equal(h.f[EXPORT_CSV_ID_COLUMNS + i], metric_names[i]);
+
+    size_t n = 0, nulls = 0;
+    csv_row_t r;
+    int rc;
+    while ((rc = csv_read(f, &r)) == 1) {
+        assert_true(n < J.n_cells);
+        json_object *cell = J.cells[n];
+        assert_int_equal(r.n, h.n);
+        assert_string_equal(r.f[0], journal_str(cell, "scenario"));
+        assert_string_equal(r.f[2], journal_str(cell, "backend"));
+        assert_string_equal(r.f[3], journal_str(cell, "policy"));
+        assert_string_equal(r.f[4], journal_str(cell, "variant"));
+        assert_int_equal(atoll(r.f[5]), journal_int(cell, "rep", -1));
+        assert_string_equal(r.f[6], journal_str(cell, "status"));
+        const char *res = journal_str(cell, "result");
+        assert_string_equal(r.f[8], res ? res : "");
+        json_object *m = json_object_object_get(cell, "metrics");
+        for (size_t k = 0; k < n_metrics; k++) {
+            json_object *v = json_object_object_get(m, metric_names[k]);
+            const char *field = r.f[EXPORT_CSV_ID_COLUMNS + k];
+            if (!v) {
+                assert_string_equal(field, "");
+                nulls++;
+            } else {
+                char want[32];
+                snprintf(want, sizeof want, "%lld", (long long)json_object_get_int64(v));
+                assert_string_equal(field, want);
+            }
+        }
+        csv_free(&r);
+        n++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, J.n_cells);
+    assert_true(nulls > 0);   /* hyperfine and failed cells have nulls: the test sees them */
+    csv_free(&h);
+    fclose(f);
+}
+
+/* ---------------------------------------------------------------- benchfmt grammar */
+
+/* benchfmt: a result line starts with "Benchmark" followed by end/non-lowercase; fields
+ * are whitespace-separated: name, iterations (integer), then (value, unit) pairs. */
+static int is_result_line(const char *line)
+{
+    return strncmp(line, "Benchmark", 9) == 0 && !islower((unsigned char)line[9]);
+}
+
+static void test_gobench_grammar(void **state)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bench.txt", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    size_t skipped = 99;
+    long lines = export_gobench_write(&J, f, &skipped);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(skipped, 0);
+
+    size_t ok = 0, hyperfine_ok = 0;
+    for (size_t i = 0; i < J.n_cells; i++)
+        if (!strcmp(journal_str(J.cells[i], "status"), "ok")) {
+            ok++;
+            hyperfine_ok += !strcmp(journal_str(J.cells[i], "source"), "hyperfine");
+        }
+    assert_int_equal(lines, (long)ok);
+    long long cores = journal_int(J.context, "cores", 0);
+
+    f = fopen(path, "r");
+    assert_non_null(f);
+    char line[2048];
+    size_t results = 0, only_ns = 0, configs = 0;
+    int seen_goos = 0, seen_cpu = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!*line)
+            continue;
+        if (!is_result_line(line)) {
+            /* configuration line: key: value; key lowercase-initial, no space/upper */
+            char *colon = strchr(line, ':');
+            assert_non_null(colon);
+            assert_true(islower((unsigned char)line[0]));
+            for (char *p = line; p < colon; p++)
+                assert_false(isspace((unsigned char)*p) || isupper((unsigned char)*p));
+            assert_true(colon[1] == ' ');
+            seen_goos |= !strncmp(line, "goos: ", 6);
+            seen_cpu |= !strncmp(line, "cpu: ", 5);
+            configs++;
+            continue;
+        }
+        assert_int_equal(configs > 0, 1);   /* header before results */
+        char *save = NULL, *tok[16];
+        int nt = 0;
+        for (char *t = strtok_r(line, " \t", &save); t && nt < 16; t = strtok_r(NULL, " \t", &save))
+            tok[nt++] = t;
+        assert_true(nt >= 4 && nt % 2 == 0);
+        /* name: Benchmark<W>/key=value.../-N */
+        char *dash = strrchr(tok[0], '-');
+        assert_non_null(dash);
+        assert_int_equal(atoll(dash + 1), cores);
+        for (char *p = dash + 1; *p; p++)
+            assert_true(isdigit((unsigned char)*p));
+        *dash = '\0';
+        assert_true(isupper((unsigned char)tok[0][9]));
+        int parts = 0;
+        for (char *p = strchr(tok[0], '/'); p; p = strchr(p + 1, '/')) {
+            char *end = strchr(p + 1, '/');
+            char *eq = strchr(p + 1, '=');
+            assert_true(eq && (!end || eq < end) && eq > p + 1);
+            parts++;
+        }
+        assert_true(parts >= 3);
+        assert_non_null(strstr(tok[0], "/scenario="));
+        assert_non_null(strstr(tok[0], "/backend="));
+        assert_non_null(strstr(tok[0], "/policy="));
+        char *endp;
+        long long iters = strtoll(tok[1], &endp, 10);
+        assert_true(*endp == '\0' && iters >= 1);
+        int has_ns = 0;
+        for (int k = 2; k < nt; k += 2) {
+            strtod(tok[k], &endp);
+            assert_true(*endp == '\0');
+            has_ns |= !strcmp(tok[k + 1], "ns/op");
+        }
+        assert_true(has_ns);
+        only_ns += nt == 4;
+        results++;
+    }
+    fclose(f);
+    assert_true(seen_goos && seen_cpu);
+    assert_int_equal(results, ok);
+    assert_int_equal(only_ns, hyperfine_ok);
+    assert_true(hyperfine_ok > 0);
+}
+
+static void test_gobench_name_sanitized(void **state)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "workload", json_object_new_string("checksum_concurrent"));
+    json_object_object_add(c, "scenario", json_object_new_string("odd name/with slash"));
+    json_object_object_add(c, "backend", json_object_new_string("glibc"));
+    json_object_object_add(c, "policy", json_object_new_string("hash+tar"));
+    json_object_object_add(c, "variant", json_object_new_string("threads=4 hash_size=32768"));
+    char buf[512];
+    assert_int_equal(export_gobench_name(c, buf, sizeof buf), 0);
+    assert_string_equal(buf, "BenchmarkChecksumConcurrent/scenario=odd_name_with_slash/backend=glibc/"
+                             "policy=hash+tar/threads=4/hash_size=32768");
+    assert_int_equal(export_gobench_name(c, buf, 20), -1);
+    json_object_put(c);
+}
+
+/* ---------------------------------------------------------------- charts */
+
+static int file_starts_with(const char *path, const char *magic, size_t n, long *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char buf[4096] = {0};
+    size_t r = fread(buf, 1, sizeof buf - 1, f);
+    fseek(f, 0, SEEK_END);
+    *size = ftell(f);
+    fclose(f);
+    if (n == 0)
+        return strstr(buf, magic) != NULL;
+    return r >= n && memcmp(buf, magic, n) == 0;
+}
+
+static void test_charts_render(void **state)
+{
+    charts_options_t o;
+    charts_default_options(&o);
+    charts_result_t res[CHARTS_COUNT];
+    char err[512] = "";
+    assert_int_equal(charts_write(&J, tmpdir, &o, res, err, sizeof err), 0);
+    for (int i = 0; i < CHARTS_COUNT; i++) {
+        if (res[i].status != CHARTS_OK)
+            print_message("chart %s: %s\n", res[i].name, res[i].message);
+        assert_int_equal(res[i].status, CHARTS_OK);
+        char p[4200];
+        long size = 0;
+        snprintf(p, sizeof p, "%s/%s", tmpdir, res[i].png);
+        assert_true(file_starts_with(p, "\x89PNG\r\n\x1a\n", 8, &size));
+        assert_true(size > 1000);
+        snprintf(p, sizeof p, "%s/%s", tmpdir, res[i].svg);
+        assert_true(file_starts_with(p, "<svg", 0, &size));
+        assert_true(size > 1000);
+    }
+}
+
+static void test_charts_without_gnuplot(void **state)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/nognuplot", tmpdir);
+    mkdir(dir, 0755);
+    charts_options_t o;
+    charts_default_options(&o);
+    o.gnuplot = "/nonexistent/gnuplot-missing";
+    charts_result_t res[CHARTS_COUNT];
+    char err[512] = "";
+    assert_int_equal(charts_write(&J, dir, &o, res, err, sizeof err), 0);
+    for (int i = 0; i < CHARTS_COUNT; i++) {
+        assert_int_equal(res[i].status, CHARTS_FAILED);
+        assert_non_null(strstr(res[i].message, res[i].name));
+        assert_non_null(strstr(res[i].message, "gnuplot not found"));
+    }
+}
+
+static void test_charts_failing_script(void **state)
+{
+    char dir[600], scripts[600], p[700];
+    snprintf(dir, sizeof dir, "%s/badscript", tmpdir);
+    snprintf(scripts, sizeof scripts, "%s/scripts", tmpdir);
+    mkdir(dir, 0755);
+    mkdir(scripts, 0755);
+    snprintf(p, sizeof p, "%s/time.gp", scripts);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("plot no_such_function_xyz(x)\n", f);
+    fclose(f);
+    charts_options_t o;
+    charts_default_options(&o);
+    o.scripts_dir = scripts;
+    charts_result_t res[CHARTS_COUNT];
+    char err[512] = "";
+    assert_int_equal(charts_write(&J, dir, &o, res, err, sizeof err), 0);
+    assert_int_equal(res[CHARTS_TIME].status, CHARTS_FAILED);
+    assert_non_null(strstr(res[CHARTS_TIME].message, "chart time: gnuplot failed"));
+    assert_non_null(strstr(res[CHARTS_TIME].message, "undefined function"));
+    assert_int_equal(res[CHARTS_RATIO].status, CHARTS_FAILED);
+    assert_non_null(strstr(res[CHARTS_RATIO].message, "not readable"));
+}
+
+static void test_charts_no_sweep(void **state)
+{
+    /* a journal with only single_build: no thread or size sweep -> NO_DATA with a reason */
+    char dir[600], jp[700], cmd[1600];
+    snprintf(dir, sizeof dir, "%s/nosweep", tmpdir);
+    mkdir(dir, 0755);
+    snprintf(jp, sizeof jp, "%s/results.jsonl", dir);
+    snprintf(cmd, sizeof cmd, "grep -v '\"scenario\":\"pool_contention\"' '%s' | grep -v buffer_sweep > '%s'",
+             jpath, jp);
+    assert_int_equal(system(cmd), 0);
+    journal_t j2;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(jp, &j2, err), 0);
+    charts_options_t o;
+    charts_default_options(&o);
+    o.gnuplot = "/nonexistent/gnuplot-missing";
+    charts_result_t res[CHARTS_COUNT];
+    assert_int_equal(charts_write(&j2, dir, &o, res, err, sizeof err), 0);
+    assert_int_equal(res[CHARTS_SCALING].status, CHARTS_NO_DATA);
+    assert_non_null(strstr(res[CHARTS_SCALING].message, "threads"));
+    assert_int_equal(res[CHARTS_SIZES].status, CHARTS_NO_DATA);
+    assert_int_equal(res[CHARTS_TIME].status, CHARTS_FAILED);
+    journal_free(&j2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-bench") == 0) {
+        if (setup(NULL) != 0)
+            return 1;
+        FILE *f = fopen(argv[2], "w");
+        long n = f ? export_gobench_write(&J, f, NULL) : -1;
+        int rc = (f && fclose(f) == 0 && n > 0) ? 0 : 1;
+        teardown(NULL);
+        return rc;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_round_trip),
+        cmocka_unit_test(test_gobench_grammar),
+        cmocka_unit_test(test_gobench_name_sanitized),
+        cmocka_unit_test(test_charts_render),
+        cmocka_unit_test(test_charts_without_gnuplot),
+        cmocka_unit_test(test_charts_failing_script),
+        cmocka_unit_test(test_charts_no_sweep),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
