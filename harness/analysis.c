@@ -11,8 +11,11 @@
  *  2. KEEP when a comparison's whole CI is past its threshold, in the order ns_per_op
  *     ("speedup": CI high < 1/(1+speedup)), peak_live_bytes then max_rss_bytes
  *     ("peak_memory": CI high < 1-reduction), alloc_calls then pool_cycles ("pressure":
- *     CI high < 1-reduction), and no OTHER metric is significantly worse by more than
- *     the tolerance (p_adjusted < alpha and CI low > 1+tolerance; exact: r > 1+tolerance).
+ *     CI high < 1-reduction), that comparison is significant (exact, or Holm-adjusted
+ *     p < alpha: the percentile bootstrap undercovers at 4-6 samples, so an interval
+ *     alone is not trusted to claim a difference), and no OTHER metric is significantly
+ *     worse by more than the tolerance (p_adjusted < alpha and CI low > 1+tolerance;
+ *     exact: r > 1+tolerance).
  *  3. REMOVE "worse" when a time or memory metric is significantly worse
  *     (p_adjusted < alpha and CI low > 1; exact: r > 1).
  *  4. REMOVE "equivalence" when every compared metric's CI lies within +-equivalence.
@@ -784,7 +787,7 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
     for (size_t k = 0; k < v->n_comparisons; k++) {
         const analysis_comparison_t *c = &cs[v->comparisons[k]];
         double limit = an_keep_limit(m, c);
-        if (!an_usable(c) || isnan(c->ci_hi) || !(c->ci_hi < limit))
+        if (!an_usable(c) || isnan(c->ci_hi) || !(c->ci_hi < limit) || !an_significant(m, c))
             continue;
         const analysis_comparison_t *blocker = NULL;
         for (size_t o = 0; o < v->n_comparisons && !blocker; o++)
@@ -1175,6 +1178,8 @@ static int an_warnings(an_build_t *b)
     return 0;
 oom:
     free(rel);
+    if (b->err[0] == '\0')
+        an_oom(b);
     return -1;
 }
 

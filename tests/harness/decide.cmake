@@ -14,6 +14,8 @@ add_executable(test_analysis ${CMAKE_CURRENT_LIST_DIR}/test_analysis.c)
 target_include_directories(test_analysis PRIVATE ${CMAKE_CURRENT_LIST_DIR} ${CMOCKA_INCLUDE_DIR})
 target_link_libraries(test_analysis PRIVATE pb_report_core ${CMOCKA_LIBRARIES})
 add_test(NAME test_analysis COMMAND test_analysis)
+# allocation fault injection: the test wraps malloc/calloc/realloc of the model's code
+target_link_options(test_analysis PRIVATE -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc)
 
 set(_pb_verify_dir ${CMAKE_CURRENT_BINARY_DIR}/verify_summary)
 add_test(NAME verify_summary

@@ -432,6 +432,72 @@ static void test_zero_baseline_ignored(void **state)
     assert_true(has_warning(&fx->m, "degenerate"));
 }
 
+/* ---- allocation fault injection: fail the Nth malloc/calloc/realloc (linker --wrap) -- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+static long fi_countdown = -1;   /* < 0: off; 0: this call fails */
+static int fi_fired;
+
+static int fi_fail(void)
+{
+    if (fi_countdown < 0)
+        return 0;
+    if (fi_countdown-- == 0) {
+        fi_fired = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n) { return fi_fail() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return fi_fail() ? NULL : __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { return fi_fail() ? NULL : __real_realloc(p, n); }
+
+static void test_out_of_memory_everywhere(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t arms[] = {
+        synth_arm("z", "glibc", "none", 5, 1000, 91),
+        synth_arm("z", "glibc", "all", 5, 800, 92),
+        synth_arm("z", "glibc", "none", 5, 1000, 93),
+        synth_arm("z", "glibc", "all", 5, 900, 94),
+        synth_arm("z", "jemalloc", "none", 5, 850, 95),
+        synth_arm("z", "jemalloc", "hash", 3, 850, 96),
+    };
+    arms[0].variant = arms[1].variant = arms[4].variant = "zero_on_put=off";
+    arms[2].variant = arms[3].variant = arms[5].variant = "zero_on_put=on";
+    arms[5].fail_rep = 1;
+    for (size_t i = 0; i < sizeof arms / sizeof arms[0]; i++)
+        synth_write(fx->f, &arms[i]);
+    fclose(fx->f);
+    fx->f = NULL;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(fx->path, &fx->j, err), 0);
+    int completed = 0;
+    for (long n = 0; n < 100000 && !completed; n++) {
+        analysis_model_t m;
+        char aerr[ANALYSIS_ERR_BYTES];
+        fi_fired = 0;
+        fi_countdown = n;
+        int rc = analysis_build(&fx->j, NULL, &m, aerr);
+        fi_countdown = -1;
+        if (fi_fired) {
+            assert_int_equal(rc, -1);
+            if (strcmp(aerr, "out of memory") != 0)
+                fail_msg("allocation %ld: rc %d, err \"%s\"", n, rc, aerr);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_true(m.n_verdicts > 0 && m.n_avp > 0 && m.n_zeroing > 0);
+            analysis_free(&m);
+            completed = 1;
+        }
+    }
+    assert_true(completed);
+    journal_free(&fx->j);
+}
+
 static void test_summary_json(void **state)
 {
     fixture_t *fx = *state;
@@ -548,6 +614,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_all_only_and_side_questions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_baseline_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory_everywhere, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
