@@ -21,6 +21,7 @@
 #ifndef PB_ALLOC_H
 #define PB_ALLOC_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,8 +66,13 @@ uint64_t alloc_fault_hits(void);
  * disables the trigger. Defaults: 100 % and 4 MiB (Go's GOGC=100 and minimum heap). */
 void alloc_gc_configure(unsigned gogc_percent, uint64_t min_heap_bytes);
 /* Number of cycles triggered so far; monotonic. The pool runs a cleanup cycle when
- * this moves past the epoch it last cleaned at (pool.h). */
-uint64_t alloc_gc_epoch(void);
+ * this moves past the epoch it last cleaned at (pool.h), checking on every get and put,
+ * so the read is inline: one relaxed load. Only the front end writes the counter. */
+extern _Atomic uint64_t alloc_gc_epoch_counter;
+static inline uint64_t alloc_gc_epoch(void)
+{
+    return atomic_load_explicit(&alloc_gc_epoch_counter, memory_order_relaxed);
+}
 
 /* Allocation sampling for heap profiles (Go's MemProfileRate): when set, fn is called
  * after roughly every rate_bytes allocated, with the block and its size, and on the free

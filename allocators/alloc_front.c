@@ -131,7 +131,7 @@ static void peak_raise(uint64_t now)
  */
 static _Atomic uint64_t g_gc_since_bytes;          /* allocated since the last cycle   */
 static _Atomic uint64_t g_gc_goal_bytes = 4u << 20; /* since >= goal triggers a cycle  */
-static _Atomic uint64_t g_gc_epoch;
+_Atomic uint64_t alloc_gc_epoch_counter;
 static _Atomic unsigned g_gc_percent = 100;
 static _Atomic uint64_t g_gc_min_heap_bytes = 4u << 20;
 
@@ -160,7 +160,7 @@ static void gc_flush(front_thread_t *t)
                                                   memory_order_acq_rel, RELAXED)) {
             uint64_t live = atomic_load_explicit(&g_live_bytes, RELAXED);
             atomic_store_explicit(&g_gc_goal_bytes, gc_goal(live), RELAXED);
-            atomic_fetch_add_explicit(&g_gc_epoch, 1, memory_order_release);
+            atomic_fetch_add_explicit(&alloc_gc_epoch_counter, 1, memory_order_release);
             return;
         }
     }
@@ -176,10 +176,6 @@ void alloc_gc_configure(unsigned gogc_percent, uint64_t min_heap_bytes)
                           gc_goal(atomic_load_explicit(&g_live_bytes, RELAXED)), RELAXED);
 }
 
-uint64_t alloc_gc_epoch(void)
-{
-    return atomic_load_explicit(&g_gc_epoch, RELAXED);
-}
 
 /* ------------------------------------------------------------------------------------
  * Fault injection (SQLite's "the next N succeed, then R fail")
@@ -593,7 +589,7 @@ void alloc_stats_read(alloc_stats_t *out)
     out->peak_live_bytes = atomic_load_explicit(&g_peak_bytes, RELAXED);
     if (out->peak_live_bytes < out->live_bytes)
         out->peak_live_bytes = out->live_bytes;
-    out->gc_cycles = atomic_load_explicit(&g_gc_epoch, RELAXED);
+    out->gc_cycles = atomic_load_explicit(&alloc_gc_epoch_counter, RELAXED);
 }
 
 void alloc_stats_reset(void)

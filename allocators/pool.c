@@ -450,23 +450,9 @@ uint64_t pool_cycles(void)
     return atomic_load_explicit(&g_cycles, RLX);
 }
 
-/* The front end's epoch read on every get/put. alloc_gc_epoch() is a call into another
- * object file (about 1-1.5 ns per get or put on the reference machine). When the front
- * end also exports the counter itself under the weak name below (a proposed refinement
- * of alloc.h), the check becomes one relaxed load and a compare; until then the address
- * of the weak reference is NULL and the call is used. */
-extern _Atomic uint64_t alloc_gc_epoch_counter __attribute__((weak));
-
-static inline uint64_t pool_epoch_now(void)
-{
-    if (&alloc_gc_epoch_counter != NULL)
-        return atomic_load_explicit(&alloc_gc_epoch_counter, RLX);
-    return alloc_gc_epoch();
-}
-
 static inline bool pool_epoch_moved(void)
 {
-    return UNLIKELY(pool_epoch_now() != atomic_load_explicit(&g_rm.cleaned_epoch, RLX));
+    return UNLIKELY(alloc_gc_epoch() != atomic_load_explicit(&g_rm.cleaned_epoch, RLX));
 }
 
 /* ---------------------------------------------------------------- timer ---------- */
