@@ -795,7 +795,7 @@ static int write_vars(const char *path, const chart_out_t *c, const char *outbas
     fprintf(f, "npanels = %zu\nncols = %d\nnrows = %d\nwidth = %d\nheight = %d\nnpol = %zu\n",
             c->n, ncols, nrows, width, height, c->n_series);
     /* margins in screen fractions: room for the title and the shared legend on top */
-    fprintf(f, "top_margin = %.4f\nbottom_margin = %.4f\n", 1.0 - 150.0 / height, 100.0 / height);
+    fprintf(f, "top_margin = %.4f\nbottom_margin = %.4f\n", 1.0 - 150.0 / height, 125.0 / height);
     fprintf(f, "band = %.6g\nkeep = %.6g\n", opt->equivalence_margin, opt->keep_time_ratio);
     /* ratio chart: the data's range, always showing the band and the keep line */
     double lo = c->ymin > 0 ? c->ymin : 1, hi = c->ymax > 0 ? c->ymax : 1;

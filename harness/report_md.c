@@ -32,7 +32,7 @@ static void fmt_metric(char *b, size_t cap, int metric, double v)
     size_t l = strlen(name);
     if (isnan(v))
         snprintf(b, cap, "n/a");
-    else if (l > 3 && strcmp(name + l - 3, "_ns") == 0)
+    else if ((l > 3 && strcmp(name + l - 3, "_ns") == 0) || strncmp(name, "ns_", 3) == 0)
         fmt_time_ns(b, cap, v);
     else if (strstr(name, "bytes"))
         v >= 1048576 ? snprintf(b, cap, "%.3g MiB", v / 1048576)
@@ -47,13 +47,15 @@ static void fmt_ratio(char *b, size_t cap, double r)
 {
     if (isnan(r))
         snprintf(b, cap, "n/a");
+    else if (isinf(r))
+        snprintf(b, cap, "— (a is 0)");
     else
         snprintf(b, cap, "%.3f (%+.1f %%)", r, (r - 1) * 100);
 }
 
 static void fmt_ci(char *b, size_t cap, double lo, double hi)
 {
-    if (isnan(lo) || isnan(hi))
+    if (isnan(lo) || isnan(hi) || isinf(lo) || isinf(hi))
         snprintf(b, cap, "n/a");
     else
         snprintf(b, cap, "[%.3f, %.3f]", lo, hi);
@@ -118,21 +120,31 @@ static const char *overall_sentence(const analysis_model_t *m, char *b, size_t c
         snprintf(b, cap, "**Keep the whole pool package**: every pool class is KEEP (a CI past a keep "
                          "threshold and nothing significantly worse).");
         break;
-    case ANALYSIS_SELECTIVE:
-        l = (size_t)snprintf(b, cap, "**Keep selectively**: keep ");
-        for (size_t i = 0; i < m->n_keep_classes && l < cap; i++)
-            l += (size_t)snprintf(b + l, cap - l, "%s`%s`", i ? ", " : "", m->keep_classes[i]);
-        if (m->n_keep_classes == 0 && l < cap)
-            l += (size_t)snprintf(b + l, cap - l, "no class yet");
-        if (m->n_inconclusive_classes && l < cap) {
-            l += (size_t)snprintf(b + l, cap - l, "; undecided: ");
-            for (size_t i = 0; i < m->n_inconclusive_classes && l < cap; i++)
-                l += (size_t)snprintf(b + l, cap - l, "%s`%s`", i ? ", " : "", m->inconclusive_classes[i]);
+    case ANALYSIS_SELECTIVE: {
+        /* keep / remove / undecided lists from the class verdicts */
+        l = (size_t)snprintf(b, cap, "**Keep selectively**:");
+        static const analysis_verdict_kind_t kinds[3] = {ANALYSIS_KEEP, ANALYSIS_REMOVE,
+                                                         ANALYSIS_INCONCLUSIVE};
+        static const char *const words[3] = {" keep ", " remove ", " undecided (more repetitions "
+                                                                   "or scenarios needed): "};
+        int groups = 0;
+        for (int k = 0; k < 3; k++) {
+            int first = 1;
+            for (size_t i = 0; i < m->n_classes && l < cap; i++) {
+                if (m->classes[i].verdict != kinds[k])
+                    continue;
+                l += (size_t)snprintf(b + l, cap - l, "%s%s`%s`", first && groups ? ";" : "",
+                                      first ? words[k] : ", ", m->classes[i].cls);
+                if (first)
+                    groups++;
+                first = 0;
+            }
         }
         if (l < cap)
-            snprintf(b + l, cap - l, "; remove the other classes (rule: not every class is KEEP and "
-                                     "not every class is REMOVE).");
+            snprintf(b + l, cap - l, ". Rule: not every class is KEEP and not every class is REMOVE%s.",
+                     m->n_keep_classes ? "" : " (no class is KEEP yet)");
         break;
+    }
     case ANALYSIS_NO_DATA:
     default:
         snprintf(b, cap, "**No decision**: the journal has no comparison of a pooled policy with "
@@ -279,16 +291,41 @@ static void section_warnings(const report_doc_t *d, report_emitter_t *e)
         e->para(e, "None.");
         return;
     }
+    /* warnings of one kind with one advice are grouped: a reader sees each problem once */
     for (size_t i = 0; i < m->n_warnings; i++) {
         const analysis_warning_t *w = &m->warnings[i];
         if (d->truncated_line && strcmp(w->kind, "truncated_journal") == 0)
             continue;
-        char where[400] = "";
-        if (w->scenario[0] || w->backend[0] || w->policy[0])
-            snprintf(where, sizeof where, " (%s%s%s%s%s%s%s)", w->scenario, w->backend[0] ? " / " : "",
-                     w->backend, w->policy[0] ? " / " : "", w->policy, w->variant[0] ? " / " : "",
-                     w->variant);
-        item(e, "**%s**%s: %s What to do: %s", w->kind, where, w->message, or_dash(w->advice));
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !strcmp(m->warnings[k].kind, w->kind) && !strcmp(m->warnings[k].advice, w->advice);
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (size_t k = i; k < m->n_warnings; k++)
+            n += !strcmp(m->warnings[k].kind, w->kind) && !strcmp(m->warnings[k].advice, w->advice);
+        char where[2048] = "";
+        size_t l = 0, shown = 0;
+        for (size_t k = i; k < m->n_warnings && l < sizeof where; k++) {
+            const analysis_warning_t *x = &m->warnings[k];
+            if (strcmp(x->kind, w->kind) || strcmp(x->advice, w->advice) ||
+                !(x->scenario[0] || x->backend[0] || x->policy[0]))
+                continue;
+            if (++shown > 12) {
+                l += (size_t)snprintf(where + l, sizeof where - l, "; ...");
+                break;
+            }
+            l += (size_t)snprintf(where + l, sizeof where - l, "%s%s%s%s%s%s%s%s",
+                                  shown > 1 ? "; " : "", x->scenario, x->backend[0] ? " / " : "",
+                                  x->backend, x->policy[0] ? " / " : "", x->policy,
+                                  x->variant[0] ? " / " : "", x->variant);
+        }
+        if (n == 1)
+            item(e, "**%s**%s%s%s: %s What to do: %s", w->kind, where[0] ? " (" : "", where,
+                 where[0] ? ")" : "", w->message, or_dash(w->advice));
+        else
+            item(e, "**%s** (%zu times; first: %s) in: %s. What to do: %s", w->kind, n, w->message,
+                 where[0] ? where : "—", or_dash(w->advice));
     }
     end_list(e);
 }
