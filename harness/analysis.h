@@ -22,9 +22,11 @@
  *     checksum_concurrent / tar_create_concurrent / tar_create / build / pool_churn);
  *     when such counts vary they are flagged count_varies (and warned about), and the
  *     comparison falls back to the statistical method with that flag set;
- *  6. verdicts per scenario x backend x variant x class (rules in analysis.c's header
- *     and the README), class verdicts on the reference backend, the overall answer,
- *     allocator_vs_pool, zeroing_cost, warnings with advice.
+ *  6. verdicts per scenario x backend x variant x class (rules in analysis.c's header:
+ *     KEEP needs the whole CI past the threshold AND a significant comparison (exact, or
+ *     Holm-adjusted p < alpha); comparisons with an undefined ratio (zero baseline) are
+ *     reported but take no part), class verdicts on the reference backend, the overall
+ *     answer, allocator_vs_pool, zeroing_cost, warnings with advice.
  * Guarantees: deterministic for a journal + thresholds (seeded bootstrap); every
  * allocation checked (-1 "out of memory"); the journal is only read and must outlive the
  * model (names and cells point into it). What it must not do: print, exit, write files.
