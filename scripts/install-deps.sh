@@ -11,6 +11,7 @@ PACKAGES=(
   hyperfine gnuplot-nox valgrind
   python3 python3-scipy         # tests: independent hash-of-hashes, summary.json re-check
   chromium                      # tests: the HTML report renders, headless
+  golang-go                     # tests: bench.txt parses as Go benchmark format
 )
 
 missing=()
