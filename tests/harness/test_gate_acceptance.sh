@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# test_gate_acceptance.sh BIN_DIR REPO N_IDENTICAL N_SLOW OUT
+# The gate's acceptance on the real runners: `poolbench gate --revs HEAD HEAD` N_IDENTICAL
+# times (at least 95 % of the runs must exit 0, i.e. 19 of 20; with fewer runs every run
+# but none may fail... see below), then N_SLOW runs with --inject-slowdown 25 (every run
+# must exit 1). Both revisions are the same commit, built once into OUT/work and reused.
+# Prints one line per run (exit code, seconds) and a summary line with the figures.
+set -uo pipefail
+bin=$1 repo=$2 n_id=$3 n_slow=$4 out=$5
+pb="$bin/poolbench"
+if ! "$pb" gate --help >/dev/null 2>&1; then
+  echo "gate_acceptance: $pb has no gate command yet"; exit 1
+fi
+rm -rf "$out/runs" && mkdir -p "$out/runs" "$out/work"
+pass=0 other=0 slow_ok=0
+for i in $(seq 1 "$n_id"); do
+  t0=$(date +%s)
+  "$pb" gate --revs HEAD HEAD --repo "$repo" --work-dir "$out/work" --out "$out/runs/id-$i" \
+     --summary "$out/runs/id-$i.md" >"$out/runs/id-$i.log" 2>&1
+  rc=$?
+  echo "identical run $i: exit $rc ($(( $(date +%s) - t0 )) s)"
+  if [ $rc -eq 0 ]; then pass=$((pass + 1)); else other=$((other + 1)); grep -E "REGRESSION|unclear" "$out/runs/id-$i.md" | head -5; fi
+  if [ $rc -eq 3 ]; then tail -20 "$out/runs/id-$i.log"; exit 1; fi
+done
+for i in $(seq 1 "$n_slow"); do
+  t0=$(date +%s)
+  "$pb" gate --revs HEAD HEAD --repo "$repo" --work-dir "$out/work" --out "$out/runs/slow-$i" \
+     --inject-slowdown 25 --summary "$out/runs/slow-$i.md" >"$out/runs/slow-$i.log" 2>&1
+  rc=$?
+  echo "25 % slowdown run $i: exit $rc ($(( $(date +%s) - t0 )) s)"
+  [ $rc -eq 1 ] && slow_ok=$((slow_ok + 1))
+done
+echo "gate_acceptance: identical revisions: $pass of $n_id exit 0; 25 % slowdown: $slow_ok of $n_slow exit 1"
+# at least 95 % of identical runs pass (19 of 20; with 2 runs: both), every slowdown run fails
+[ $((pass * 100)) -ge $((n_id * 95)) ] && [ "$slow_ok" -eq "$n_slow" ]
