@@ -380,7 +380,8 @@ void gate_apply_confirmation(gate_report_t *first, const gate_report_t *rerun)
     double limit = 1.0 + first->max_regression;
     for (size_t i = 0; i < first->n_rows; i++) {
         gate_row_t *w = &first->rows[i];
-        if (w->status != GATE_REGRESSION)
+        int suspect = w->status == GATE_UNCLEAR && w->ratio > limit;
+        if (w->status != GATE_REGRESSION && !suspect)
             continue;
         const gate_row_t *m = NULL;
         for (size_t k = 0; k < rerun->n_rows && !m; k++)
@@ -413,7 +414,8 @@ void gate_mark_unconfirmable(gate_report_t *r)
 {
     r->saved_journals = 1;
     for (size_t i = 0; i < r->n_rows; i++)
-        if (r->rows[i].status == GATE_REGRESSION)
+        if (r->rows[i].status == GATE_REGRESSION ||
+            (r->rows[i].status == GATE_UNCLEAR && r->rows[i].ratio > 1.0 + r->max_regression))
             r->rows[i].confirm = GATE_CONFIRM_IMPOSSIBLE;
 }
 
@@ -432,7 +434,11 @@ int gate_exit_code(const gate_report_t *r)
             else if (w->confirm != GATE_CONFIRM_NOT_REPRODUCED)
                 reg = 1;
         } else if (w->status == GATE_UNCLEAR && w->ratio > limit) {
-            incon = 1;
+            /* a suspect: its estimate is past the threshold, its CI is not */
+            if (w->confirm == GATE_CONFIRM_AGREED)
+                reg = 1;
+            else if (w->confirm != GATE_CONFIRM_NOT_REPRODUCED)
+                incon = 1;
         }
     }
     if (reg)
@@ -446,8 +452,10 @@ int gate_regressed_arms(const gate_report_t *r, char **arms_out)
 {
     *arms_out = NULL;
     size_t cap = 1, len = 0;
+    double limit = 1.0 + r->max_regression;
+#define RERUN(w) ((w)->status == GATE_REGRESSION || ((w)->status == GATE_UNCLEAR && (w)->ratio > limit))
     for (size_t i = 0; i < r->n_rows; i++)
-        if (r->rows[i].status == GATE_REGRESSION)
+        if (RERUN(&r->rows[i]))
             cap += strlen(r->rows[i].scenario) + strlen(r->rows[i].backend) +
                    strlen(r->rows[i].policy) + strlen(r->rows[i].variant) + 8;
     if (cap == 1)
@@ -458,7 +466,7 @@ int gate_regressed_arms(const gate_report_t *r, char **arms_out)
     s[0] = '\0';
     for (size_t i = 0; i < r->n_rows; i++) {
         const gate_row_t *w = &r->rows[i];
-        if (w->status != GATE_REGRESSION)
+        if (!RERUN(w))
             continue;
         char line[512];
         snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", w->scenario, w->backend, w->policy, w->variant);
@@ -469,6 +477,7 @@ int gate_regressed_arms(const gate_report_t *r, char **arms_out)
     }
     *arms_out = s;
     return 1;
+#undef RERUN
 }
 
 const char *gate_status_text(gate_status_t s)
@@ -482,8 +491,15 @@ const char *gate_status_text(gate_status_t s)
     return "?";
 }
 
-static const char *row_label(const gate_row_t *w)
+static const char *row_label(const gate_row_t *w, double limit)
 {
+    if (w->status == GATE_UNCLEAR && w->ratio > limit) {
+        switch (w->confirm) {
+        case GATE_CONFIRM_AGREED: return "REGRESSION (suspect, confirmed)";
+        case GATE_CONFIRM_NOT_REPRODUCED: return "suspect, not reproduced";
+        default: return "suspect (inconclusive)";
+        }
+    }
     if (w->status != GATE_REGRESSION)
         return gate_status_text(w->status);
     switch (w->confirm) {
@@ -495,8 +511,10 @@ static const char *row_label(const gate_row_t *w)
     }
 }
 
-static int row_rank(const gate_row_t *w)
+static int row_rank(const gate_row_t *w, double limit)
 {
+    if (w->status == GATE_UNCLEAR && w->ratio > limit)
+        return w->confirm == GATE_CONFIRM_AGREED ? 0 : w->confirm == GATE_CONFIRM_NOT_REPRODUCED ? 3 : 1;
     if (w->status == GATE_REGRESSION)
         return w->confirm == GATE_CONFIRM_NOT_REPRODUCED ? 3 : 0;
     return w->status == GATE_UNCLEAR ? 1 : w->status == GATE_NO_DATA ? 2 : 4;
@@ -506,6 +524,8 @@ static void fmt_num(char *b, size_t cap, double v)
 {
     if (isnan(v))
         snprintf(b, cap, "-");
+    else if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(b, cap, "%.0f", v);
     else if (fabs(v) >= 1e6)
         snprintf(b, cap, "%.4g", v);
     else
@@ -543,7 +563,7 @@ void gate_write_markdown(FILE *f, const gate_report_t *r, const char *baseline_l
     for (int rank = 0; rank <= 4; rank++)
         for (size_t i = 0; i < r->n_rows; i++) {
             const gate_row_t *w = &r->rows[i];
-            if (row_rank(w) != rank)
+            if (row_rank(w, 1 + r->max_regression) != rank)
                 continue;
             char mb[32], mc[32], ra[32], ci[64], p[32];
             fmt_num(mb, sizeof mb, w->med_base);
@@ -563,7 +583,7 @@ void gate_write_markdown(FILE *f, const gate_report_t *r, const char *baseline_l
             else
                 snprintf(p, sizeof p, "%.2g", w->p_holm);
             fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %zu/%zu | %s |\n",
-                    row_label(w), w->scenario, w->backend, w->policy,
+                    row_label(w, 1 + r->max_regression), w->scenario, w->backend, w->policy,
                     w->variant[0] ? w->variant : "-", w->metric, mb, mc, ra, ci, p, w->n_base,
                     w->n_cand, w->note);
         }
@@ -1115,6 +1135,14 @@ bad:
 
 static volatile sig_atomic_t g_interrupt;
 static void on_signal(int sig) { g_interrupt = sig; }
+static const char *history_path_note = "";
+
+static int gate_run_mode(int revs, const char *bj, const char *cj, const char *rev_base,
+                         const char *rev_cand, const thresholds_t *thp, double count_pct,
+                         const char *scen, const char *matrix, const char *sdir, unsigned reps,
+                         const char *repo, const char *work, const char *outd, int have_seed,
+                         uint64_t seed, int no_confirm, unsigned inject, const char *cache_dir,
+                         const char *summary, history_t *hdb);
 
 static void usage(FILE *f)
 {
@@ -1139,6 +1167,8 @@ static void usage(FILE *f)
 "same cells for both revisions interleaved in one job (shuffled within each repetition\n"
 "block), journals OUT/base and OUT/candidate, compares, and reruns only the regressed\n"
 "arms (interleaved again, OUT/confirm-*). It fails only when the rerun agrees.\n"
+"A suspect (CI straddles the threshold, estimate past it) is rerun too: flagged by\n"
+"the rerun it is a regression, passed it is cleared, unclear again it is inconclusive.\n"
 "\n"
 "  --thresholds FILE      thresholds file (default %s/scenarios/thresholds.ini)\n"
 "  --scenarios LIST       scenario names (default with --revs: %s,\n"
@@ -1344,23 +1374,16 @@ static const char *journal_commit(const journal_t *j)
     return c ? c : "unknown";
 }
 
-static int record_history(const char *db, const journal_t *b, const journal_t *c, int64_t when)
+static int record_history(history_t *h, const journal_t *b, const journal_t *c, int64_t when)
 {
     char err[HISTORY_ERR_BYTES], run_id[64];
-    history_t *h = NULL;
-    int rc = history_open(db, 1, &h, err);
-    if (rc != 0) {
-        fprintf(stderr, "poolbench gate: history: %s\n", err);
-        return rc == HISTORY_EBADFILE ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
-    }
     snprintf(run_id, sizeof run_id, "%lld-%d", (long long)when, (int)getpid());
     if (history_record(h, b, run_id, "baseline", journal_commit(b), when, err) != 0 ||
         history_record(h, c, run_id, "candidate", journal_commit(c), when, err) != 0) {
         fprintf(stderr, "poolbench gate: history: %s\n", err);
-        history_close(h);
         return GATE_EXIT_HARNESS;
     }
-    history_close(h);
+    fprintf(stderr, "gate: recorded both runs in %s\n", history_path_note);
     return 0;
 }
 
@@ -1481,6 +1504,32 @@ int gate_main(int argc, char **argv)
         fprintf(stderr, "poolbench gate: thresholds: %s\n", terr);
         return GATE_EXIT_INCONCLUSIVE;
     }
+    /* the history is checked before anything runs: a bad file costs no measurement */
+    history_t *hdb = NULL;
+    if (hist) {
+        char herr[HISTORY_ERR_BYTES];
+        int hrc = history_open(hist, 1, &hdb, herr);
+        if (hrc != HISTORY_OK) {
+            fprintf(stderr, "poolbench gate: --history: %s\n", herr);
+            return hrc == HISTORY_EBADFILE ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
+        }
+        history_path_note = hist;
+    }
+    int ec = gate_run_mode(revs, bj, cj, rev_base, rev_cand, &th, count_pct, scen, matrix, sdir,
+                           reps, repo, work, outd, have_seed, seed, no_confirm, inject,
+                           cache_dir, summary, hdb);
+    history_close(hdb);
+    return ec;
+}
+
+static int gate_run_mode(int revs, const char *bj, const char *cj, const char *rev_base,
+                         const char *rev_cand, const thresholds_t *thp, double count_pct,
+                         const char *scen, const char *matrix, const char *sdir, unsigned reps,
+                         const char *repo, const char *work, const char *outd, int have_seed,
+                         uint64_t seed, int no_confirm, unsigned inject, const char *cache_dir,
+                         const char *summary, history_t *hdb)
+{
+    thresholds_t th = *thp;
     gate_options_t go = {.th = &th, .max_count_increase_percent = count_pct,
                          .scenarios = revs ? NULL : scen};
     char err[GATE_ERR_BYTES];
@@ -1506,8 +1555,8 @@ int gate_main(int argc, char **argv)
         gate_mark_unconfirmable(&rep);
         emit_summary(&rep, bj, cj, "saved journals", summary);
         int ec = gate_exit_code(&rep);
-        if (hist) {
-            int hr = record_history(hist, &jb, &jc, now.tv_sec);
+        if (hdb) {
+            int hr = record_history(hdb, &jb, &jc, now.tv_sec);
             if (hr != 0 && ec == 0)
                 ec = hr;
         }
@@ -1669,7 +1718,7 @@ int gate_main(int argc, char **argv)
         gate_mark_unconfirmable(&rep);
         rep.saved_journals = 0;
     } else if (nreg > 0) {
-        fprintf(stderr, "gate: regression flagged: confirmation rerun of the regressed arms\n");
+        fprintf(stderr, "gate: regression or suspect flagged: confirmation rerun of those arms\n");
         if (mkdir_p(dirs[2]) != 0 || mkdir_p(dirs[3]) != 0) {
             fprintf(stderr, "poolbench gate: cannot create %s: %s\n", dirs[2], strerror(errno));
             free(arms);
@@ -1729,8 +1778,8 @@ int gate_main(int argc, char **argv)
     emit_summary(&rep, bl, cl, extra, summary);
     ec = gate_exit_code(&rep);
     gate_report_free(&rep);
-    if (hist) {
-        int hr = record_history(hist, &jb, &jc, now.tv_sec);
+    if (hdb) {
+        int hr = record_history(hdb, &jb, &jc, now.tv_sec);
         if (hr != 0 && ec == 0)
             ec = hr;
     }

@@ -18,10 +18,15 @@
  *    compared like time and flagged "varies".
  *  - failures: a candidate arm with failed cells where the baseline arm has none is a
  *    REGRESSION; result digests that differ between the arms are a REGRESSION.
+ * A SUSPECT is an UNCLEAR row whose point estimate is past the threshold (its CI is not).
+ * Regressions and suspects are rerun (gate --revs): a regression counts when the rerun
+ * flags it again (whole CI past); a suspect counts as a regression when the rerun flags
+ * it, is cleared when the rerun passes, and stays inconclusive when the rerun is again
+ * unclear past the threshold.
  * Exit code of a report (gate_exit_code): 1 when a regression is confirmed (or, for
  * saved journals, found: no rerun is possible and the summary says "unconfirmed"),
- * 2 when nothing could be compared or an UNCLEAR row's estimate is past the threshold
- * (or a confirmation rerun could not settle it), else 0.
+ * 2 when nothing could be compared, or a suspect (or a regression) could not be settled
+ * (saved journals: any suspect), else 0.
  *
  * Guarantees: library code: never prints to stdout/stderr by itself (gate_run_sides
  * reports progress through a callback) and never exits; every allocation is checked.
@@ -94,17 +99,17 @@ typedef struct gate_options {
 int gate_compare(const journal_t *base, const journal_t *cand, const gate_options_t *opt,
                  gate_report_t *out, char err[GATE_ERR_BYTES]);
 
-/* Applies a confirmation rerun's report to the first report: each REGRESSION row gets
- * AGREED / NOT_REPRODUCED / UNSETTLED from the matching row of `rerun`. */
+/* Applies a confirmation rerun's report to the first report: each REGRESSION or suspect
+ * row gets AGREED / NOT_REPRODUCED / UNSETTLED from the matching row of `rerun`. */
 void gate_apply_confirmation(gate_report_t *first, const gate_report_t *rerun);
 
-/* Marks every REGRESSION row GATE_CONFIRM_IMPOSSIBLE (saved journals). */
+/* Marks every REGRESSION and suspect row GATE_CONFIRM_IMPOSSIBLE (saved journals). */
 void gate_mark_unconfirmable(gate_report_t *r);
 
 /* 0 / 1 / 2 as described above. */
 int gate_exit_code(const gate_report_t *r);
 
-/* Does any row flag a regression (before confirmation)? Fills the arms to rerun as
+/* Does any row flag a regression or a suspect (before confirmation)? Fills the arms to rerun as
  * "scenario\tbackend\tpolicy\tvariant" lines into a malloc'd string (NULL if none). */
 int gate_regressed_arms(const gate_report_t *r, char **arms_out);
 

@@ -19,11 +19,11 @@ do for [fmt in "png svg"] {
     set border 3 lc rgb "#444444"
     set tics nomirror
     set xtics rotate by -30 font ',8'
-    set offsets 0.5, 0.5, 0, 0
     set key top left font ',9' box lc rgb '#bbbbbb'
     set xlabel "night (MM-DD) and commit"
     set ylabel metric
-    set yrange [0:*]
+    set autoscale y
+    set offsets 0.5, 0.5, graph 0.08, graph 0.08
     do for [i=1:nseries] {
         set title stitle[i] font ',11'
         plot datafile index (i-1) using 1:6:7 with filledcurves fc rgb '#d9ead3' fs solid 0.8 noborder title sprintf('gate band (+%.0f %%)', thr_pct), \

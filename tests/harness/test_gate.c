@@ -186,6 +186,27 @@ static void test_noisy_overlap_not_regression(void **state)
     assert_int_equal(t->status, GATE_UNCLEAR);
     assert_true(t->ratio > 1.10);
     assert_int_equal(gate_exit_code(&r), GATE_EXIT_INCONCLUSIVE);
+    /* such a suspect is rerun: a clean rerun clears it, a clear regression confirms it */
+    char *arms = NULL;
+    assert_int_equal(gate_regressed_arms(&r, &arms), 1);
+    assert_non_null(strstr(arms, "micro_checksum\tglibc\tnone\tsize=1M\n"));
+    free(arms);
+    gate_report_t rerun;
+    assert_int_equal(compare_files(b, b, &rerun, 0), 0);
+    gate_apply_confirmation(&r, &rerun);
+    assert_int_equal(gate_exit_code(&r), GATE_EXIT_PASS);
+    gate_report_free(&rerun);
+    gate_report_free(&r);
+    assert_int_equal(compare_files(b, c, &r, 0), 0);
+    char slow[300];
+    path_of(slow, sizeof slow, "noisy_slow.jsonl");
+    write_journal(slow, 10, 1000, 1.3, 0.02, 201, 0, NULL);
+    write_journal(b, 10, 1000, 1.0, 0.02, 201, 0, NULL);
+    assert_int_equal(compare_files(b, slow, &rerun, 0), 0);
+    gate_apply_confirmation(&r, &rerun);
+    assert_int_equal(find_row(&r, "none", "ns_per_op")->confirm, GATE_CONFIRM_AGREED);
+    assert_int_equal(gate_exit_code(&r), GATE_EXIT_REGRESSION);
+    gate_report_free(&rerun);
     gate_report_free(&r);
 }
 

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # test_gate_acceptance.sh BIN_DIR REPO N_IDENTICAL N_SLOW OUT
 # The gate's acceptance on the real runners: `poolbench gate --revs HEAD HEAD` N_IDENTICAL
-# times (at least 95 % of the runs must exit 0, i.e. 19 of 20; with fewer runs every run
-# but none may fail... see below), then N_SLOW runs with --inject-slowdown 25 (every run
-# must exit 1). Both revisions are the same commit, built once into OUT/work and reused.
+# times (at least 95 % of the runs must exit 0: 19 of 20, or every run when fewer than
+# 20), then N_SLOW runs with --inject-slowdown 25 (every run must exit 1). Both revisions are the same commit, built once into OUT/work and reused.
 # Prints one line per run (exit code, seconds) and a summary line with the figures.
 set -uo pipefail
 bin=$1 repo=$2 n_id=$3 n_slow=$4 out=$5
-pb="$bin/poolbench"
+pb=${PB_POOLBENCH:-$bin/poolbench}   # PB_POOLBENCH: another driver binary (tests)
 if ! "$pb" gate --help >/dev/null 2>&1; then
   echo "gate_acceptance: $pb has no gate command yet"; exit 1
 fi
