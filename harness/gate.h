@@ -6,7 +6,8 @@
  * trust: green on noise, red on a real regression (DESIGN.md, "The CI nightly job").
  *
  * Decision per arm (same scenario, backend, policy and variant in both journals):
- *  - time: ratio = median(candidate ns_per_op) / median(baseline ns_per_op) with a seeded
+ *  - time: ratio = median(candidate ns_per_op) / median(baseline ns_per_op) (ns_per_op
+ *    taken as wall_ns / ops unrounded when both are present), with a seeded
  *    percentile bootstrap CI and a two-sided Mann-Whitney p (Holm over the time rows).
  *    REGRESSION only when the WHOLE CI is past the threshold (CI low > 1 + max_regression)
  *    and p_holm < alpha; PASS when CI high <= 1 + max_regression; otherwise UNCLEAR
