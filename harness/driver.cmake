@@ -1,4 +1,5 @@
-# harness/driver.cmake: build/bin/poolbench, the driver (matrix, report, compare, merge),
+# harness/driver.cmake: build/bin/poolbench, the driver (matrix, report, compare, merge,
+# gate, calibrate, history),
 # and pb_driver, the library of its modules that the tests link.
 add_library(pb_driver STATIC
   ${CMAKE_CURRENT_LIST_DIR}/scenario.c
@@ -17,7 +18,8 @@ target_link_libraries(pb_driver PUBLIC pb_stats OpenSSL::Crypto PkgConfig::JSONC
 
 add_executable(poolbench ${CMAKE_CURRENT_LIST_DIR}/poolbench.c)
 target_compile_definitions(poolbench PRIVATE PB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
-target_link_libraries(poolbench PRIVATE pb_driver)
+# report, gate, calibrate and history are defined by outputs.cmake and gate.cmake
+target_link_libraries(poolbench PRIVATE pb_driver pb_report pb_gate)
 # messages are bounded on purpose (snprintf into fixed buffers)
 target_compile_options(pb_driver PRIVATE -Wno-format-truncation)
 target_compile_options(poolbench PRIVATE -Wno-format-truncation)

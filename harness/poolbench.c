@@ -21,6 +21,10 @@
 #include "progress.h"
 #include "scenario.h"
 #include "summary.h"
+#include "report.h"
+#include "gate.h"
+#include "calibrate.h"
+#include "history.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,9 +67,12 @@ static void usage_main(FILE *f)
 "\n"
 "commands:\n"
 "  matrix    run a matrix of scenarios into DIR/results.jsonl\n"
-"  report    write DIR/summary.md from a journal (and print it)\n"
+"  report    regenerate the decision report of DIR from its journal (never reruns)\n"
 "  compare   compare two arms (backend/policy) scenario by scenario\n"
 "  merge     combine shard journals into one\n"
+"  gate      the nightly regression gate: baseline vs candidate (journals or git revisions)\n"
+"  calibrate A/A and A/A' runs: false-alarm and detection rates on this machine\n"
+"  history   the nightly trend from the SQLite history, with a chart\n"
 "\n%s", exit_codes_text);
 }
 
@@ -99,12 +106,19 @@ static void usage_matrix(FILE *f)
 static void usage_report(FILE *f)
 {
     fprintf(f,
-"usage: poolbench report DIR\n"
+"usage: poolbench report DIR [--thresholds FILE] [--no-charts]\n"
 "\n"
-"Reads DIR/results.jsonl (never reruns) and writes DIR/summary.md, also printed: one row\n"
-"per scenario x variant x backend x policy with n, median ns/op and its 95 %% CI, median\n"
-"peak live bytes, max RSS, allocations per op, pool hits/misses and status counts, then\n"
-"the failed cells.\n\n%s", exit_codes_text);
+"Reads DIR/results.jsonl (never reruns) and writes, in DIR:\n"
+"  report.md     the decision (keep / remove / keep selectively) and its evidence\n"
+"  report.html   the same, self-contained, charts embedded\n"
+"  summary.json  machine-readable verdicts with the raw samples behind every comparison\n"
+"  samples.csv   one row per sample;  bench.txt  Go benchmark format (for benchstat)\n"
+"  charts/       gnuplot charts, PNG and SVG\n"
+"  summary.md    one row per scenario x variant x backend x policy: n, median ns/op and\n"
+"                its 95 %% CI, peak live bytes, max RSS, allocations per op, pool counts\n"
+"--thresholds FILE  the decision thresholds (default: scenarios/thresholds.ini of the\n"
+"                   source tree, when present; else the built-in seed defaults)\n"
+"--no-charts        skip gnuplot\n\n%s", exit_codes_text);
 }
 
 static void usage_compare(FILE *f)
@@ -1255,50 +1269,77 @@ static int load_for_reading(const char *in, journal_t *j)
     return EXIT_OK;
 }
 
-static int cmd_report(int argc, char **argv)
+static int write_arm_table(const char *dir, journal_t *j)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage_report(stdout);
-        return EXIT_OK;
-    }
-    if (argc != 2 || argv[1][0] == '-') {
-        usage_report(stderr);
-        return EXIT_USAGE;
-    }
-    journal_t j;
-    int rc = load_for_reading(argv[1], &j);
-    if (rc)
-        return rc;
-    char path[PATH_MAX];
-    struct stat st;
-    if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(path, sizeof path, "%s/summary.md", argv[1]);
-    else {
-        snprintf(path, sizeof path, "%s", argv[1]);
-        char *s = strrchr(path, '/');
-        if (s)
-            snprintf(s + 1, sizeof path - (size_t)(s + 1 - path), "summary.md");
-        else
-            snprintf(path, sizeof path, "summary.md");
-    }
-    char tmp[PATH_MAX + 8];
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/summary.md", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fprintf(stderr, "poolbench report: cannot write %s: %s\n", tmp, strerror(errno));
-        journal_free(&j);
         return EXIT_HARNESS;
     }
-    rc = summary_write(&j, f);
+    int rc = summary_write(j, f);
     if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
         fprintf(stderr, "poolbench report: cannot write %s\n", path);
         unlink(tmp);
-        journal_free(&j);
         return EXIT_HARNESS;
     }
-    summary_write(&j, stdout);
-    fprintf(stderr, "poolbench: summary written to %s\n", path);
+    return EXIT_OK;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL, *thresholds = NULL;
+    report_options_t opt = {0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage_report(stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--thresholds") == 0 && i + 1 < argc) {
+            thresholds = argv[++i];
+        } else if (strcmp(argv[i], "--no-charts") == 0) {
+            opt.no_charts = 1;
+        } else if (argv[i][0] != '-' && !dir) {
+            dir = argv[i];
+        } else {
+            fprintf(stderr, "poolbench report: unexpected argument '%s' (see --help)\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    struct stat st;
+    if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "poolbench report: %s: not a results folder (see --help)\n",
+                dir ? dir : "DIR missing");
+        return EXIT_USAGE;
+    }
+    char default_th[PATH_MAX];
+    snprintf(default_th, sizeof default_th, "%s/scenarios/thresholds.ini", PB_SOURCE_DIR);
+    if (!thresholds && access(default_th, R_OK) == 0)
+        thresholds = default_th;
+
+    journal_t j;
+    int rc = load_for_reading(dir, &j);
+    if (rc)
+        return rc;
+    rc = write_arm_table(dir, &j);
     journal_free(&j);
+    if (rc)
+        return rc;
+
+    report_outcome_t out;
+    char err[REPORT_ERR_BYTES];
+    rc = report_write(dir, thresholds, &opt, &out, err, sizeof err);
+    if (rc != REPORT_OK) {
+        fprintf(stderr, "poolbench report: %s\n", err);
+        return rc == REPORT_BAD_INPUT ? EXIT_USAGE : EXIT_HARNESS;
+    }
+    for (int c = 0; c < CHARTS_COUNT; c++)
+        if (out.charts[c].status == CHARTS_FAILED)
+            fprintf(stderr, "poolbench report: warning: %s\n", out.charts[c].message);
+    printf("overall: %s (%zu cells, %zu warnings; thresholds: %s)\n", out.overall, out.n_cells,
+           out.n_warnings, thresholds ? thresholds : "built-in defaults");
+    printf("report:  %s\n", out.report_md);
     return EXIT_OK;
 }
 
@@ -1482,7 +1523,14 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
-    fprintf(stderr, "poolbench: unknown command '%s' (matrix, report, compare, merge; see "
+    if (strcmp(cmd, "gate") == 0)
+        return gate_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return calibrate_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "history") == 0)
+        return history_main(argc - 1, argv + 1);
+    fprintf(stderr, "poolbench: unknown command '%s' (matrix, report, compare, merge, gate, "
+                    "calibrate, history; see "
                     "poolbench --help)\n", cmd);
     return EXIT_USAGE;
 }
