@@ -16,8 +16,12 @@
  *     alone is not trusted to claim a difference), and no OTHER metric is significantly
  *     worse by more than the tolerance (p_adjusted < alpha and CI low > 1+tolerance;
  *     exact: r > 1+tolerance).
- *  3. REMOVE "worse" when a time or memory metric is significantly worse
- *     (p_adjusted < alpha and CI low > 1; exact: r > 1).
+ *  3. REMOVE "worse" when a time or memory metric is significantly worse by more than
+ *     the equivalence margin (p_adjusted < alpha and CI low > 1+equivalence; exact:
+ *     r > 1+equivalence). A worsening inside +-equivalence is, by the seed's rule
+ *     ("< 10 % difference"), no difference: it is judged by rule 4 with the rest, so a
+ *     pool that keeps a few buffers (a constant +0.5 % peak) is not "worse" while its
+ *     time is still undecided.
  *  4. REMOVE "equivalence" when every compared metric's CI lies within +-equivalence.
  *  5. INCONCLUSIVE "undecided" otherwise; reps_needed = the largest, over the unsettled
  *     statistical comparisons, of the smaller non-zero stats_reps_needed estimate
@@ -812,16 +816,18 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
     /* 3. REMOVE worse */
     for (size_t k = 0; k < v->n_comparisons; k++) {
         const analysis_comparison_t *c = &cs[v->comparisons[k]];
-        if (!an_usable(c) || strcmp(c->group, "pressure") == 0 || !an_worse_than(m, c, 1.0))
+        double worse_limit = 1.0 + thresholds_equivalence_margin(th);
+        if (!an_usable(c) || strcmp(c->group, "pressure") == 0 ||
+            !an_worse_than(m, c, worse_limit))
             continue;
         v->verdict = ANALYSIS_REMOVE;
         v->rule = "worse";
-        an_numbers(v, c, 1.0);
+        an_numbers(v, c, worse_limit);
         an_fmt_p(pbuf, sizeof pbuf, c);
         snprintf(v->detail, sizeof v->detail,
-                 "the pool is significantly worse: %s ratio %.3f, CI [%.3f, %.3f] above 1 "
+                 "the pool is significantly worse: %s ratio %.3f, CI [%.3f, %.3f] above %.3f "
                  "(%s < alpha %.3g)",
-                 c->metric_name, c->ratio, c->ci_lo, c->ci_hi, pbuf, th->alpha);
+                 c->metric_name, c->ratio, c->ci_lo, c->ci_hi, worse_limit, pbuf, th->alpha);
         return 0;
     }
     /* 4. REMOVE equivalence */

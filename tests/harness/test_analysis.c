@@ -372,6 +372,24 @@ static void test_keep_blocked_by_worse_metric(void **state)
     assert_int_equal(v->metric, ANALYSIS_M_peak_live_bytes);
 }
 
+/* A constant worsening inside the equivalence band (a pool that keeps a buffer: +0.5 %
+ * peak) is no difference by the seed's rule: with the time still undecided the verdict
+ * is INCONCLUSIVE, not REMOVE "worse". */
+static void test_small_constant_worsening_is_not_worse(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t a = synth_arm("s", "glibc", "none", 6, 1000, 51);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", 6, 1000, 52);
+    a.time_rel_sd = b.time_rel_sd = 0.25;          /* time undecided at n = 6      */
+    b.peak_bytes = a.peak_bytes * 1.005;           /* exact, significant, tiny     */
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    assert_string_not_equal(v->rule, "worse");
+    assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
+}
+
 static void test_all_only_and_side_questions(void **state)
 {
     fixture_t *fx = *state;
@@ -611,6 +629,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_aa_never_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overall_selective, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_blocked_by_worse_metric, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_constant_worsening_is_not_worse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_only_and_side_questions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_baseline_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_json, setup, teardown),
