@@ -2,20 +2,23 @@
 # run-matrix.sh: the main job. Installs what is missing, builds into build/ if needed,
 # runs the scenario matrix (quick by default), writes the report, prints where it is.
 #
-#   ./run-matrix.sh [--quick|--full] [--out DIR] [--scenarios LIST] [--backends LIST] [--resume]
+#   ./run-matrix.sh [--quick|--full] [--out DIR] [--scenarios LIST] [--backends LIST]
+#                   [--resume] [--calibrate]
 #
 # The default output folder is results/<date>-<host>/. --resume without --out continues
-# the newest folder under results/. Exit status: that of `poolbench matrix` (0 all cells
+# the newest folder under results/. --calibrate (implied by --full) also runs
+# `poolbench calibrate` into DIR/calibration/, which the report quotes. Exit status: that of `poolbench matrix` (0 all cells
 # ok, 1 some cells failed but the matrix completed, 2 bad input, 3 harness error).
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
-matrix=quick out="" resume=() extra=()
+matrix=quick out="" resume=() extra=() calibrate=0
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) matrix=quick ;;
-    --full) matrix=full ;;
+    --full) matrix=full calibrate=1 ;;
+    --calibrate) calibrate=1 ;;
     --out) [ $# -ge 2 ] || { echo "run-matrix: --out needs a folder" >&2; exit 2; }; out=$2; shift ;;
     --scenarios|--backends)
       [ $# -ge 2 ] || { echo "run-matrix: $1 needs a comma-separated list" >&2; exit 2; }
@@ -49,7 +52,15 @@ set -e
 if [ $rc -ge 2 ]; then
   exit $rc
 fi
-"$bin/poolbench" report "$out"
+report_args=()
+if [ $calibrate -eq 1 ]; then
+  if [ ! -f "$out/calibration/calibration.json" ]; then
+    "$bin/poolbench" calibrate --out "$out/calibration" --bin-dir "$bin" >/dev/null \
+      || { echo "run-matrix: calibration failed; the report will not quote it" >&2; }
+  fi
+  [ -f "$out/calibration/calibration.json" ] && report_args=(--calibration "$out/calibration/calibration.json")
+fi
+"$bin/poolbench" report "$out" "${report_args[@]}"
 echo
 echo "results: $out"
 [ -f "$out/report.md" ] && echo "report:  $out/report.md"

@@ -106,7 +106,7 @@ static void usage_matrix(FILE *f)
 static void usage_report(FILE *f)
 {
     fprintf(f,
-"usage: poolbench report DIR [--thresholds FILE] [--no-charts]\n"
+"usage: poolbench report DIR [--thresholds FILE] [--calibration FILE] [--no-charts]\n"
 "\n"
 "Reads DIR/results.jsonl (never reruns) and writes, in DIR:\n"
 "  report.md     the decision (keep / remove / keep selectively) and its evidence\n"
@@ -118,6 +118,8 @@ static void usage_report(FILE *f)
 "                its 95 %% CI, peak live bytes, max RSS, allocations per op, pool counts\n"
 "--thresholds FILE  the decision thresholds (default: scenarios/thresholds.ini of the\n"
 "                   source tree, when present; else the built-in seed defaults)\n"
+"--calibration FILE the calibration.json of `poolbench calibrate`, quoted in the report\n"
+"                   (default: DIR/calibration.json when present)\n"
 "--no-charts        skip gnuplot\n\n%s", exit_codes_text);
 }
 
@@ -1300,6 +1302,8 @@ static int cmd_report(int argc, char **argv)
             thresholds = argv[++i];
         } else if (strcmp(argv[i], "--no-charts") == 0) {
             opt.no_charts = 1;
+        } else if (strcmp(argv[i], "--calibration") == 0 && i + 1 < argc) {
+            opt.calibration = argv[++i];
         } else if (argv[i][0] != '-' && !dir) {
             dir = argv[i];
         } else {

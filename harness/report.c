@@ -17,6 +17,9 @@
 #include "summary_json.h"
 #include "thresholds.h"
 
+#include <json-c/json.h>
+#include <unistd.h>
+
 typedef int (*writer_fn)(void *ctx, FILE *out);
 
 /* writes DIR/name through fn into name.tmp, then renames; -1 with err */
@@ -129,13 +132,38 @@ int report_write(const char *dir, const char *thresholds_path, const report_opti
     struct tm tm;
     if (gmtime_r(&now, &tm))
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    /* the calibration of this machine, quoted when present (never required) */
+    char cpath[REPORT_PATH_BYTES];
+    if (opt.calibration)
+        snprintf(cpath, sizeof cpath, "%s", opt.calibration);
+    else
+        snprintf(cpath, sizeof cpath, "%s/calibration.json", dir);
+    json_object *cal = NULL;
+    if (opt.calibration || access(cpath, R_OK) == 0) {
+        cal = json_object_from_file(cpath);
+        const char *kind = NULL;
+        json_object *k;
+        if (cal && json_object_object_get_ex(cal, "kind", &k))
+            kind = json_object_get_string(k);
+        if (!cal || !kind || strcmp(kind, "poolbench-calibration") != 0) {
+            snprintf(err, err_cap, "%s: not a calibration file of `poolbench calibrate`%s%s",
+                     cpath, cal ? "" : ": ", cal ? "" : json_util_get_last_err());
+            json_object_put(cal);
+            rc = REPORT_BAD_INPUT;
+            goto done;
+        }
+    }
     report_doc_t doc = {
         .model = &m, .charts = charts, .dir = dir, .journal_path = jpath,
         .truncated_line = j.truncated_line, .generated_at = when,
+        .calibration = cal, .calibration_path = cpath,
     };
     if (write_file(dir, "report.md", w_md, &doc, err, err_cap) < 0 ||
-        write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0)
+        write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0) {
+        json_object_put(cal);
         goto done;
+    }
+    json_object_put(cal);
     snprintf(out->report_md, sizeof out->report_md, "%s/report.md", dir);
     rc = REPORT_OK;
 done:

@@ -31,6 +31,7 @@ typedef struct report_options {
     const char *scripts_dir;   /* gnuplot scripts; NULL: $POOLBENCH_CHARTS_DIR or the source tree */
     const char *gnuplot;       /* NULL: $POOLBENCH_GNUPLOT or "gnuplot" on PATH             */
     int no_charts;             /* 1: skip gnuplot (the report says charts were not made)     */
+    const char *calibration;   /* calibration.json; NULL: DIR/calibration.json when present  */
 } report_options_t;
 
 typedef struct report_outcome {

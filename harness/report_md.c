@@ -2,6 +2,8 @@
  * (report_md.h). Reads the analysis model only; never prints to the terminal, never exits. */
 #include "report_md.h"
 
+#include <json-c/json.h>
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -401,6 +403,83 @@ static void section_maintenance(const report_doc_t *d, report_emitter_t *e)
         e->para(e, "Unknown: the journal's context does not record `pool_code_lines`.");
 }
 
+static double cal_num(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !v)
+        return NAN;
+    return json_object_get_double(v);
+}
+
+static const char *cal_str(json_object *o, const char *k)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : "";
+}
+
+static void fmt_pct(char *b, size_t cap, double v)
+{
+    if (isnan(v))
+        snprintf(b, cap, "—");
+    else
+        snprintf(b, cap, "%.0f %%", v);
+}
+
+/* What "no difference" means here: the gate calibration of `poolbench calibrate`. */
+static void section_calibration(const report_doc_t *d, report_emitter_t *e)
+{
+    e->heading(e, 2, "What \"no difference\" means on this machine");
+    json_object *cal = (json_object *)d->calibration;
+    if (!cal) {
+        emitf(e, e->para, "No calibration was found (`%s`). Run `poolbench calibrate --out DIR` "
+                          "on this machine, copy its `calibration.json` here (or pass "
+                          "`--calibration FILE` to `poolbench report`), and this section will give "
+                          "the false-alarm rate of A/A runs, the detection rate of known slowdowns and "
+                          "the smallest difference the chosen repetitions can detect. Until then, read "
+                          "each comparison's CI width as the resolution.",
+              or_dash(d->calibration_path));
+        return;
+    }
+    json_object *ov = NULL, *ws = NULL;
+    json_object_object_get_ex(cal, "overall", &ov);
+    json_object_object_get_ex(cal, "workloads", &ws);
+    char far[32];
+    fmt_pct(far, sizeof far, 100.0 * cal_num(ov, "false_alarm_rate"));
+    emitf(e, e->para, "From `%s` (`poolbench calibrate`: %d runs of %d repetitions): A/A "
+                      "comparisons (the same binary against itself) were flagged in %s of cases "
+                      "before the gate's confirmation rerun; a difference smaller than the "
+                      "\"smallest detectable\" figure below is not resolved by this many repetitions "
+                      "here, so \"no difference\" means \"less than that\".",
+          d->calibration_path, (int)cal_num(cal, "runs"), (int)cal_num(cal, "repetitions"), far);
+    static const char *const h[] = {"Scenario", "Backend", "Policy", "A/A false alarms",
+                                     "Detection (slowdown: rate)", "Smallest detectable slowdown",
+                                     "Smallest resolvable difference"};
+    e->table_start(e, 7, h);
+    size_t n = ws ? json_object_array_length(ws) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *w = json_object_array_get_idx(ws, i), *aa = NULL, *det = NULL;
+        json_object_object_get_ex(w, "aa", &aa);
+        json_object_object_get_ex(w, "detection", &det);
+        char fa[32], dt[256] = "", md[32], mr[32];
+        fmt_pct(fa, sizeof fa, 100.0 * cal_num(aa, "false_alarm_rate"));
+        size_t nd = det ? json_object_array_length(det) : 0;
+        for (size_t k = 0; k < nd; k++) {
+            json_object *x = json_object_array_get_idx(det, k);
+            char r[32];
+            fmt_pct(r, sizeof r, 100.0 * cal_num(x, "detection_rate"));
+            size_t used = strlen(dt);
+            snprintf(dt + used, sizeof dt - used, "%s+%.0f %%: %s", k ? ", " : "",
+                     cal_num(x, "slowdown_pct"), r);
+        }
+        fmt_pct(md, sizeof md, cal_num(w, "min_detectable_slowdown_pct"));
+        fmt_pct(mr, sizeof mr, cal_num(w, "min_resolvable_difference_pct"));
+        const char *row[] = {cal_str(w, "scenario"), cal_str(w, "backend"), cal_str(w, "policy"),
+                             fa, dt[0] ? dt : "—", md, mr};
+        e->table_row(e, row);
+    }
+    e->table_end(e);
+}
+
 static void section_failed(const report_doc_t *d, report_emitter_t *e)
 {
     const analysis_model_t *m = d->model;
@@ -493,6 +572,7 @@ int report_md_content(const report_doc_t *d, report_emitter_t *e)
     section_avp(d, e);
     section_zeroing(d, e);
     section_maintenance(d, e);
+    section_calibration(d, e);
     section_failed(d, e);
     section_charts(d, e);
     section_context(d, e);

@@ -6,7 +6,8 @@
  * verdict of the model with its rule and numbers), the overall decision in one sentence
  * with the rule, evidence per class (medians, CIs, p-values, rule fired), warnings with
  * what to do, "no pool on a better allocator vs pool on glibc", the cost of zeroing on
- * put, pool code size, failed cells, charts (or why a chart is missing), the context.
+ * put, pool code size, what "no difference" means on this machine (the calibration of
+ * `poolbench calibrate`, when present), failed cells, charts, the context.
  * Content is written through report_emitter_t: plain text in which **bold** and `code`
  * are the only markup. Nothing here prints to the terminal or exits.
  */
@@ -25,6 +26,8 @@ typedef struct report_doc {
     const char *dir;                   /* output folder (charts are relative to it)     */
     const char *journal_path;
     int truncated_line;                /* partial last journal line, or 0               */
+    const struct json_object *calibration; /* calibration.json of `poolbench calibrate`, or NULL */
+    const char *calibration_path;      /* where it came from (or where it was looked for) */
     const char *generated_at;          /* UTC time text                                 */
 } report_doc_t;
 
