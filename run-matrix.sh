@@ -7,8 +7,9 @@
 #
 # The default output folder is results/<date>-<host>/. --resume without --out continues
 # the newest folder under results/. --calibrate (implied by --full) also runs
-# `poolbench calibrate` into DIR/calibration/, which the report quotes. Exit status: that of `poolbench matrix` (0 all cells
-# ok, 1 some cells failed but the matrix completed, 2 bad input, 3 harness error).
+# `poolbench calibrate` into DIR/calibration/, which the report quotes.
+# Exit status: that of `poolbench matrix` (0 all cells ok, 1 some cells failed but the
+# matrix completed, 2 bad input, 3 harness error).
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 matrix=quick out="" resume=() extra=() calibrate=0
