@@ -14,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 matrix=quick out="" resume=() extra=() calibrate=0
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) matrix=quick ;;
