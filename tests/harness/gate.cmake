@@ -19,8 +19,9 @@ endforeach()
 add_test(NAME gate_acceptance_quick
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_gate_acceptance.sh ${CMAKE_BINARY_DIR}/bin
           ${CMAKE_SOURCE_DIR} 2 1 ${CMAKE_CURRENT_BINARY_DIR}/gate_acceptance_quick)
-set_tests_properties(gate_acceptance_quick PROPERTIES TIMEOUT 600)
+# timing-sensitive: nothing else may load the machine while they run
+set_tests_properties(gate_acceptance_quick PROPERTIES TIMEOUT 600 RUN_SERIAL TRUE)
 add_test(NAME gate_acceptance
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_gate_acceptance.sh ${CMAKE_BINARY_DIR}/bin
           ${CMAKE_SOURCE_DIR} 20 3 ${CMAKE_CURRENT_BINARY_DIR}/gate_acceptance)
-set_tests_properties(gate_acceptance PROPERTIES LABELS slow TIMEOUT 1800)
+set_tests_properties(gate_acceptance PROPERTIES LABELS slow TIMEOUT 1800 RUN_SERIAL TRUE)
