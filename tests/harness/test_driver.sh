@@ -66,8 +66,9 @@ scenario slow checksum 64M 12 2
 "$PB" matrix --scenarios "$S/slow.ini" --out "$T/kill" --bin-dir "$BIN" --seed 5 2>"$T/kill.log" &
 drv=$!
 child=""
-for _ in $(seq 1 200); do
-  child=$(pgrep -P $drv | head -1)
+# a measured cell's runner (not the `pb-glibc --version` probe of the context block)
+for _ in $(seq 1 400); do
+  child=$(pgrep -P $drv -f -- '--workload' | head -1)
   [ -n "$child" ] && break
   sleep 0.05
 done
