@@ -9,3 +9,8 @@ set_tests_properties(runner_errors PROPERTIES TIMEOUT 300)
 add_test(NAME runner_valgrind_counts
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_runner_valgrind.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(runner_valgrind_counts PROPERTIES LABELS slow TIMEOUT 900)
+# A/A run of the decision report (scenarios/aa.matrix): no KEEP, summary re-checked by scipy
+add_test(NAME report_aa
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_report_aa.sh ${CMAKE_BINARY_DIR}/bin
+                 ${CMAKE_SOURCE_DIR})
+set_tests_properties(report_aa PROPERTIES LABELS slow TIMEOUT 900 RUN_SERIAL TRUE)
