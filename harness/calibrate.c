@@ -7,6 +7,7 @@
  * What it must not do: write outside --out, or slow anything but the A' sides.
  */
 #define _GNU_SOURCE
+#include "util.h"
 #include "calibrate.h"
 #include "gate.h"
 #include "journal.h"
@@ -76,36 +77,7 @@ static void usage(FILE *f)
             PB_SOURCE_DIR);
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
-static void exe_dir(char *out, size_t cap)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) {
-        snprintf(out, cap, ".");
-        return;
-    }
-    buf[n] = '\0';
-    char *s = strrchr(buf, '/');
-    if (s)
-        *s = '\0';
-    snprintf(out, cap, "%s", buf);
-}
 
 static wl_t *wl_find(wl_t **w, size_t *n, const gate_row_t *r)
 {
@@ -253,7 +225,7 @@ int calibrate_main(int argc, char **argv)
     if (bin)
         snprintf(bin_dir, sizeof bin_dir, "%s", bin);
     else
-        exe_dir(bin_dir, sizeof bin_dir);
+        util_exe_dir(bin_dir, sizeof bin_dir);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     if (outd)
@@ -299,7 +271,7 @@ int calibrate_main(int argc, char **argv)
                 snprintf(labels[s], sizeof labels[s], "A-slow%u", slow[s - 2]);
             char d[PATH_MAX + 64];
             snprintf(d, sizeof d, "%s/%s", rdir, labels[s]);
-            if (mkdir_p(d) != 0) {
+            if (util_mkdir_p(d) != 0) {
                 fprintf(stderr, "poolbench calibrate: cannot create %s: %s\n", d, strerror(errno));
                 goto done;
             }

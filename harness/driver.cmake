@@ -9,7 +9,8 @@ add_library(pb_driver STATIC
   ${CMAKE_CURRENT_LIST_DIR}/context.c
   ${CMAKE_CURRENT_LIST_DIR}/progress.c
   ${CMAKE_CURRENT_LIST_DIR}/hyperfine.c
-  ${CMAKE_CURRENT_LIST_DIR}/summary.c)
+  ${CMAKE_CURRENT_LIST_DIR}/summary.c
+  ${CMAKE_CURRENT_LIST_DIR}/util.c)
 target_include_directories(pb_driver PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(pb_driver PRIVATE PB_GIT_COMMIT="${PB_GIT_COMMIT}")
 # pb_stats is defined by harness/stats.cmake (included after this file; resolved at generate time)

@@ -9,6 +9,7 @@
  * are extracted with `git archive`, never checked out in place).
  */
 #define _GNU_SOURCE
+#include "util.h"
 #include "gate.h"
 #include "cell.h"
 #include "context.h"
@@ -70,22 +71,6 @@ typedef struct garm {
     int result_mixed[2];
 } garm_t;
 
-static int list_has(const char *list, const char *name)
-{
-    if (!list)
-        return 1;
-    size_t nl = strlen(name);
-    for (const char *p = list; *p;) {
-        const char *e = strchr(p, ',');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == nl && strncmp(p, name, l) == 0)
-            return 1;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
-}
 
 static int metric_of(json_object *cell, const char *name, double *out)
 {
@@ -133,7 +118,7 @@ static int collect(const journal_t *j, int side, const char *filter, garm_t **ar
             continue;
         if (!va)
             va = "";
-        if (!list_has(filter, sc))
+        if (!util_list_has(filter, sc))
             continue;
         garm_t *a = arm_find(arms, n, cap, sc, be, po, va);
         if (!a)
@@ -808,10 +793,10 @@ typedef struct unit {
 
 static void shuffle(unit_t *u, size_t n, uint64_t seed)
 {
-    matrix_rng_t r;
-    matrix_rng_seed(&r, seed);
+    stats_rng_t r;
+    stats_rng_seed(&r, seed);
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(matrix_rng_next(&r) % i);
+        size_t j = (size_t)stats_rng_below(&r, i);
         unit_t t = u[i - 1];
         u[i - 1] = u[j];
         u[j] = t;
@@ -1061,7 +1046,7 @@ int gate_load_scenarios(const char *matrix_file, const char *scenarios,
             return -1;
         }
         for (size_t i = 0; i < m.n_entries && n < cap; i++) {
-            if (!list_has(scenarios, m.entries[i].name))
+            if (!util_list_has(scenarios, m.entries[i].name))
                 continue;
             char p[PATH_MAX + 80];
             snprintf(p, sizeof p, "%s/%s.ini", sdir, m.entries[i].name);
@@ -1208,21 +1193,6 @@ static void usage(FILE *f)
             GATE_DEFAULT_REPETITIONS);
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 static void journal_path_of(const char *in, char *out, size_t cap)
 {
@@ -1305,14 +1275,14 @@ static int prepare_rev(const char *repo, const char *sha, const char *work, cons
     snprintf(build, sizeof build, "%s/build-%s", work, sha);
     snprintf(stamp, sizeof stamp, "%s/.gate-extracted", src);
     snprintf(log, sizeof log, "%s/gate-build.log", build);
-    if (mkdir_p(build) != 0) {
+    if (util_mkdir_p(build) != 0) {
         snprintf(msg, mcap, "cannot create %s: %s", build, strerror(errno));
         return -1;
     }
     if (access(stamp, F_OK) != 0) {
         char cmd[] = "git -C \"$1\" archive --format=tar \"$2\" | tar -x -C \"$3\" && touch \"$4\"";
         char *av[] = {"/bin/sh", "-c", cmd, "sh", (char *)repo, (char *)sha, src, stamp, NULL};
-        if (mkdir_p(src) != 0 || run_logged(av, log, NULL, 600) != 0) {
+        if (util_mkdir_p(src) != 0 || run_logged(av, log, NULL, 600) != 0) {
             snprintf(msg, mcap, "cannot extract %s with git archive (log: %s)", sha, log);
             return -1;
         }
@@ -1652,7 +1622,7 @@ static int gate_run_mode(int revs, const char *bj, const char *cj, const char *r
             return GATE_EXIT_INCONCLUSIVE;
         }
     }
-    if (mkdir_p(work_dir) != 0 || mkdir_p(dirs[0]) != 0 || mkdir_p(dirs[1]) != 0) {
+    if (util_mkdir_p(work_dir) != 0 || util_mkdir_p(dirs[0]) != 0 || util_mkdir_p(dirs[1]) != 0) {
         fprintf(stderr, "poolbench gate: cannot create %s or %s: %s\n", work_dir, out_dir,
                 strerror(errno));
         free(scs);
@@ -1725,7 +1695,7 @@ static int gate_run_mode(int revs, const char *bj, const char *cj, const char *r
         rep.saved_journals = 0;
     } else if (nreg > 0) {
         fprintf(stderr, "gate: regression or suspect flagged: confirmation rerun of those arms\n");
-        if (mkdir_p(dirs[2]) != 0 || mkdir_p(dirs[3]) != 0) {
+        if (util_mkdir_p(dirs[2]) != 0 || util_mkdir_p(dirs[3]) != 0) {
             fprintf(stderr, "poolbench gate: cannot create %s: %s\n", dirs[2], strerror(errno));
             free(arms);
             gate_report_free(&rep);

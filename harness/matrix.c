@@ -1,5 +1,6 @@
 /* matrix.c: cells, keys, shuffle and shards (see matrix.h for the contract). */
 #include "matrix.h"
+#include "stats.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -26,40 +27,6 @@ uint64_t matrix_splitmix64(uint64_t *state)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
-}
-
-void matrix_rng_seed(matrix_rng_t *r, uint64_t seed)
-{
-    uint64_t st = seed;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = matrix_splitmix64(&st);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t matrix_rng_next(matrix_rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* uniform in [0, n) without modulo bias */
-static uint64_t rng_below(matrix_rng_t *r, uint64_t n)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do
-        x = matrix_rng_next(r);
-    while (x >= limit);
-    return x % n;
 }
 
 int matrix_parse_shard(const char *s, unsigned *k, unsigned *n)
@@ -367,11 +334,11 @@ int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
         size_t b = a;
         while (b < n_u && us[b].u.block == us[a].u.block)
             b++;
-        matrix_rng_t rng;
+        stats_rng_t rng;
         uint64_t st = seed ^ (0xA0761D6478BD642FULL * (uint64_t)(int64_t)(us[a].u.block + 1000));
-        matrix_rng_seed(&rng, matrix_splitmix64(&st));
+        stats_rng_seed(&rng, matrix_splitmix64(&st));
         for (size_t x = b - a; x > 1; x--) {
-            size_t y = (size_t)rng_below(&rng, x);
+            size_t y = (size_t)stats_rng_below(&rng, x);
             unit_sort_t t = us[a + x - 1];
             us[a + x - 1] = us[a + y];
             us[a + y] = t;

@@ -76,11 +76,9 @@ void matrix_free(matrix_t *m);
 /* Hex SHA-256 of a string (OpenSSL). */
 void matrix_sha256_hex(const void *data, size_t n, char out[MATRIX_KEY_HEX]);
 
-/* splitmix64 / xoshiro256** as used by the shuffle (exposed for tests). */
+/* splitmix64, which derives each block's shuffle seed (exposed for tests); the shuffle
+ * itself draws from stats_rng (xoshiro256**, stats.h). */
 uint64_t matrix_splitmix64(uint64_t *state);
-typedef struct matrix_rng { uint64_t s[4]; } matrix_rng_t;
-void matrix_rng_seed(matrix_rng_t *r, uint64_t seed);
-uint64_t matrix_rng_next(matrix_rng_t *r);
 
 /* Parses "K/N" (1 <= K <= N <= 1000000). Returns 0 or -1. */
 int matrix_parse_shard(const char *s, unsigned *k, unsigned *n);

@@ -12,6 +12,7 @@
  *   130 interrupted (SIGINT/SIGTERM): rerun with --resume
  */
 #define _GNU_SOURCE
+#include "util.h"
 #include "cell.h"
 #include "context.h"
 #include "hyperfine.h"
@@ -146,21 +147,6 @@ static void usage_merge(FILE *f)
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 static int file_exists(const char *p)
 {
@@ -177,20 +163,6 @@ static void journal_path_of(const char *in, char *out, size_t cap)
         snprintf(out, cap, "%s", in);
 }
 
-static void exe_dir(char *out, size_t cap)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) {
-        snprintf(out, cap, ".");
-        return;
-    }
-    buf[n] = '\0';
-    char *s = strrchr(buf, '/');
-    if (s)
-        *s = '\0';
-    snprintf(out, cap, "%s", buf);
-}
 
 /* ---- loading scenarios ----------------------------------------------------------- */
 
@@ -200,22 +172,6 @@ typedef struct loaded {
     char matrix_name[SCENARIO_NAME_BYTES];
 } loaded_t;
 
-static int list_has(const char *list, const char *name)
-{
-    if (!list)
-        return 1;
-    size_t nl = strlen(name);
-    for (const char *p = list; *p;) {
-        const char *e = strchr(p, ',');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == nl && strncmp(p, name, l) == 0)
-            return 1;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return 0;
-}
 
 static int scenario_path(const char *dir, const char *name, char *out, size_t cap)
 {
@@ -257,7 +213,7 @@ static int load_scenarios(const char *matrix_file, const char *scenarios, const 
         }
         snprintf(out->matrix_name, sizeof out->matrix_name, "%s", m.name);
         for (size_t i = 0; i < m.n_entries; i++) {
-            if (!list_has(scenarios, m.entries[i].name))
+            if (!util_list_has(scenarios, m.entries[i].name))
                 continue;
             if (out->n == cap) {
                 fprintf(stderr, "%s:%d: too many scenarios (at most %zu)\n", matrix_file,
@@ -980,7 +936,7 @@ static int cmd_matrix(int argc, char **argv)
     if (bin_dir)
         snprintf(r.ro.bin_dir, sizeof r.ro.bin_dir, "%s", bin_dir);
     else
-        exe_dir(r.ro.bin_dir, sizeof r.ro.bin_dir);
+        util_exe_dir(r.ro.bin_dir, sizeof r.ro.bin_dir);
     /* every runner and hyperfine must exist before anything is created */
     int need_hf = 0;
     for (size_t i = 0; i < mx.n_cells; i++) {
@@ -1040,7 +996,7 @@ static int cmd_matrix(int argc, char **argv)
         free(ld.scs);
         return EXIT_USAGE;
     }
-    if (mkdir_p(out) != 0) {
+    if (util_mkdir_p(out) != 0) {
         fprintf(stderr, "poolbench matrix: cannot create %s: %s\n", out, strerror(errno));
         matrix_free(&mx);
         free(ld.scs);
@@ -1425,7 +1381,7 @@ static int cmd_merge(int argc, char **argv)
         rc = EXIT_USAGE;
         goto end;
     }
-    if (mkdir_p(out) != 0) {
+    if (util_mkdir_p(out) != 0) {
         fprintf(stderr, "poolbench merge: cannot create %s: %s\n", out, strerror(errno));
         rc = EXIT_HARNESS;
         goto end;

@@ -10,6 +10,7 @@
 #include "runner.h"
 #include "gen.h"
 #include "metrics.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,20 +87,6 @@ static int write_file_atomic(const char *path, const unsigned char *data, size_t
     return 0;
 }
 
-static int mkdir_p(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST)
-            return -1;
-    }
-    return (mkdir(path, 0755) == 0 || errno == EEXIST) ? 0 : -1;
-}
-
 static int cache_dir_path(const runner_args_t *a, char *out, size_t n)
 {
     const char *xdg = getenv("XDG_CACHE_HOME");
@@ -115,7 +102,7 @@ static int cache_dir_path(const runner_args_t *a, char *out, size_t n)
         len = snprintf(out, n, "/tmp/poolbench-cache");
     if (len <= 0 || (size_t)len >= n)
         return -1;
-    if (mkdir_p(out) != 0) {
+    if (util_mkdir_p(out) != 0) {
         fprintf(stderr, "pb: --cache-dir %s: cannot create: %s\n", out, strerror(errno));
         return -1;
     }

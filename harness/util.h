@@ -1,0 +1,19 @@
+/* util.h: small helpers the driver's commands share (poolbench, gate, calibrate, the
+ * runner's input cache): creating folders, locating the executable, comma lists.
+ * Nothing here prints, exits or allocates.
+ */
+#ifndef PB_UTIL_H
+#define PB_UTIL_H
+
+#include <stddef.h>
+
+/* mkdir -p: creates path and its missing parents (mode 0755). 0, or -1 with errno. */
+int util_mkdir_p(const char *path);
+
+/* The folder of the running executable (/proc/self/exe), or "." when unknown. */
+void util_exe_dir(char *out, size_t cap);
+
+/* Is name one of the comma-separated words of list? A NULL list contains everything. */
+int util_list_has(const char *list, const char *name);
+
+#endif
