@@ -158,6 +158,20 @@ static const char *overall_sentence(const analysis_model_t *m, char *b, size_t c
 
 /* ================================================================== sections */
 
+static int verdict_cmp(const void *a, const void *b)
+{
+    const analysis_verdict_t *x = *(const analysis_verdict_t *const *)a;
+    const analysis_verdict_t *y = *(const analysis_verdict_t *const *)b;
+    int c = strcmp(x->scenario, y->scenario);
+    if (!c)
+        c = strcmp(x->variant, y->variant);
+    if (!c)
+        c = strcmp(x->backend, y->backend);
+    if (!c)
+        c = strcmp(x->cls, y->cls);
+    return c;
+}
+
 static void section_verdicts(const report_doc_t *d, report_emitter_t *e)
 {
     const analysis_model_t *m = d->model;
@@ -191,7 +205,8 @@ static void section_verdicts(const report_doc_t *d, report_emitter_t *e)
           "Rules: KEEP when the whole 95 %% CI shows a speed-up above %.0f %%, a peak-memory "
           "reduction above %.0f %% or allocator pressure down by more than %.0f %%, with no other "
           "metric significantly worse by more than %.0f %%; REMOVE when the pool is significantly "
-          "worse or every metric's CI lies within ±%.0f %%; INCONCLUSIVE otherwise. Fewer than %llu "
+          "worse by more than the band or every metric's CI lies within ±%.0f %%; INCONCLUSIVE "
+          "otherwise. Fewer than %llu "
           "samples per arm: no claim. p-values are Holm-adjusted over %zu tests (alpha %.2f). "
           "Class verdicts use the `%s` backend's verdicts when it has any. Thresholds: %s.",
           m->th.speedup_percent, m->th.peak_memory_reduction_percent,
@@ -205,21 +220,28 @@ static void section_verdicts(const report_doc_t *d, report_emitter_t *e)
         return;
     }
     const char *h[] = {"Scenario", "Variant", "Backend", "Class", "Verdict", "Rule", "Why (numbers)"};
+    /* rows in reading order: scenario, variant, backend, class (the model keeps run order) */
+    const analysis_verdict_t **order = malloc(m->n_verdicts * sizeof *order);
+    if (!order) {
+        e->error = 1;
+        return;
+    }
+    for (size_t i = 0; i < m->n_verdicts; i++)
+        order[i] = &m->verdicts[i];
+    qsort(order, m->n_verdicts, sizeof *order, verdict_cmp);
     e->table_start(e, 7, h);
     for (size_t i = 0; i < m->n_verdicts; i++) {
-        const analysis_verdict_t *v = &m->verdicts[i];
-        char cls[80], vv[64], why[ANALYSIS_TEXT_BYTES + 64];
+        const analysis_verdict_t *v = order[i];
+        char cls[80], vv[64];
         snprintf(cls, sizeof cls, "`%s`", v->cls);
         snprintf(vv, sizeof vv, "**%s**", verdict_word(v->verdict));
-        if (v->verdict == ANALYSIS_INCONCLUSIVE && v->reps_needed)
-            snprintf(why, sizeof why, "%s (about %zu repetitions per arm would likely settle it)",
-                     v->detail, v->reps_needed);
-        else
-            snprintf(why, sizeof why, "%s", v->detail);
-        const char *row[] = {v->scenario, or_dash(v->variant), v->backend, cls, vv, or_dash(v->rule), why};
+        /* the detail already names the repetitions an INCONCLUSIVE verdict needs */
+        const char *row[] = {v->scenario, or_dash(v->variant), v->backend, cls, vv,
+                             or_dash(v->rule), v->detail};
         e->table_row(e, row);
     }
     e->table_end(e);
+    free(order);
 }
 
 static void section_evidence(const report_doc_t *d, report_emitter_t *e)
