@@ -8,7 +8,13 @@
  * Put zeroes the whole capacity when zero_on_put is on; the memset is followed by a
  * compiler barrier that claims to read the buffer, so it can never be deleted as a dead
  * store. Counters are per P (pool_current_p(); single writer, no atomic RMW on the fast
- * path) and summed on read; threads without a P use shared atomic counters.
+ * path) and summed on read; threads without a P use shared atomic counters. A get
+ * counts itself before pool_get and new_fn counts the miss, so nothing is left to do
+ * after pool_get and pool_put: both end in tail calls, which keeps a 64 KiB get+put near
+ * the raw pool's cost. A buffer's len_bytes is reset on put (and at creation), and its
+ * class is the one it was created for (`small` and `hash` buffers share one pool).
+ * Drops by the pool itself (a full deque, a thread without a P) are the pool's counts
+ * (pool_stats_t.drops), reported under the pool's class.
  * Debug builds (PB_POOL_DEBUG): magic word per state (live / pooled), poison fill on put
  * when not zeroing, content check on the next get from the pool; misuse goes to the
  * handler (default: one line on stderr, then abort -- the only printing this file does,
@@ -54,10 +60,13 @@ struct bufpool {
     bufpool_pcounts_t bypass;                     /* threads without a P (atomic RMW) */
     pthread_mutex_t mu;                           /* stats baseline */
     uint64_t base[BUFPOOL_CLASS_COUNT][BP_COUNTER_COUNT];
+    uint64_t base_pool_drops[BUFPOOL_CLASS_COUNT];  /* pool_stats_t.drops at the reset */
 };
 
 /* set by new_fn so bufpool_get can tell a miss from a hit */
-static _Thread_local int tls_missed;
+/* The get in progress on this thread, for new_fn (a miss): ((pid + 1) << 8) | class.
+ * Set before pool_get so that the get path can end in a tail call (no work after it). */
+static _Thread_local int tls_req;
 
 static const char *const g_class_names[BUFPOOL_CLASS_COUNT] = {"hash", "small", "tar",
                                                                 "string"};
@@ -194,11 +203,18 @@ static bufpool_buf_t *bufpool_alloc(size_t size_bytes, bool zeroed, bufpool_clas
     return b;
 }
 
+static inline void bufpool_count(bufpool_t *bp, int pid, bufpool_class_t cls, int which);
+
+/* new_fn of every pool: runs inside a get on this thread (tls_req), counts its miss. */
 static void *bufpool_new_item(void *arg)
 {
     bufpool_pool_ctx_t *ctx = arg;
-    tls_missed = 1;
-    return bufpool_alloc(ctx->bp->cfg.size_bytes[ctx->pool_cls], true, ctx->pool_cls);
+    int req = tls_req;
+    bufpool_class_t cls = (bufpool_class_t)(req & 0xff);
+    if (cls != ctx->pool_cls && !(cls == BUFPOOL_SMALL && ctx->pool_cls == BUFPOOL_HASH))
+        cls = ctx->pool_cls;   /* not inside a bufpool get: cannot happen; stay sane */
+    bufpool_count(ctx->bp, (req >> 8) - 1, cls, BP_MISSES);
+    return bufpool_alloc(ctx->bp->cfg.size_bytes[ctx->pool_cls], true, cls);
 }
 
 static void bufpool_free_item(void *item, void *arg)
@@ -320,14 +336,25 @@ void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_
     out->hits = bp->pools[cls] ? out->gets - (s[BP_MISSES] - bp->base[cls][BP_MISSES]) : 0;
     out->misses = s[BP_MISSES] - bp->base[cls][BP_MISSES];
     out->drops = s[BP_DROPS] - bp->base[cls][BP_DROPS];
+    if (cls != BUFPOOL_SMALL && bp->pools[cls]) {
+        pool_stats_t ps;
+        pool_stats_read(bp->pools[cls], &ps);
+        out->drops += ps.drops - bp->base_pool_drops[cls];
+    }
     pthread_mutex_unlock(&bp->mu);
 }
 
 void bufpool_stats_reset(bufpool_t *bp)
 {
     pthread_mutex_lock(&bp->mu);
-    for (int c = 0; c < BUFPOOL_CLASS_COUNT; c++)
+    for (int c = 0; c < BUFPOOL_CLASS_COUNT; c++) {
         bufpool_sum(bp, (bufpool_class_t)c, bp->base[c]);
+        if (c != BUFPOOL_SMALL && bp->pools[c]) {
+            pool_stats_t ps;
+            pool_stats_read(bp->pools[c], &ps);
+            bp->base_pool_drops[c] = ps.drops;
+        }
+    }
     pthread_mutex_unlock(&bp->mu);
 }
 
@@ -351,6 +378,18 @@ static void bufpool_debug_check_pooled(const bufpool_t *bp, bufpool_buf_t *b)
 }
 #endif
 
+#ifdef PB_POOL_DEBUG
+/* A buffer leaving the pool: a pooled one must be intact; new ones are already live. */
+static bufpool_buf_t *bufpool_debug_got(const bufpool_t *bp, bufpool_buf_t *b)
+{
+    if (b && b->magic != BUFPOOL_MAGIC_LIVE)
+        bufpool_debug_check_pooled(bp, b);
+    if (b)
+        b->magic = BUFPOOL_MAGIC_LIVE;
+    return b;
+}
+#endif
+
 static __attribute__((noinline)) bufpool_buf_t *bufpool_get_unpooled(bufpool_t *bp,
                                                                      bufpool_class_t cls)
 {
@@ -364,56 +403,47 @@ static __attribute__((noinline)) bufpool_buf_t *bufpool_get_bypass(bufpool_t *bp
                                                                    bufpool_class_t cls)
 {
     bufpool_count(bp, -1, cls, BP_GETS);
-    tls_missed = 0;
-    bufpool_buf_t *b = pool_get(pool);
-    if (tls_missed)
-        bufpool_count(bp, -1, cls, BP_MISSES);
+    tls_req = (int)cls;                       /* pid -1 */
 #ifdef PB_POOL_DEBUG
-    else if (b)
-        bufpool_debug_check_pooled(bp, b);
-    if (b)
-        b->magic = BUFPOOL_MAGIC_LIVE;
+    return bufpool_debug_got(bp, pool_get(pool));
+#else
+    return pool_get(pool);
 #endif
-    if (b) {
-        b->len_bytes = 0;
-        b->cls = (uint32_t)cls;
-    }
-    return b;
 }
 
+static bufpool_buf_t *bufpool_get_slow(bufpool_t *bp, bufpool_class_t cls);
+
+/* The fast path calls nothing but pool_get, as a tail call, so it saves no registers;
+ * every other case goes through bufpool_get_slow. */
 bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
 {
     if (UNLIKELY((unsigned)cls >= BUFPOOL_CLASS_COUNT))
         return NULL;
     pool_t *pool = bp->pools[cls];
-    if (UNLIKELY(!pool))
-        return bufpool_get_unpooled(bp, cls);
-    int pid = pool_current_p();   /* claims the P pool_get would claim */
-    if (UNLIKELY(pid < 0))
-        return bufpool_get_bypass(bp, pool, cls);
-    /* this P's counters (single writer), addressed before the call so that only the
-     * pointer and the class live across it */
-    _Atomic uint64_t *cnt = bp->pcounts[pid].c[cls];
-    tls_missed = 0;
-    bufpool_buf_t *b = pool_get(pool);
-    atomic_store_explicit(&cnt[BP_GETS], atomic_load_explicit(&cnt[BP_GETS], RLX) + 1, RLX);
-    /* hits are not counted here: for a pooled class hits = gets - misses */
-    if (UNLIKELY(tls_missed)) {
-        atomic_store_explicit(&cnt[BP_MISSES],
-                              atomic_load_explicit(&cnt[BP_MISSES], RLX) + 1, RLX);
-    }
+    int pid = pool_tls_p;            /* < 0: no P claimed yet (or none to be had) */
+    if (UNLIKELY(!pool || pid < 0))
+        return bufpool_get_slow(bp, cls);
+    /* this P's counter (single writer); hits are not counted: hits = gets - misses, and a
+     * miss is counted by new_fn inside pool_get */
+    _Atomic uint64_t *g = &bp->pcounts[pid].c[cls][BP_GETS];
+    atomic_store_explicit(g, atomic_load_explicit(g, RLX) + 1, RLX);
+    tls_req = ((pid + 1) << 8) | (int)cls;
 #ifdef PB_POOL_DEBUG
-    else if (b) {
-        bufpool_debug_check_pooled(bp, b);
-    }
-    if (b)
-        b->magic = BUFPOOL_MAGIC_LIVE;
+    return bufpool_debug_got(bp, pool_get(pool));
+#else
+    return pool_get(pool);           /* a tail call: nothing to do after it */
 #endif
-    if (LIKELY(b != NULL)) {
-        b->len_bytes = 0;
-        b->cls = (uint32_t)cls;
-    }
-    return b;
+}
+
+static __attribute__((noinline)) bufpool_buf_t *bufpool_get_slow(bufpool_t *bp,
+                                                                 bufpool_class_t cls)
+{
+    pool_t *pool = bp->pools[cls];
+    if (!pool)
+        return bufpool_get_unpooled(bp, cls);
+    if (pool_current_p() < 0)       /* claims a P when one is free */
+        return bufpool_get_bypass(bp, pool, cls);
+    return bufpool_get(bp, cls);     /* now with a P: the fast path */
 }
 
 static __attribute__((noinline)) void bufpool_drop(bufpool_t *bp, bufpool_buf_t *b,
@@ -421,6 +451,20 @@ static __attribute__((noinline)) void bufpool_drop(bufpool_t *bp, bufpool_buf_t 
 {
     bufpool_count(bp, pool_current_p(), cls, BP_DROPS);
     free(b);
+}
+
+/* zero_on_put (Go's default): the memset is out of line so that the put without zeroing
+ * saves no registers; the barrier claims to read the zeroed bytes, so the memset is never
+ * a dead store. */
+static __attribute__((noinline)) void bufpool_put_zeroed(pool_t *pool, bufpool_buf_t *b)
+{
+    memset(b->data, 0, b->cap_bytes);
+    __asm__ volatile("" : : "r"(b->data) : "memory");
+#ifdef PB_POOL_DEBUG
+    b->magic = BUFPOOL_MAGIC_POOLED;
+#endif
+    b->len_bytes = 0;
+    pool_put(pool, b);
 }
 
 void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
@@ -447,19 +491,16 @@ void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
         bufpool_drop(bp, b, cls);   /* oversize, or a string builder above its limit */
         return;
     }
-    if (bp->cfg.zero_on_put) {
-        memset(b->data, 0, b->cap_bytes);
-        /* the zeroed bytes are "read" here: the memset is never a dead store */
-        __asm__ volatile("" : : "r"(b->data) : "memory");
-    }
+    if (bp->cfg.zero_on_put)
+        return bufpool_put_zeroed(pool, b);
 #ifdef PB_POOL_DEBUG
-    else {
-        memset(b->data, BUFPOOL_POISON, b->cap_bytes);
-    }
+    memset(b->data, BUFPOOL_POISON, b->cap_bytes);
     b->magic = BUFPOOL_MAGIC_POOLED;
 #endif
-    if (UNLIKELY(!pool_put(pool, b)))
-        bufpool_count(bp, pool_current_p(), cls, BP_DROPS);   /* the pool's ring was full */
+    b->len_bytes = 0;
+    /* a tail call: when the pool releases the buffer instead (full deque, no P) it counts
+     * the drop itself, and bufpool_stats_read adds the pool's drops to the class's */
+    pool_put(pool, b);
 }
 
 bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *b, size_t need_bytes)

@@ -85,7 +85,9 @@ bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *buf, size_t need_bytes
 
 /* Per class: gets counts every get (pooled or not); hits, misses and drops only move for
  * a pooled class (a miss = the pool created the buffer; a drop = a put that freed it:
- * oversize, string builder above string_keep_max_bytes, or the pool's ring full). */
+ * oversize, string builder above string_keep_max_bytes, or the pool's ring full / a
+ * thread without a P -- those two are the pool's own counts and appear under the pool's
+ * class, `hash` for `small` buffers). */
 void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_t *out);
 void bufpool_stats_reset(bufpool_t *bp);
 
