@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "kernels.h"
+#include "tar_io.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -28,34 +29,6 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A memory reader of our own: libarchive 3.6's archive_read_open_memory leaks its
- * client struct when archive_read_open1 fails to allocate, so the client state lives on
- * the caller's stack. Like libarchive's, it hands out the whole buffer as one block. */
-typedef struct bd_mem {
-    const unsigned char *p;
-    size_t len_bytes, off_bytes;
-} bd_mem_t;
-
-static la_ssize_t bd_mem_read(struct archive *a, void *client, const void **buf)
-{
-    (void)a;
-    bd_mem_t *m = client;
-    *buf = m->p + m->off_bytes;
-    size_t n = m->len_bytes - m->off_bytes;
-    m->off_bytes = m->len_bytes;
-    return (la_ssize_t)n;
-}
-
-static la_int64_t bd_mem_skip(struct archive *a, void *client, la_int64_t request)
-{
-    (void)a;
-    bd_mem_t *m = client;
-    size_t left = m->len_bytes - m->off_bytes;
-    size_t n = request < 0 ? 0 : ((uint64_t)request < left ? (size_t)request : left);
-    m->off_bytes += n;
-    return (la_int64_t)n;
-}
 
 static pb_err_t bd_sha256_hex(const void *data, size_t n, char hex[PB_SHA256_HEX_BYTES])
 {
@@ -90,11 +63,6 @@ static pb_err_t bd_hex_decode(const char *hex, unsigned char out[PB_SHA256_BYTES
     return PB_OK;
 }
 
-static pb_err_t bd_arch_err(struct archive *a, int saved_errno)
-{
-    return (archive_errno(a) == ENOMEM || saved_errno == ENOMEM) ? PB_ERR_NOMEM : PB_ERR_INPUT;
-}
-
 /* Step 3: per-file checksums from the archive, summed in order. */
 static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_bytes_t *tar,
                             char hex[PB_SHA256_HEX_BYTES])
@@ -107,10 +75,10 @@ static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_b
     struct archive *a = archive_read_new();
     if (!a)
         return PB_ERR_NOMEM;
-    bd_mem_t mem = { tar->data, tar->len_bytes, 0 };
+    tar_io_mem_t mem = { tar->data, tar->len_bytes, 0 };
     if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_open2(a, &mem, NULL, bd_mem_read, bd_mem_skip, NULL) != ARCHIVE_OK) {
-        err = bd_arch_err(a, errno);
+        archive_read_open2(a, &mem, NULL, tar_io_mem_read, tar_io_mem_skip, NULL) != ARCHIVE_OK) {
+        err = tar_io_err(a, NULL, errno, PB_ERR_INPUT);
         goto done;
     }
     for (;;) {
@@ -120,7 +88,7 @@ static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_b
         if (r == ARCHIVE_EOF)
             break;
         if (r < ARCHIVE_WARN) {
-            err = bd_arch_err(a, errno);
+            err = tar_io_err(a, NULL, errno, PB_ERR_INPUT);
             goto done;
         }
         if (archive_entry_filetype(e) != AE_IFREG)
@@ -139,7 +107,7 @@ static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_b
             if (r == ARCHIVE_EOF)
                 break;
             if (r < ARCHIVE_WARN) {
-                err = bd_arch_err(a, errno);
+                err = tar_io_err(a, NULL, errno, PB_ERR_INPUT);
                 goto done;
             }
             if (len == 0)

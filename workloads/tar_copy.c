@@ -17,78 +17,15 @@
  */
 #define _GNU_SOURCE
 #include "kernels.h"
+#include "tar_io.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <string.h>
 
-/* A memory reader of our own: libarchive 3.6's archive_read_open_memory leaks its
- * client struct when archive_read_open1 fails to allocate, so the client state lives on
- * the caller's stack. Like libarchive's, it hands out the whole buffer as one block. */
-typedef struct tp_mem {
-    const unsigned char *p;
-    size_t len_bytes, off_bytes;
-} tp_mem_t;
 
-static la_ssize_t tp_mem_read(struct archive *a, void *client, const void **buf)
-{
-    (void)a;
-    tp_mem_t *m = client;
-    *buf = m->p + m->off_bytes;
-    size_t n = m->len_bytes - m->off_bytes;
-    m->off_bytes = m->len_bytes;
-    return (la_ssize_t)n;
-}
-
-static la_int64_t tp_mem_skip(struct archive *a, void *client, la_int64_t request)
-{
-    (void)a;
-    tp_mem_t *m = client;
-    size_t left = m->len_bytes - m->off_bytes;
-    size_t n = request < 0 ? 0 : ((uint64_t)request < left ? (size_t)request : left);
-    m->off_bytes += n;
-    return (la_int64_t)n;
-}
-
-typedef struct tp_sink {
-    pb_bytes_t *out;
-    pb_err_t err;
-} tp_sink_t;
-
-static la_ssize_t tp_write_cb(struct archive *a, void *client, const void *buf, size_t n)
-{
-    tp_sink_t *s = client;
-    pb_err_t err = pb_bytes_append(s->out, buf, n);
-    if (err != PB_OK) {
-        if (s->err == PB_OK)
-            s->err = err;
-        archive_set_error(a, ENOMEM, "output buffer: out of memory");
-        return -1;
-    }
-    return (la_ssize_t)n;
-}
-
-static bool tp_nomem(struct archive *a, int saved_errno)
-{
-    return archive_errno(a) == ENOMEM || saved_errno == ENOMEM;
-}
-
-/* Maps a failed call on the reader (source problems are PB_ERR_INPUT). */
-static pb_err_t tp_read_err(struct archive *in, int saved_errno)
-{
-    return tp_nomem(in, saved_errno) ? PB_ERR_NOMEM : PB_ERR_INPUT;
-}
-
-/* Maps a failed call on the writer. */
-static pb_err_t tp_write_err(struct archive *w, const tp_sink_t *s, int saved_errno)
-{
-    if (s->err != PB_OK)
-        return s->err;
-    return tp_nomem(w, saved_errno) ? PB_ERR_NOMEM : PB_ERR_LIB;
-}
-
-static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tp_sink_t *sink,
+static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_sink_t *sink,
                                 bufpool_buf_t *buf)
 {
     for (;;) {
@@ -98,22 +35,22 @@ static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tp_sink_t
         if (r == ARCHIVE_EOF)
             return PB_OK;
         if (r < ARCHIVE_WARN)
-            return tp_read_err(in, errno);
+            return tar_io_err(in, NULL, errno, PB_ERR_INPUT);
         errno = 0;
         r = archive_write_header(w, e);
         if (r < ARCHIVE_WARN)
-            return tp_write_err(w, sink, errno);
+            return tar_io_err(w, sink, errno, PB_ERR_LIB);
         for (;;) {
             errno = 0;
             la_ssize_t n = archive_read_data(in, buf->data, buf->cap_bytes);
             if (n == 0)
                 break;
             if (n < 0)
-                return tp_read_err(in, errno);
+                return tar_io_err(in, NULL, errno, PB_ERR_INPUT);
             errno = 0;
             la_ssize_t m = archive_write_data(w, buf->data, (size_t)n);
             if (m < 0)
-                return tp_write_err(w, sink, errno);
+                return tar_io_err(w, sink, errno, PB_ERR_LIB);
             if (m != n) {
                 /* pax-restricted stores no data for hard links (as GNU tar): drop it */
                 if (archive_entry_hardlink(e))
@@ -127,7 +64,7 @@ static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tp_sink_t
         errno = 0;
         r = archive_write_finish_entry(w);
         if (r < ARCHIVE_WARN)
-            return tp_write_err(w, sink, errno);
+            return tar_io_err(w, sink, errno, PB_ERR_LIB);
     }
 }
 
@@ -139,8 +76,8 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
         return PB_ERR_INPUT;
     if (!archive && archive_bytes > 0)
         return PB_ERR_INPUT;
-    tp_sink_t sink = { out, PB_OK };
-    tp_mem_t mem = { archive, archive_bytes, 0 };
+    tar_io_sink_t sink = { out, PB_OK };
+    tar_io_mem_t mem = { archive, archive_bytes, 0 };
     struct archive *in = NULL, *w = NULL;
     bufpool_buf_t *buf = NULL;
     pb_err_t err = pb_bytes_reserve(out, kp->tar_out_initial_bytes);
@@ -154,12 +91,12 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
         goto done;
     }
     if (archive_read_support_format_tar(in) != ARCHIVE_OK) {
-        err = tp_nomem(in, errno) ? PB_ERR_NOMEM : PB_ERR_LIB;
+        err = tar_io_err(in, NULL, errno, PB_ERR_LIB);
         goto done;
     }
     errno = 0;
-    if (archive_read_open2(in, &mem, NULL, tp_mem_read, tp_mem_skip, NULL) != ARCHIVE_OK) {
-        err = tp_read_err(in, errno);
+    if (archive_read_open2(in, &mem, NULL, tar_io_mem_read, tar_io_mem_skip, NULL) != ARCHIVE_OK) {
+        err = tar_io_err(in, NULL, errno, PB_ERR_INPUT);
         goto done;
     }
 
@@ -173,9 +110,9 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     if (r == ARCHIVE_OK)
         r = archive_write_set_bytes_per_block(w, 0);
     if (r == ARCHIVE_OK)
-        r = archive_write_open2(w, &sink, NULL, tp_write_cb, NULL, NULL);
+        r = archive_write_open2(w, &sink, NULL, tar_io_write, NULL, NULL);
     if (r != ARCHIVE_OK) {
-        err = tp_write_err(w, &sink, errno);
+        err = tar_io_err(w, &sink, errno, PB_ERR_LIB);
         goto done;
     }
 
@@ -190,7 +127,7 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     if (err == PB_OK) {
         errno = 0;
         if (archive_write_close(w) != ARCHIVE_OK)
-            err = tp_write_err(w, &sink, errno);
+            err = tar_io_err(w, &sink, errno, PB_ERR_LIB);
     }
 
 done:

@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "kernels.h"
+#include "tar_io.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -173,36 +174,7 @@ static pb_err_t tc_walk_dir(int rootfd, const char *prefix, tc_walk_t *w)
 
 /* ---------------------------------------------------------------- archive output */
 
-typedef struct tc_sink {
-    pb_bytes_t *out;
-    pb_err_t err;          /* first failure of the write callback */
-} tc_sink_t;
-
-static la_ssize_t tc_write_cb(struct archive *a, void *client, const void *buf, size_t n)
-{
-    tc_sink_t *s = client;
-    pb_err_t err = pb_bytes_append(s->out, buf, n);
-    if (err != PB_OK) {
-        if (s->err == PB_OK)
-            s->err = err;
-        archive_set_error(a, ENOMEM, "output buffer: out of memory");
-        return -1;
-    }
-    return (la_ssize_t)n;
-}
-
-/* Maps a failed libarchive call: our callback's error, else ENOMEM (archive_errno or the
- * errno the failing allocation left, cleared before the call), else PB_ERR_LIB. */
-static pb_err_t tc_arch_err(struct archive *a, const tc_sink_t *s, int saved_errno)
-{
-    if (s && s->err != PB_OK)
-        return s->err;
-    if ((a && archive_errno(a) == ENOMEM) || saved_errno == ENOMEM)
-        return PB_ERR_NOMEM;
-    return PB_ERR_LIB;
-}
-
-static pb_err_t tc_writer_open(struct archive **ap, tc_sink_t *sink)
+static pb_err_t tc_writer_open(struct archive **ap, tar_io_sink_t *sink)
 {
     errno = 0;
     struct archive *a = archive_write_new();
@@ -212,9 +184,9 @@ static pb_err_t tc_writer_open(struct archive **ap, tc_sink_t *sink)
     if (r == ARCHIVE_OK)
         r = archive_write_set_bytes_per_block(a, 0);
     if (r == ARCHIVE_OK)
-        r = archive_write_open2(a, sink, NULL, tc_write_cb, NULL, NULL);
+        r = archive_write_open2(a, sink, NULL, tar_io_write, NULL, NULL);
     if (r != ARCHIVE_OK) {
-        pb_err_t err = tc_arch_err(a, sink, errno);
+        pb_err_t err = tar_io_err(a, sink, errno, PB_ERR_LIB);
         archive_write_free(a);
         return err;
     }
@@ -222,7 +194,7 @@ static pb_err_t tc_writer_open(struct archive **ap, tc_sink_t *sink)
     return PB_OK;
 }
 
-static pb_err_t tc_write_header(struct archive *a, tc_sink_t *sink, const tc_file_t *f)
+static pb_err_t tc_write_header(struct archive *a, tar_io_sink_t *sink, const tc_file_t *f)
 {
     errno = 0;
     struct archive_entry *e = archive_entry_new2(a);
@@ -238,18 +210,18 @@ static pb_err_t tc_write_header(struct archive *a, tc_sink_t *sink, const tc_fil
     } else {
         int r = archive_write_header(a, e);
         if (r < ARCHIVE_WARN)
-            err = tc_arch_err(a, sink, errno);
+            err = tar_io_err(a, sink, errno, PB_ERR_LIB);
     }
     archive_entry_free(e);
     return err;
 }
 
-static pb_err_t tc_write_data(struct archive *a, tc_sink_t *sink, const void *p, size_t n)
+static pb_err_t tc_write_data(struct archive *a, tar_io_sink_t *sink, const void *p, size_t n)
 {
     errno = 0;
     la_ssize_t w = archive_write_data(a, p, n);
     if (w < 0)
-        return tc_arch_err(a, sink, errno);
+        return tar_io_err(a, sink, errno, PB_ERR_LIB);
     /* Callers never pass more than the header's size, so a short write has one cause:
      * libarchive 3.6's pax writer ignores a failed allocation of its block list in
      * archive_write_header and then accepts no data (an allocation failure). */
@@ -258,11 +230,11 @@ static pb_err_t tc_write_data(struct archive *a, tc_sink_t *sink, const void *p,
     return PB_OK;
 }
 
-static pb_err_t tc_writer_close(struct archive *a, tc_sink_t *sink)
+static pb_err_t tc_writer_close(struct archive *a, tar_io_sink_t *sink)
 {
     errno = 0;
     int r = archive_write_close(a);
-    pb_err_t err = r == ARCHIVE_OK ? PB_OK : tc_arch_err(a, sink, errno);
+    pb_err_t err = r == ARCHIVE_OK ? PB_OK : tar_io_err(a, sink, errno, PB_ERR_LIB);
     archive_write_free(a);
     return err;
 }
@@ -275,7 +247,7 @@ static pb_err_t tc_sequential(bufpool_t *bp, const kernel_params_t *kp, int root
     pb_err_t err = pb_bytes_reserve(out, kp->tar_out_initial_bytes);
     if (err != PB_OK)
         return err;
-    tc_sink_t sink = { out, PB_OK };
+    tar_io_sink_t sink = { out, PB_OK };
     struct archive *a = NULL;
     err = tc_writer_open(&a, &sink);
     if (err != PB_OK)
@@ -423,7 +395,7 @@ static pb_err_t tc_concurrent(bufpool_t *bp, const kernel_params_t *kp, int root
     err = (pb_err_t)atomic_load(&c.err);
 
     if (err == PB_OK) {
-        tc_sink_t sink = { out, PB_OK };
+        tar_io_sink_t sink = { out, PB_OK };
         struct archive *a = NULL;
         err = tc_writer_open(&a, &sink);
         for (size_t i = 0; i < w->count && err == PB_OK; i++) {

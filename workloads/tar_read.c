@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "kernels.h"
+#include "tar_io.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -27,15 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Maps a failed libarchive call on a = tar reader. */
-static pb_err_t tr_arch_err(struct archive *a, int saved_errno, pb_err_t otherwise)
-{
-    int e = archive_errno(a);
-    if (e == ENOMEM || saved_errno == ENOMEM)
-        return PB_ERR_NOMEM;
-    return otherwise;
-}
-
 static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_bytes_t *out)
 {
     for (;;) {
@@ -45,7 +37,7 @@ static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_b
         if (r == ARCHIVE_EOF)
             return PB_ERR_NOT_FOUND;
         if (r < ARCHIVE_WARN)
-            return tr_arch_err(a, errno, PB_ERR_INPUT);
+            return tar_io_err(a, NULL, errno, PB_ERR_INPUT);
         const char *p = archive_entry_pathname(e);
         if (!p || strcmp(p, name) != 0)
             continue;                         /* the next header skips this data */
@@ -59,7 +51,7 @@ static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_b
             if (n == 0)
                 break;
             if (n < 0) {
-                err = tr_arch_err(a, errno, PB_ERR_INPUT);
+                err = tar_io_err(a, NULL, errno, PB_ERR_INPUT);
                 break;
             }
             err = pb_bytes_append(out, buf->data, (size_t)n);
@@ -79,32 +71,11 @@ static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_b
 #define TR_BLOCK_BYTES 10240
 
 typedef struct tr_src {
-    const unsigned char *p;        /* memory: the archive                          */
-    size_t len_bytes, off_bytes;
+    tar_io_mem_t mem;              /* memory: the archive (first: the mem callbacks) */
     int fd;                        /* file: descriptor and its block buffer        */
     unsigned char *block;
     bool seekable;
 } tr_src_t;
-
-static la_ssize_t tr_mem_read(struct archive *a, void *client, const void **buf)
-{
-    (void)a;
-    tr_src_t *m = client;
-    *buf = m->p + m->off_bytes;
-    size_t n = m->len_bytes - m->off_bytes;
-    m->off_bytes = m->len_bytes;
-    return (la_ssize_t)n;
-}
-
-static la_int64_t tr_mem_skip(struct archive *a, void *client, la_int64_t request)
-{
-    (void)a;
-    tr_src_t *m = client;
-    size_t left = m->len_bytes - m->off_bytes;
-    size_t n = request < 0 ? 0 : ((uint64_t)request < left ? (size_t)request : left);
-    m->off_bytes += n;
-    return (la_int64_t)n;
-}
 
 static la_ssize_t tr_file_read(struct archive *a, void *client, const void **buf)
 {
@@ -149,7 +120,7 @@ static pb_err_t tr_run(bufpool_t *bp, const unsigned char *archive, size_t archi
         return PB_ERR_INPUT;
     if (!path && !archive && archive_bytes > 0)
         return PB_ERR_INPUT;
-    tr_src_t src = { archive ? archive : (const unsigned char *)"", archive_bytes, 0, -1,
+    tr_src_t src = { { archive ? archive : (const unsigned char *)"", archive_bytes, 0 }, -1,
                      NULL, false };
     if (path) {
         src.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -176,14 +147,14 @@ static pb_err_t tr_run(bufpool_t *bp, const unsigned char *archive, size_t archi
     }
     int r = archive_read_support_format_tar(a);
     if (r != ARCHIVE_OK) {
-        err = tr_arch_err(a, errno, PB_ERR_LIB);
+        err = tar_io_err(a, NULL, errno, PB_ERR_LIB);
         goto done;
     }
     errno = 0;
     if (path)
         r = archive_read_open2(a, &src, NULL, tr_file_read, tr_file_skip, NULL);
     else
-        r = archive_read_open2(a, &src, NULL, tr_mem_read, tr_mem_skip, NULL);
+        r = archive_read_open2(a, &src, NULL, tar_io_mem_read, tar_io_mem_skip, NULL);
     if (r != ARCHIVE_OK) {
         /* opening reads the first block and bids: a bad archive is PB_ERR_INPUT,
          * a failing read PB_ERR_IO (libarchive reports format errors as EILSEQ) */

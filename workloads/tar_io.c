@@ -1,0 +1,48 @@
+/* tar_io.c: see tar_io.h. */
+#include "tar_io.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+la_ssize_t tar_io_mem_read(struct archive *a, void *client, const void **buf)
+{
+    (void)a;
+    tar_io_mem_t *m = client;
+    *buf = m->p + m->off_bytes;
+    size_t n = m->len_bytes - m->off_bytes;
+    m->off_bytes = m->len_bytes;
+    return (la_ssize_t)n;
+}
+
+la_int64_t tar_io_mem_skip(struct archive *a, void *client, la_int64_t request)
+{
+    (void)a;
+    tar_io_mem_t *m = client;
+    size_t left = m->len_bytes - m->off_bytes;
+    size_t n = request < 0 ? 0 : ((uint64_t)request < left ? (size_t)request : left);
+    m->off_bytes += n;
+    return (la_int64_t)n;
+}
+
+la_ssize_t tar_io_write(struct archive *a, void *client, const void *buf, size_t n)
+{
+    tar_io_sink_t *s = client;
+    pb_err_t err = pb_bytes_append(s->out, buf, n);
+    if (err != PB_OK) {
+        if (s->err == PB_OK)
+            s->err = err;
+        archive_set_error(a, ENOMEM, "output buffer: out of memory");
+        return -1;
+    }
+    return (la_ssize_t)n;
+}
+
+pb_err_t tar_io_err(struct archive *a, const tar_io_sink_t *sink, int saved_errno,
+                    pb_err_t otherwise)
+{
+    if (sink && sink->err != PB_OK)
+        return sink->err;
+    if ((a && archive_errno(a) == ENOMEM) || saved_errno == ENOMEM)
+        return PB_ERR_NOMEM;
+    return otherwise;
+}

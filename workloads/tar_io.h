@@ -1,0 +1,38 @@
+/* tar_io.h: what the tar kernels share around libarchive: an in-memory archive source,
+ * an in-memory archive sink, and the mapping of a failed libarchive call to pb_err_t.
+ *
+ * The source replaces archive_read_open_memory, which in libarchive 3.6 leaks its client
+ * struct when archive_read_open1 fails to allocate: here the client state lives with the
+ * caller. Like libarchive's, it hands out the whole buffer as one block. The sink appends
+ * to a pb_bytes_t with Go append growth (the kernels' output buffer).
+ */
+#ifndef PB_TAR_IO_H
+#define PB_TAR_IO_H
+
+#include <archive.h>
+#include "workload.h"
+
+typedef struct tar_io_mem {
+    const unsigned char *p;
+    size_t len_bytes, off_bytes;
+} tar_io_mem_t;
+
+/* archive_read_open2 callbacks; client is a tar_io_mem_t (or a struct starting with one). */
+la_ssize_t tar_io_mem_read(struct archive *a, void *client, const void **buf);
+la_int64_t tar_io_mem_skip(struct archive *a, void *client, la_int64_t request);
+
+typedef struct tar_io_sink {
+    pb_bytes_t *out;
+    pb_err_t err;          /* first failure of the write callback */
+} tar_io_sink_t;
+
+/* archive_write_open2 callback; client is a tar_io_sink_t. */
+la_ssize_t tar_io_write(struct archive *a, void *client, const void *buf, size_t n);
+
+/* A failed libarchive call on a: the sink's own error when it has one, else
+ * PB_ERR_NOMEM when archive_errno(a) or saved_errno (the errno the failing allocation
+ * left) is ENOMEM, else `otherwise` (PB_ERR_INPUT for a bad source, PB_ERR_LIB ...). */
+pb_err_t tar_io_err(struct archive *a, const tar_io_sink_t *sink, int saved_errno,
+                    pb_err_t otherwise);
+
+#endif
