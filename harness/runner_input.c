@@ -98,8 +98,10 @@ static int cache_dir_path(const runner_args_t *a, char *out, size_t n)
         len = snprintf(out, n, "%s/poolbench", xdg);
     else if (home && *home)
         len = snprintf(out, n, "%s/.cache/poolbench", home);
-    else
-        len = snprintf(out, n, "/tmp/poolbench-cache");
+    else {
+        const char *tmp = getenv("TMPDIR");
+        len = snprintf(out, n, "%s/poolbench-cache", tmp && *tmp ? tmp : P_tmpdir);
+    }
     if (len <= 0 || (size_t)len >= n)
         return -1;
     if (util_mkdir_p(out) != 0) {
