@@ -628,6 +628,20 @@ static int data_bars(const arms_t *a, const group_t *g, size_t ng, const metric_
     return 0;
 }
 
+/* A swept value as the variant label prints it: a number with an optional binary
+ * suffix (the driver labels sizes "32K", "1M"). */
+static double sweep_value(const char *s)
+{
+    char *end = NULL;
+    double x = strtod(s, &end);
+    switch (end ? *end : '\0') {
+    case 'k': case 'K': return x * 1024.0;
+    case 'm': case 'M': return x * 1024.0 * 1024.0;
+    case 'g': case 'G': return x * 1024.0 * 1024.0 * 1024.0;
+    default: return x;
+    }
+}
+
 typedef struct sweep_key {
     const char *scenario;
     char rest[192];
@@ -675,7 +689,7 @@ static int data_sweep(const arms_t *a, const char *const *keys, size_t n_keys, i
             variant_without(a->v[i].variant, skey[s], rest, sizeof rest);
             if (strcmp(rest, sk[s].rest))
                 continue;
-            double x = strtod(vbuf, NULL);
+            double x = sweep_value(vbuf);
             int seen = 0;
             for (size_t k = 0; k < nx && !seen; k++)
                 seen = xs[k] == x;
@@ -705,7 +719,7 @@ static int data_sweep(const arms_t *a, const char *const *keys, size_t n_keys, i
                     if (strcmp(arm->scenario, sk[s].scenario) || strcmp(arm->backend, sk[s].backend) ||
                         strcmp(arm->policy, a->policies[p]) ||
                         !variant_get(arm->variant, skey[s], vbuf, sizeof vbuf) ||
-                        strtod(vbuf, NULL) != xs[xi])
+                        sweep_value(vbuf) != xs[xi])
                         continue;
                     variant_without(arm->variant, skey[s], rest, sizeof rest);
                     if (strcmp(rest, sk[s].rest))
@@ -1063,12 +1077,13 @@ int charts_write(const journal_t *j, const char *dir, const charts_options_t *op
             break;
         }
         case CHARTS_SIZES: {
-            const char *keys[] = {"hash_size", "tar_size", "string_size"};
+            /* buffer_size sets the hash and tar sizes together (scenarios/README.md) */
+            const char *keys[] = {"buffer_size", "hash_size", "tar_size", "string_size"};
             c.ncols = a.n_backends >= 3 ? 3 : 2;
-            rc = data_sweep(&a, keys, 3, 1, datadir, chart_names[id], &c, err, err_cap);
+            rc = data_sweep(&a, keys, 4, 1, datadir, chart_names[id], &c, err, err_cap);
             snprintf(c.title, sizeof c.title, "%s", chart_titles[id]);
             snprintf(r->message, sizeof r->message,
-                     "no scenario in this run sweeps a buffer size (hash_size, tar_size or string_size)");
+                     "no scenario in this run sweeps a buffer size (buffer_size, hash_size, tar_size or string_size)");
             break;
         }
         }

@@ -142,12 +142,14 @@ static long synth_journal_write(const char *path, int reps)
                                    1000, 300000, p ? 1 : 10, p ? 5 : 0, t) < 0)
                         goto fail;
                 }
+        /* labelled as the driver labels a swept `buffer_size`: "32K", "64K", "1M" */
         static const int sizes[3] = {32768, 65536, 1048576};
+        static const char *const size_labels[3] = {"32K", "64K", "1M"};
         for (int s = 0; s < 3; s++)
             for (int b = 0; b < 4; b += 3)
                 for (int p = 0; p < 2; p++) {
                     char v[48];
-                    snprintf(v, sizeof v, "hash_size=%d", sizes[s]);
+                    snprintf(v, sizeof v, "buffer_size=%s", size_labels[s]);
                     double ns = 900000 * (1 + 0.1 * s * (p ? 1 : -0.5)) * synth_backend_speed[b];
                     if (synth_cell(f, "buffer_sweep", "checksum", "cell", synth_backends[b],
                                    p ? "hash" : "none", v, r, "ok", "runner", ns, 100,

@@ -332,6 +332,12 @@ static void test_charts_render(void **state)
         assert_true(file_starts_with(p, "<svg", 0, &size));
         assert_true(size > 1000);
     }
+    /* the size sweep's x axis is in bytes, parsed from the driver's "32K"-style labels */
+    char p[4200];
+    snprintf(p, sizeof p, "%s/charts/data/sizes_1.tsv", tmpdir);
+    long size = 0;
+    assert_true(file_starts_with(p, "32768\t32K\t", 0, &size));
+    assert_true(file_starts_with(p, "1048576\t1M\t", 0, &size));
 }
 
 static void test_charts_without_gnuplot(void **state)
