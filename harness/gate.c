@@ -1018,82 +1018,12 @@ int gate_load_scenarios(const char *matrix_file, const char *scenarios,
     int builtin = !matrix_file && !scenarios;
     if (builtin)
         scenarios = GATE_DEFAULT_SCENARIOS;
-    char sdir[PATH_MAX];
-    if (scenario_dir)
-        snprintf(sdir, sizeof sdir, "%s", scenario_dir);
-    else if (matrix_file) {
-        snprintf(sdir, sizeof sdir, "%s", matrix_file);
-        char *s = strrchr(sdir, '/');
-        if (s)
-            *s = '\0';
-        else
-            snprintf(sdir, sizeof sdir, ".");
-    } else
-        snprintf(sdir, sizeof sdir, "%s/scenarios", PB_SOURCE_DIR);
-    size_t cap = 64;
-    scenario_t *scs = calloc(cap, sizeof *scs);
-    if (!scs) {
-        snprintf(err, GATE_ERR_BYTES, "out of memory");
-        return -1;
-    }
+    char dflt[PATH_MAX], name[SCENARIO_NAME_BYTES], e[SCENARIO_ERR_BYTES];
+    snprintf(dflt, sizeof dflt, "%s/scenarios", PB_SOURCE_DIR);
+    scenario_t *scs = NULL;
     size_t n = 0;
-    char e[SCENARIO_ERR_BYTES];
-    if (matrix_file) {
-        scenario_matrix_t m;
-        if (scenario_matrix_load(matrix_file, &m, e) != 0) {
-            snprintf(err, GATE_ERR_BYTES, "%s", e);
-            free(scs);
-            return -1;
-        }
-        for (size_t i = 0; i < m.n_entries && n < cap; i++) {
-            if (!util_list_has(scenarios, m.entries[i].name))
-                continue;
-            char p[PATH_MAX + 80];
-            snprintf(p, sizeof p, "%s/%s.ini", sdir, m.entries[i].name);
-            int bad = scenario_load(p, &scs[n], e) != 0;
-            for (size_t k = 0; !bad && k < m.entries[i].n_overrides; k++)
-                bad = scenario_apply_override(&scs[n], matrix_file, &m.entries[i].overrides[k], e) != 0;
-            if (bad) {
-                snprintf(err, GATE_ERR_BYTES, "%s", e);
-                scenario_matrix_free(&m);
-                free(scs);
-                return -1;
-            }
-            n++;
-        }
-        scenario_matrix_free(&m);
-    } else {
-        char *list = strdup(scenarios), *save = NULL;
-        if (!list) {
-            free(scs);
-            snprintf(err, GATE_ERR_BYTES, "out of memory");
-            return -1;
-        }
-        for (char *t = strtok_r(list, ",", &save); t && n < cap; t = strtok_r(NULL, ",", &save)) {
-            char p[PATH_MAX + 80];
-            if (strchr(t, '/') || (strlen(t) > 4 && !strcmp(t + strlen(t) - 4, ".ini")))
-                snprintf(p, sizeof p, "%s", t);
-            else
-                snprintf(p, sizeof p, "%s/%s.ini", sdir, t);
-            if (access(p, R_OK) != 0) {
-                snprintf(err, GATE_ERR_BYTES, "--scenarios: no scenario file %s", p);
-                free(list);
-                free(scs);
-                return -1;
-            }
-            if (scenario_load(p, &scs[n], e) != 0) {
-                snprintf(err, GATE_ERR_BYTES, "%s", e);
-                free(list);
-                free(scs);
-                return -1;
-            }
-            n++;
-        }
-        free(list);
-    }
-    if (n == 0) {
-        snprintf(err, GATE_ERR_BYTES, "--scenarios %s selects no scenario", scenarios ? scenarios : "");
-        free(scs);
+    if (scenario_load_set(matrix_file, scenarios, scenario_dir, dflt, &scs, &n, name, e) != 0) {
+        snprintf(err, GATE_ERR_BYTES, "%s", e);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {

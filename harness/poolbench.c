@@ -173,121 +173,20 @@ typedef struct loaded {
 } loaded_t;
 
 
-static int scenario_path(const char *dir, const char *name, char *out, size_t cap)
-{
-    if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
-        snprintf(out, cap, "%s", name);
-    else
-        snprintf(out, cap, "%s/%s.ini", dir, name);
-    return 0;
-}
-
+/* Loads the scenarios of a run; prints the error (FILE:LINE) and returns an exit code. */
 static int load_scenarios(const char *matrix_file, const char *scenarios, const char *sdir_opt,
                           loaded_t *out)
 {
     memset(out, 0, sizeof *out);
-    char err[SCENARIO_ERR_BYTES];
-    char sdir[PATH_MAX];
-    if (sdir_opt)
-        snprintf(sdir, sizeof sdir, "%s", sdir_opt);
-    else if (matrix_file) {
-        snprintf(sdir, sizeof sdir, "%s", matrix_file);
-        char *s = strrchr(sdir, '/');
-        if (s)
-            *s = '\0';
-        else
-            snprintf(sdir, sizeof sdir, ".");
-    } else
-        snprintf(sdir, sizeof sdir, "%s/scenarios", PB_SOURCE_DIR);
-    size_t cap = 64;
-    out->scs = calloc(cap, sizeof *out->scs);
-    if (!out->scs) {
-        fprintf(stderr, "poolbench: out of memory\n");
-        return EXIT_HARNESS;
-    }
-    if (matrix_file) {
-        scenario_matrix_t m;
-        if (scenario_matrix_load(matrix_file, &m, err) != 0) {
-            fprintf(stderr, "%s\n", err);
-            return EXIT_USAGE;
-        }
-        snprintf(out->matrix_name, sizeof out->matrix_name, "%s", m.name);
-        for (size_t i = 0; i < m.n_entries; i++) {
-            if (!util_list_has(scenarios, m.entries[i].name))
-                continue;
-            if (out->n == cap) {
-                fprintf(stderr, "%s:%d: too many scenarios (at most %zu)\n", matrix_file,
-                        m.entries[i].line, cap);
-                scenario_matrix_free(&m);
-                return EXIT_USAGE;
-            }
-            char p[PATH_MAX];
-            scenario_path(sdir, m.entries[i].name, p, sizeof p);
-            if (!file_exists(p)) {
-                fprintf(stderr, "%s:%d: scenario [%s]: no file %s\n", matrix_file,
-                        m.entries[i].line, m.entries[i].name, p);
-                scenario_matrix_free(&m);
-                return EXIT_USAGE;
-            }
-            scenario_t *sc = &out->scs[out->n];
-            if (scenario_load(p, sc, err) != 0) {
-                fprintf(stderr, "%s\n", err);
-                scenario_matrix_free(&m);
-                return EXIT_USAGE;
-            }
-            for (size_t k = 0; k < m.entries[i].n_overrides; k++)
-                if (scenario_apply_override(sc, matrix_file, &m.entries[i].overrides[k], err) != 0) {
-                    fprintf(stderr, "%s\n", err);
-                    scenario_matrix_free(&m);
-                    return EXIT_USAGE;
-                }
-            out->n++;
-        }
-        scenario_matrix_free(&m);
-        if (out->n == 0) {
-            fprintf(stderr, "poolbench: --scenarios %s matches no scenario of %s\n", scenarios,
-                    matrix_file);
-            return EXIT_USAGE;
-        }
+    char dflt[PATH_MAX], err[SCENARIO_ERR_BYTES];
+    snprintf(dflt, sizeof dflt, "%s/scenarios", PB_SOURCE_DIR);
+    int rc = scenario_load_set(matrix_file, scenarios, sdir_opt, dflt, &out->scs, &out->n,
+                               out->matrix_name, err);
+    if (rc == 0)
         return EXIT_OK;
-    }
-    snprintf(out->matrix_name, sizeof out->matrix_name, "adhoc");
-    char *list = strdup(scenarios);
-    if (!list)
-        return EXIT_HARNESS;
-    char *save = NULL;
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (out->n == cap) {
-            fprintf(stderr, "poolbench: --scenarios: too many scenarios (at most %zu)\n", cap);
-            free(list);
-            return EXIT_USAGE;
-        }
-        char p[PATH_MAX];
-        scenario_path(sdir, t, p, sizeof p);
-        if (!file_exists(p)) {
-            fprintf(stderr, "poolbench: --scenarios: no scenario file %s\n", p);
-            free(list);
-            return EXIT_USAGE;
-        }
-        if (scenario_load(p, &out->scs[out->n], err) != 0) {
-            fprintf(stderr, "%s\n", err);
-            free(list);
-            return EXIT_USAGE;
-        }
-        for (size_t k = 0; k < out->n; k++)
-            if (strcmp(out->scs[k].name, out->scs[out->n].name) == 0) {
-                fprintf(stderr, "poolbench: --scenarios: scenario '%s' given twice\n", t);
-                free(list);
-                return EXIT_USAGE;
-            }
-        out->n++;
-    }
-    free(list);
-    if (out->n == 0) {
-        fprintf(stderr, "poolbench: --scenarios: empty list\n");
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
+    /* errors about the argument name it; errors in a file start with FILE:LINE */
+    fprintf(stderr, "%s%s\n", strncmp(err, "--", 2) == 0 ? "poolbench: " : "", err);
+    return rc == -2 ? EXIT_HARNESS : EXIT_USAGE;
 }
 
 /* ---- runner command lines ------------------------------------------------------- */

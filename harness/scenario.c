@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include "util.h"
 
 /* ---- key table ------------------------------------------------------------------ */
 
@@ -900,4 +904,141 @@ void scenario_matrix_free(scenario_matrix_t *m)
     free(m->entries);
     m->entries = NULL;
     m->n_entries = 0;
+}
+
+/* ---- a run's set of scenarios (poolbench matrix, gate, calibrate) ---------------- */
+
+typedef struct scenario_set {
+    scenario_t *scs;
+    size_t n;
+} scenario_set_t;
+
+static int scenario_set_fail(scenario_set_t *s, int rc)
+{
+    free(s->scs);
+    s->scs = NULL;
+    s->n = 0;
+    return rc;
+}
+
+static int scenario_set_done(scenario_set_t *s, scenario_t **scs, size_t *n)
+{
+    *scs = s->scs;
+    *n = s->n;
+    return 0;
+}
+
+static void scenario_path(const char *dir, const char *name, char *out, size_t cap)
+{
+    if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
+        snprintf(out, cap, "%s", name);
+    else
+        snprintf(out, cap, "%s/%s.ini", dir, name);
+}
+
+int scenario_load_set(const char *matrix_file, const char *scenarios, const char *dir,
+                      const char *default_dir, scenario_t **out_scs, size_t *out_n,
+                      char matrix_name[SCENARIO_NAME_BYTES], char err[SCENARIO_ERR_BYTES])
+{
+    scenario_set_t set = { NULL, 0 }, *out = &set;
+    *out_scs = NULL;
+    *out_n = 0;
+    char sdir[PATH_MAX];
+    if (dir)
+        snprintf(sdir, sizeof sdir, "%s", dir);
+    else if (matrix_file) {
+        snprintf(sdir, sizeof sdir, "%s", matrix_file);
+        char *s = strrchr(sdir, '/');
+        if (s)
+            *s = '\0';
+        else
+            snprintf(sdir, sizeof sdir, ".");
+    } else
+        snprintf(sdir, sizeof sdir, "%s", default_dir);
+    size_t cap = 64;
+    out->scs = calloc(cap, sizeof *out->scs);
+    if (!out->scs) {
+        snprintf(err, SCENARIO_ERR_BYTES, "out of memory");
+        return -2;
+    }
+    if (matrix_file) {
+        scenario_matrix_t m;
+        if (scenario_matrix_load(matrix_file, &m, err) != 0)
+            return scenario_set_fail(out, -1);
+        snprintf(matrix_name, SCENARIO_NAME_BYTES, "%s", m.name);
+        for (size_t i = 0; i < m.n_entries; i++) {
+            if (!util_list_has(scenarios, m.entries[i].name))
+                continue;
+            if (out->n == cap) {
+                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: too many scenarios (at most %zu)", matrix_file,
+                        m.entries[i].line, cap);
+                scenario_matrix_free(&m);
+                return scenario_set_fail(out, -1);
+            }
+            char p[PATH_MAX];
+            scenario_path(sdir, m.entries[i].name, p, sizeof p);
+            if (access(p, F_OK) != 0) {
+                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: scenario [%s]: no file %s", matrix_file,
+                        m.entries[i].line, m.entries[i].name, p);
+                scenario_matrix_free(&m);
+                return scenario_set_fail(out, -1);
+            }
+            scenario_t *sc = &out->scs[out->n];
+            if (scenario_load(p, sc, err) != 0) {
+                    scenario_matrix_free(&m);
+                return scenario_set_fail(out, -1);
+            }
+            for (size_t k = 0; k < m.entries[i].n_overrides; k++)
+                if (scenario_apply_override(sc, matrix_file, &m.entries[i].overrides[k], err) != 0) {
+                            scenario_matrix_free(&m);
+                    return scenario_set_fail(out, -1);
+                }
+            out->n++;
+        }
+        scenario_matrix_free(&m);
+        if (out->n == 0) {
+            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios %s matches no scenario of %s", scenarios,
+                    matrix_file);
+            return scenario_set_fail(out, -1);
+        }
+        return scenario_set_done(out, out_scs, out_n);
+    }
+    snprintf(matrix_name, SCENARIO_NAME_BYTES, "adhoc");
+    char *list = strdup(scenarios ? scenarios : "");
+    if (!list) {
+        snprintf(err, SCENARIO_ERR_BYTES, "out of memory");
+        return scenario_set_fail(out, -2);
+    }
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (out->n == cap) {
+            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: too many scenarios (at most %zu)", cap);
+            free(list);
+            return scenario_set_fail(out, -1);
+        }
+        char p[PATH_MAX];
+        scenario_path(sdir, t, p, sizeof p);
+        if (access(p, F_OK) != 0) {
+            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: no scenario file %s", p);
+            free(list);
+            return scenario_set_fail(out, -1);
+        }
+        if (scenario_load(p, &out->scs[out->n], err) != 0) {
+            free(list);
+            return scenario_set_fail(out, -1);
+        }
+        for (size_t k = 0; k < out->n; k++)
+            if (strcmp(out->scs[k].name, out->scs[out->n].name) == 0) {
+                snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: scenario '%s' given twice", t);
+                free(list);
+                return scenario_set_fail(out, -1);
+            }
+        out->n++;
+    }
+    free(list);
+    if (out->n == 0) {
+        snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: empty list");
+        return scenario_set_fail(out, -1);
+    }
+    return scenario_set_done(out, out_scs, out_n);
 }

@@ -115,6 +115,17 @@ int scenario_apply_override(scenario_t *sc, const char *where, const scenario_ov
 int scenario_matrix_load(const char *path, scenario_matrix_t *out, char err[SCENARIO_ERR_BYTES]);
 void scenario_matrix_free(scenario_matrix_t *m);
 
+/* Loads the scenarios of one run: those of matrix_file (with its overrides), narrowed
+ * to the comma list `scenarios` when given, or else the comma list alone (names looked
+ * up as DIR/NAME.ini, or paths). DIR is dir, else the matrix file's folder, else
+ * default_dir. At most 64 scenarios; a name given twice, a missing file or an empty
+ * selection is an error. matrix_name gets the matrix's name ("adhoc" for a list).
+ * Returns 0 with *scs (malloc'd, *n entries), -1 with err ("FILE:LINE: ..." for a file,
+ * "--scenarios: ..." for the list), or -2 on out of memory. */
+int scenario_load_set(const char *matrix_file, const char *scenarios, const char *dir,
+                      const char *default_dir, scenario_t **scs, size_t *n,
+                      char matrix_name[SCENARIO_NAME_BYTES], char err[SCENARIO_ERR_BYTES]);
+
 /* Parses a size with optional K/M/G (KiB/MiB/GiB) suffix. Returns 0 or -1. */
 int scenario_parse_size(const char *s, uint64_t *out_bytes);
 
