@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""stats_reference.py: reference values for tests/harness/test_stats.c.
+"""stats_reference.py: reference values for tests/harness/stats/test_stats.c.
 
 What it is for: computes, with scipy 1.10 / numpy 1.24 / statsmodels 0.13 (Debian 12's
 python3-scipy and python3-statsmodels), the values the C statistics module
-(harness/stats.c) must reproduce, and prints them as C initialisers to paste into the
+(harness/stats/stats.c) must reproduce, and prints them as C initialisers to paste into the
 test. Run:  /usr/bin/python3 scripts/stats_reference.py > /tmp/stats_ref.inc
 Guarantees: deterministic (fixed seeds); prints every input with repr() so the C test
 parses the same doubles. Must not: be needed at test time (its output is pasted).
@@ -23,7 +23,7 @@ def arr(xs):
 
 # ------------------------------------------------------------------ RNG (stats.h) ---
 class Xoshiro:
-    """xoshiro256** seeded with splitmix64, exactly as documented in harness/stats.h."""
+    """xoshiro256** seeded with splitmix64, exactly as documented in harness/stats/stats.h."""
 
     def __init__(self, seed):
         st_ = seed & M64

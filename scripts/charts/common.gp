@@ -1,5 +1,5 @@
 # common.gp: shared settings for the poolbench chart scripts (loaded by each NAME.gp).
-# Expects the variables of NAME.vars.gp (written by harness/charts.c): width, height,
+# Expects the variables of NAME.vars.gp (written by harness/report/charts.c): width, height,
 # npanels, ncols, nrows, npol, polname[], ptitle[], pylabel[], pfile[], chart_title,
 # chart_note, outbase, top_margin, bottom_margin. Only reads data; writes outbase.png/svg.
 

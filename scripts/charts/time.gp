@@ -1,5 +1,5 @@
 # time.gp: time per op with 95 % CI error bars, one panel per scenario (and variant),
-# backends on the x axis, one bar colour per pool policy. Run by harness/charts.c:
+# backends on the x axis, one bar colour per pool policy. Run by harness/report/charts.c:
 #   gnuplot -e "load 'DIR/charts/data/time.vars.gp'" scripts/charts/time.gp
 load scriptdir.'/common.gp'
 do for [fmt in "png svg"] {

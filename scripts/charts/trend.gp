@@ -1,5 +1,5 @@
 # trend.gp: the nightly trend chart of `poolbench history --chart OUT`.
-# Expects the variables of OUT.vars.gp (written by harness/history.c): datafile, outbase,
+# Expects the variables of OUT.vars.gp (written by harness/nightly/history.c): datafile, outbase,
 # nseries, ncols, nrows, width, height, thr_pct, metric, stitle[]. The data file has one
 # block per series (blocks separated by two blank lines), columns:
 #   idx "MM-DD commit" median ci_lo ci_hi band_lo band_hi

@@ -1,0 +1,305 @@
+/* runner_args.c: command line of pb-<backend>.
+ *
+ * Every value is validated here; a bad one gets one line on stderr naming the argument
+ * and the expected form, and PB_EXIT_USAGE. Sizes accept K, M, G suffixes (KiB, MiB,
+ * GiB). Defaults are Go's (KERNELS.md): 64 KiB hash and tar buffers, 1 KiB builders,
+ * all classes pooled, zero on put, calloc for the unpooled path.
+ */
+#include "runner.h"
+#include "metrics.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const runner_workload_names[RW_COUNT] = {
+    "checksum", "sum_checksum", "checksum_concurrent",
+    "tar_create", "tar_create_seq", "tar_create_concurrent",
+    "tar_read", "tar_copy", "image_tag", "build",
+    "pool_churn", "touch",
+};
+
+const char *runner_workload_name(runner_workload_t w)
+{
+    return (unsigned)w < RW_COUNT ? runner_workload_names[w] : "?";
+}
+
+static const char *prog_name(const char *argv0)
+{
+    const char *s = strrchr(argv0, '/');
+    return s ? s + 1 : argv0;
+}
+
+static void runner_args_usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+"usage: %s --workload NAME [options]\n"
+"Runs one cell: warm-up, then --iterations operations of one kernel, and prints one\n"
+"JSON object with the metrics (names and units in harness/common/metrics.h) on stdout.\n"
+"\n"
+"workloads: checksum sum_checksum checksum_concurrent tar_create tar_create_seq\n"
+"           tar_create_concurrent tar_read tar_copy image_tag build pool_churn touch\n"
+"input:\n"
+"  --input PATH            a file (checksum kinds; concatenated 32-byte digests for\n"
+"                          sum_checksum), a directory (tar_create*, build) or a tar\n"
+"                          archive (tar_read, tar_copy)\n"
+"  --size BYTES --seed N   generate the input instead (deterministic); trees also use\n"
+"  --files N               the number of files (default 64)\n"
+"  --cache-dir DIR         where generated trees are kept (default\n"
+"                          $XDG_CACHE_HOME/poolbench, ~/.cache/poolbench, $TMPDIR)\n"
+"  --member NAME           tar_read: the member (default Dockerfile)\n"
+"  --from-disk             tar_read: read the archive file instead of memory\n"
+"  --image S --tag S       image_tag, build (default registry.local/ci/app and v1)\n"
+"run:\n"
+"  --iterations N          timed operations (default 1)\n"
+"  --warmup N              untimed operations first (default 1)\n"
+"  --threads N             hashing workers / pool_churn threads (default 2)\n"
+"  --cores N               bound on tar workers (default: online CPUs)\n"
+"  --output PATH           write the produced archive / member / tag / digest\n"
+"pool:\n"
+"  --pools all|none|LIST   pooled classes, LIST like hash,tar,string (default all)\n"
+"  --zero-on-put on|off    zero a buffer on put, as Go does (default on)\n"
+"  --standard-alloc calloc|malloc   the unpooled path (default calloc)\n"
+"  --hash-size BYTES --tar-size BYTES --string-size BYTES   class sizes (64K 64K 1K)\n"
+"  --gogc PCT              cleanup-cycle trigger, 0 = off (default 100)\n"
+"  --gc-interval-ms N      also run a cleanup cycle on a timer (default off)\n"
+"testing:\n"
+"  --fail-alloc-after N    fail every allocation after the first N (fault injection)\n"
+"  --skip-backend-check    run although another allocator serves malloc (valgrind,\n"
+"                          sanitizers); the JSON then says \"backend_verified\": false\n"
+"                          and poolbench refuses such results\n"
+"calibration only (poolbench calibrate / gate):\n"
+"  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
+"                          a known slowdown for checking the regression gate\n"
+"  --version               print backend, versions, compiler and commit as JSON\n"
+"exit codes: 0 ok, 1 kernel error, 2 bad argument or input (incl. a missing tar\n"
+"member), 3 allocator is not the claimed backend or internal error, 4 out of memory\n",
+        prog);
+}
+
+/* Parses an unsigned number with an optional K/M/G (binary) suffix. */
+static int parse_u64(const char *s, bool allow_suffix, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    uint64_t mul = 1;
+    if (allow_suffix && *end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1ull << 10; break;
+        case 'm': case 'M': mul = 1ull << 20; break;
+        case 'g': case 'G': mul = 1ull << 30; break;
+        default: return -1;
+        }
+        end++;
+        if (*end == 'i' && end[1] == 'B')
+            end += 2;
+        else if (*end == 'B')
+            end++;
+    }
+    if (*end)
+        return -1;
+    if (v > UINT64_MAX / mul)
+        return -1;
+    *out = (uint64_t)v * mul;
+    return 0;
+}
+
+static int bad(const char *prog, const char *opt, const char *val, const char *want)
+{
+    fprintf(stderr, "%s: %s: '%s' is not valid (expected %s)\n", prog, opt, val, want);
+    return PB_EXIT_USAGE;
+}
+
+int runner_args_parse(int argc, char **argv, runner_args_t *a)
+{
+    const char *prog = prog_name(argv[0]);
+    memset(a, 0, sizeof *a);
+    a->workload = RW_COUNT;
+    a->files = 64;
+    a->seed = 1;
+    a->size_bytes = 1 << 20;
+    a->image = "registry.local/ci/app";
+    a->tag = "v1";
+    a->member = "Dockerfile";
+    a->pools = "all";
+    a->threads = 2;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    a->cores = ncpu > 0 ? (int)ncpu : 1;
+    a->iterations = 1;
+    a->warmup = 1;
+    a->zero_on_put = true;
+    a->std_alloc = BUFPOOL_STD_CALLOC;
+    a->hash_size_bytes = 64 << 10;
+    a->tar_size_bytes = 64 << 10;
+    a->string_size_bytes = 1 << 10;
+    a->gogc_percent = 100;
+    a->fail_alloc_after = -1;
+
+    enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
+           O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
+           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP };
+    static const struct option opts[] = {
+        {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
+        {"size", required_argument, 0, O_SIZE}, {"seed", required_argument, 0, O_SEED},
+        {"files", required_argument, 0, O_FILES}, {"output", required_argument, 0, O_OUTPUT},
+        {"member", required_argument, 0, O_MEMBER}, {"image", required_argument, 0, O_IMAGE},
+        {"tag", required_argument, 0, O_TAG}, {"pools", required_argument, 0, O_POOLS},
+        {"threads", required_argument, 0, O_THREADS}, {"cores", required_argument, 0, O_CORES},
+        {"iterations", required_argument, 0, O_ITER}, {"warmup", required_argument, 0, O_WARMUP},
+        {"zero-on-put", required_argument, 0, O_ZERO},
+        {"standard-alloc", required_argument, 0, O_STD},
+        {"hash-size", required_argument, 0, O_HASH}, {"tar-size", required_argument, 0, O_TAR},
+        {"string-size", required_argument, 0, O_STRING}, {"gogc", required_argument, 0, O_GOGC},
+        {"gc-interval-ms", required_argument, 0, O_GCINT},
+        {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
+        {"fail-alloc-after", required_argument, 0, O_FAIL},
+        {"inject-slowdown", required_argument, 0, O_SLOW},
+        {"skip-backend-check", no_argument, 0, O_SKIPCHK},
+        {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+
+    opterr = 0;
+    int c;
+    bool have_size = false, have_seed = false;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        uint64_t v = 0;
+        const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        switch (c) {
+        case O_WORKLOAD:
+            for (int w = 0; w < RW_COUNT; w++)
+                if (strcmp(optarg, runner_workload_names[w]) == 0)
+                    a->workload = (runner_workload_t)w;
+            if (a->workload == RW_COUNT)
+                return bad(prog, "--workload", optarg,
+                           "one of the workloads listed by --help");
+            a->workload_name = runner_workload_names[a->workload];
+            break;
+        case O_INPUT: a->input_path = optarg; break;
+        case O_SIZE:
+            if (parse_u64(optarg, true, &a->size_bytes))
+                return bad(prog, "--size", optarg, "bytes, e.g. 65536 or 64K");
+            have_size = true;
+            break;
+        case O_SEED:
+            if (parse_u64(optarg, false, &a->seed))
+                return bad(prog, "--seed", optarg, "an unsigned integer");
+            have_seed = true;
+            break;
+        case O_FILES:
+            if (parse_u64(optarg, false, &a->files) || a->files == 0 || a->files > 10000000)
+                return bad(prog, "--files", optarg, "a count from 1 to 10000000");
+            break;
+        case O_OUTPUT: a->output_path = optarg; break;
+        case O_MEMBER: a->member = optarg; break;
+        case O_IMAGE: a->image = optarg; break;
+        case O_TAG: a->tag = optarg; break;
+        case O_POOLS: a->pools = optarg; break;
+        case O_THREADS:
+            if (parse_u64(optarg, false, &v) || v > 1024)
+                return bad(prog, "--threads", optarg, "a count from 0 to 1024");
+            a->threads = (int)v;
+            break;
+        case O_CORES:
+            if (parse_u64(optarg, false, &v) || v == 0 || v > 1024)
+                return bad(prog, "--cores", optarg, "a count from 1 to 1024");
+            a->cores = (int)v;
+            break;
+        case O_ITER:
+            if (parse_u64(optarg, false, &a->iterations) || a->iterations == 0 ||
+                a->iterations > (1ull << 40))
+                return bad(prog, "--iterations", optarg, "a count from 1 to 2^40");
+            break;
+        case O_WARMUP:
+            if (parse_u64(optarg, false, &a->warmup) || a->warmup > (1ull << 40))
+                return bad(prog, "--warmup", optarg, "a count from 0 to 2^40");
+            break;
+        case O_ZERO:
+            if (strcmp(optarg, "on") == 0) a->zero_on_put = true;
+            else if (strcmp(optarg, "off") == 0) a->zero_on_put = false;
+            else return bad(prog, "--zero-on-put", optarg, "on or off");
+            break;
+        case O_STD:
+            if (strcmp(optarg, "calloc") == 0) a->std_alloc = BUFPOOL_STD_CALLOC;
+            else if (strcmp(optarg, "malloc") == 0) a->std_alloc = BUFPOOL_STD_MALLOC;
+            else return bad(prog, "--standard-alloc", optarg, "calloc or malloc");
+            break;
+        case O_HASH: case O_TAR: case O_STRING: {
+            if (parse_u64(optarg, true, &v) || v == 0 || v > (1ull << 30))
+                return bad(prog, name, optarg, "bytes from 1 to 1G, e.g. 32K");
+            if (c == O_HASH) a->hash_size_bytes = v;
+            else if (c == O_TAR) a->tar_size_bytes = v;
+            else a->string_size_bytes = v;
+            break;
+        }
+        case O_GOGC:
+            if (parse_u64(optarg, false, &v) || v > 100000)
+                return bad(prog, "--gogc", optarg, "a percentage from 0 (off) to 100000");
+            a->gogc_percent = (unsigned)v;
+            break;
+        case O_GCINT:
+            if (parse_u64(optarg, false, &v) || v > 3600000)
+                return bad(prog, "--gc-interval-ms", optarg, "milliseconds from 0 to 3600000");
+            a->gc_interval_ms = (unsigned)v;
+            break;
+        case O_CACHE: a->cache_dir = optarg; break;
+        case O_DISK: a->from_disk = true; break;
+        case O_FAIL:
+            if (parse_u64(optarg, false, &v) || v > LONG_MAX)
+                return bad(prog, "--fail-alloc-after", optarg, "a count");
+            a->fail_alloc_after = (long)v;
+            break;
+        case O_SLOW:
+            if (parse_u64(optarg, false, &v) || v > 1000)
+                return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
+            a->inject_slowdown_pct = (unsigned)v;
+            break;
+        case O_SKIPCHK: a->skip_backend_check = true; break;
+        case O_VERSION: a->version = true; break;
+        case O_HELP:
+            runner_args_usage(stdout, prog);
+            exit(PB_EXIT_OK);
+        case ':':
+            fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, name);
+            return PB_EXIT_USAGE;
+        default:
+            fprintf(stderr, "%s: unknown argument '%s' (see --help)\n", prog, name);
+            return PB_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
+        return PB_EXIT_USAGE;
+    }
+    if (a->version)
+        return PB_EXIT_OK;
+    if (a->workload == RW_COUNT) {
+        fprintf(stderr, "%s: --workload is required (see --help)\n", prog);
+        return PB_EXIT_USAGE;
+    }
+    if (a->input_path && (have_size || have_seed)) {
+        fprintf(stderr, "%s: --input and --size/--seed exclude each other\n", prog);
+        return PB_EXIT_USAGE;
+    }
+    if (!*a->member) {
+        fprintf(stderr, "%s: --member: the name must not be empty\n", prog);
+        return PB_EXIT_USAGE;
+    }
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    char err[128];
+    if (bufpool_policy_parse(a->pools, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: --pools: '%s' is not valid: %s (expected all, none, or a list "
+                "of hash, small, tar, string)\n", prog, a->pools, err);
+        return PB_EXIT_USAGE;
+    }
+    return PB_EXIT_OK;
+}

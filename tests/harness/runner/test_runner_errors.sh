@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_runner_errors.sh: bad input gets one line on stderr naming the argument or file,
+# the documented exit code, and nothing on stdout; allocation failure at every point of
+# a small run (SQLite style: fail every allocation after the first N, for every N) ends
+# with exit 0 or 4, never a crash and never partial JSON.
+set -uo pipefail
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache
+pb=$bin/pb-glibc
+
+expect() { # expect CODE WORD -- args...: exit code, stderr mentions WORD, stdout empty
+  local code=$1 word=$2; shift 3
+  "$pb" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  local lines; lines=$(wc -l < "$tmp/err")
+  if [ $rc -eq "$code" ] && [ ! -s "$tmp/out" ] && grep -q -- "$word" "$tmp/err" && [ "$lines" -eq 1 ]; then
+    ok "exit $code naming '$word' for: $*"
+  else
+    nok "for: $* got exit $rc, stderr: $(head -c 300 "$tmp/err"), stdout bytes: $(wc -c < "$tmp/out")"
+  fi
+}
+printf 'FROM x\n' > "$tmp/Dockerfile"; tar -cf "$tmp/a.tar" -C "$tmp" Dockerfile
+head -c 100 /dev/urandom > "$tmp/garbage"
+head -c 33 /dev/urandom > "$tmp/33bytes"
+expect 2 --workload -- --workload nosuch
+expect 2 --workload -- --size 1K
+expect 2 --size -- --workload checksum --size 12Q
+expect 2 --size -- --workload checksum --size -5
+expect 2 --size -- --workload checksum --size 99999999999999999999999
+expect 2 --iterations -- --workload checksum --iterations 0
+expect 2 --threads -- --workload checksum --threads x
+expect 2 --pools -- --workload checksum --pools hash,bogus
+expect 2 --zero-on-put -- --workload checksum --zero-on-put maybe
+expect 2 --standard-alloc -- --workload checksum --standard-alloc mmap
+expect 2 "unknown argument" -- --workload checksum --frobnicate
+expect 2 "$tmp/missing" -- --workload checksum --input "$tmp/missing"
+expect 2 "not a regular file" -- --workload checksum --input "$tmp"
+expect 2 "32-byte" -- --workload sum_checksum --input "$tmp/33bytes"
+expect 2 "$tmp/missing" -- --workload tar_create --input "$tmp/missing"
+expect 2 "--member nope" -- --workload tar_read --input "$tmp/a.tar" --member nope
+expect 2 "--member nope" -- --workload tar_read --input "$tmp/a.tar" --member nope --from-disk
+expect 2 "$tmp/garbage" -- --workload tar_copy --input "$tmp/garbage"
+expect 2 "exclude" -- --workload checksum --input "$tmp/garbage" --size 10
+
+# a backend that is not the one claimed: another allocator preloaded
+je=$(ls /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 2>/dev/null | head -1)
+if [ -n "$je" ]; then
+  LD_PRELOAD=$je "$pb" --workload image_tag >"$tmp/out" 2>"$tmp/err"; rc=$?
+  if [ $rc -eq 3 ] && [ ! -s "$tmp/out" ] && grep -q 'refusing' "$tmp/err"; then ok "pb-glibc with jemalloc preloaded refuses (exit 3)"
+  else nok "preloaded jemalloc: exit $rc, $(cat "$tmp/err")"; fi
+fi
+
+# allocation failure at every allocation of small runs: exit 0 or 4, JSON only on 0
+for wl in checksum image_tag tar_copy build; do
+  args=(--workload "$wl" --size 64K --seed 2 --files 3 --warmup 1)
+  "$pb" "${args[@]}" >/dev/null || nok "$wl baseline run failed"
+  bad=0 n=0 last=""
+  while :; do
+    "$pb" "${args[@]}" --fail-alloc-after "$n" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 0 ]; then
+      python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || { bad=1; last="bad JSON at N=$n"; }
+      break
+    fi
+    if [ $rc -ne 4 ] || [ -s "$tmp/out" ]; then bad=1; last="N=$n exit $rc stdout $(wc -c <"$tmp/out") stderr $(head -c 200 "$tmp/err")"; break; fi
+    n=$((n + 1))
+    [ $n -gt 20000 ] && { bad=1; last="no success after 20000"; break; }
+  done
+  [ $bad -eq 0 ] && ok "$wl: fail-the-Nth-allocation for N=0..$n: exit 4 each time, then success" || nok "$wl: $last"
+done
+finish

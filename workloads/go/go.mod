@@ -1,0 +1,3 @@
+module poolbench/workloads/go
+
+go 1.19
