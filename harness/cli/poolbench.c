@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "util.h"
+#include "interrupt.h"
 #include "cell.h"
 #include "context.h"
 #include "hyperfine.h"
@@ -45,9 +46,7 @@
 
 enum { EXIT_OK = 0, EXIT_FAILED_CELLS = 1, EXIT_USAGE = 2, EXIT_HARNESS = 3, EXIT_INTR = 130 };
 
-static volatile sig_atomic_t g_interrupt;
 
-static void on_signal(int sig) { g_interrupt = sig; }
 
 static const char *exit_codes_text =
 "exit codes:\n"
@@ -575,8 +574,8 @@ static int run_unit(matrix_run_t *r, const matrix_unit_t *u, size_t order)
         double timeout = (double)sc->timeout_s * (double)(u->n_cells + sc->warmup_repetitions);
         int rc = hyperfine_run(r->hf_exe, cmd, (unsigned)u->n_cells,
                                (unsigned)sc->warmup_repetitions, env, json_path, timeout,
-                               &g_interrupt, &o, &hr, err, sizeof err);
-        if (g_interrupt) {
+                               &interrupt_signal, &o, &hr, err, sizeof err);
+        if (interrupt_signal) {
             cell_outcome_free(&o);
             hyperfine_result_free(&hr);
             return EXIT_INTR;
@@ -632,11 +631,11 @@ static int run_unit(matrix_run_t *r, const matrix_unit_t *u, size_t order)
         specs[i] = (cell_spec_t){.exe = exe, .argv = av.argv, .extra_env = env,
                                  .timeout_s = (double)sc->timeout_s, .grace_s = 2};
     uint64_t group_ns = 0;
-    if (cell_run_group(specs, n_proc, outs, &g_interrupt, &group_ns) != 0 && !outs[0].spawn_errno) {
+    if (cell_run_group(specs, n_proc, outs, &interrupt_signal, &group_ns) != 0 && !outs[0].spawn_errno) {
         fprintf(stderr, "poolbench: cannot start a child (pipes or memory)\n");
         return EXIT_HARNESS;
     }
-    if (g_interrupt) {
+    if (interrupt_signal) {
         for (size_t i = 0; i < n_proc; i++)
             cell_outcome_free(&outs[i]);
         return EXIT_INTR;
@@ -1023,12 +1022,7 @@ static int cmd_matrix(int argc, char **argv)
         rc = EXIT_HARNESS;
         goto done;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    interrupt_install();
     size_t skipped = have_old ? old.n_cells : 0;
     fprintf(stderr, "poolbench: matrix %s, %zu cells (%zu already in the journal), %zu units to "
                     "run, shard %u/%u, seed %llu, output %s\n", ld.matrix_name, mx.n_cells,
@@ -1036,7 +1030,7 @@ static int cmd_matrix(int argc, char **argv)
     progress_init(&r.prog, stderr, mx.n_plan);
     rc = EXIT_OK;
     for (size_t i = 0; i < mx.n_plan; i++) {
-        if (g_interrupt) {
+        if (interrupt_signal) {
             rc = EXIT_INTR;
             break;
         }
@@ -1051,7 +1045,7 @@ static int cmd_matrix(int argc, char **argv)
         fprintf(stderr, "poolbench: interrupted by signal %d; the running cell was stopped and "
                         "not recorded; %zu cells were written. Rerun the same command with "
                         "--resume to finish: poolbench matrix ... --out %s --resume\n",
-                (int)g_interrupt, r.written, out);
+                (int)interrupt_signal, r.written, out);
         goto done;
     }
     if (rc != EXIT_OK)

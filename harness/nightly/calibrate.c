@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "util.h"
+#include "interrupt.h"
 #include "calibrate.h"
 #include "gate.h"
 #include "journal.h"
@@ -34,8 +35,6 @@
 #define MAX_SLOW 8
 #define MAX_RUNS 1000
 
-static volatile sig_atomic_t g_interrupt;
-static void on_signal(int sig) { g_interrupt = sig; }
 
 typedef struct wl {
     char scenario[GATE_NAME_BYTES], backend[GATE_NAME_BYTES], policy[GATE_NAME_BYTES];
@@ -247,11 +246,7 @@ int calibrate_main(int argc, char **argv)
         uint64_t st = ((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec) ^ (uint64_t)getpid();
         seed = matrix_splitmix64(&st) >> 16;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    interrupt_install();
 
     size_t n_sides = 2 + n_slow;
     wl_t *w = NULL;
@@ -282,7 +277,7 @@ int calibrate_main(int argc, char **argv)
         }
         uint64_t st = seed + run;
         gate_run_options_t ro = {.seed = run ? matrix_splitmix64(&st) >> 16 : seed,
-                                 .cache_dir = cache_dir, .interrupt = &g_interrupt};
+                                 .cache_dir = cache_dir, .interrupt = &interrupt_signal};
         fprintf(stderr, "calibrate: run %u/%u (%zu sides interleaved, seed %llu)\n", run + 1,
                 runs, n_sides, (unsigned long long)ro.seed);
         int rr = gate_run_sides(scs, n_scs, sides, n_sides, &ro, err);
