@@ -74,11 +74,13 @@ type window struct {
 	peak     uint64
 	stopPeak chan struct{}
 	peakDone chan struct{}
+
+	// samples read inside the window: allocated before it opens
+	gcSample, heapSample []metrics.Sample
 }
 
-func readMetric(name string) uint64 {
-	s := [1]metrics.Sample{{Name: name}}
-	metrics.Read(s[:])
+func readMetric(s []metrics.Sample) uint64 {
+	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
 	}
@@ -95,11 +97,12 @@ func (w *window) sample(s []metrics.Sample) {
 	w.mu.Unlock()
 }
 
-func (w *window) sampler() {
+func (w *window) sampler(running chan<- struct{}) {
 	defer close(w.peakDone)
 	s := []metrics.Sample{{Name: metricHeapInUse}}
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
+	close(running)
 	for {
 		select {
 		case <-w.stopPeak:
@@ -113,11 +116,16 @@ func (w *window) sampler() {
 // start resets the pool counters and opens the window.
 func (w *window) start(mem *memory.Pools) {
 	w.stopPeak, w.peakDone = make(chan struct{}), make(chan struct{})
-	go w.sampler() // started first: its own allocations stay out of the counts
+	w.gcSample = []metrics.Sample{{Name: metricGCCycles}}
+	w.heapSample = []metrics.Sample{{Name: metricHeapInUse}}
+	metrics.Read(w.gcSample) // the first Read builds the runtime's metric table
+	running := make(chan struct{})
+	go w.sampler(running) // running first: its own allocations stay out of the counts
+	<-running
 	mem.ResetStats()
 	runtime.ReadMemStats(&w.ms0)
-	w.sample([]metrics.Sample{{Name: metricHeapInUse}})
-	w.gc0 = readMetric(metricGCCycles)
+	w.sample(w.heapSample)
+	w.gc0 = readMetric(w.gcSample)
 	syscall.Getrusage(syscall.RUSAGE_SELF, &w.ru0)
 	w.t0 = time.Now()
 }
@@ -136,8 +144,8 @@ func (w *window) stretch(pct uint64) {
 func (w *window) stop() {
 	w.t1 = time.Now()
 	syscall.Getrusage(syscall.RUSAGE_SELF, &w.ru1)
-	w.gc1 = readMetric(metricGCCycles)
-	w.sample([]metrics.Sample{{Name: metricHeapInUse}})
+	w.gc1 = readMetric(w.gcSample)
+	w.sample(w.heapSample)
 	runtime.ReadMemStats(&w.ms1)
 	close(w.stopPeak)
 	<-w.peakDone

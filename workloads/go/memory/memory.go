@@ -213,7 +213,15 @@ func (p *Pools) Put(c Class, b []byte) {
 			b[i] = 0
 		}
 	}
-	pool.Put(&b) // &b escapes: one new *[]byte per put, as in the Go package
+	store(pool, b)
+}
+
+// store puts b through a fresh pointer: &b escapes, one new *[]byte per put, as in the
+// Go package. A function of its own so that only a pooled put allocates it.
+//
+//go:noinline
+func store(pool *sync.Pool, b []byte) {
+	pool.Put(&b)
 }
 
 // GetBuilder returns an empty string builder of the String class (capacity >= the
