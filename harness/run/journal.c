@@ -61,9 +61,11 @@ static void apply_correction(json_object *cell, json_object *corr)
         json_object_object_add(cell, "expected", json_object_new_string(ex));
 }
 
-int journal_load(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES])
+/* Reads the whole file into a NUL-terminated malloc'd buffer. Returns 0 or -1 with err
+ * (an allocation failure for an empty file leaves err untouched, as before). */
+static int journal_read_file(const char *path, char **out_buf, size_t *out_len,
+                             char err[JOURNAL_ERR_BYTES])
 {
-    memset(j, 0, sizeof *j);
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, JOURNAL_ERR_BYTES, "%s: cannot open: %s", path, strerror(errno));
@@ -102,9 +104,91 @@ int journal_load(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES])
             return -1;
     }
     buf[len] = '\0';
-    json_object **corr = NULL;
-    size_t n_corr = 0, cap_cells = 0;
-    int line = 0, rc = 0;
+    *out_buf = buf;
+    *out_len = len;
+    return 0;
+}
+
+/* The lines read so far: cells go to the journal, corrections are held until the end. */
+typedef struct journal_lines {
+    json_object **corr;
+    size_t n_corr;
+    size_t cap_cells;
+} journal_lines_t;
+
+/* Parses one complete line (NUL-terminated, ll bytes) as a JSON object with a "type".
+ * Returns the object, or NULL with err. */
+static json_object *journal_parse_line(const char *path, int line, const char *text, size_t ll,
+                                       char err[JOURNAL_ERR_BYTES])
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)ll) : NULL;
+    int bad = !o || json_tokener_get_error(tok) != json_tokener_success ||
+              (size_t)json_tokener_get_parse_end(tok) != ll ||
+              !json_object_is_type(o, json_type_object);
+    if (tok)
+        json_tokener_free(tok);
+    const char *type = bad ? NULL : jstr(o, "type");
+    if (bad || !type) {
+        if (o)
+            json_object_put(o);
+        snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: corrupt journal line (%s)", path, line,
+                 bad ? "not a JSON object" : "no \"type\"");
+        return NULL;
+    }
+    return o;
+}
+
+/* Files one parsed line (ownership of o passes here). Returns 0 or -1 with err. */
+static int journal_take_line(const char *path, int line, json_object *o, journal_t *j,
+                             journal_lines_t *ls, char err[JOURNAL_ERR_BYTES])
+{
+    const char *type = jstr(o, "type");
+    if (line == 1) {
+        if (strcmp(type, "context") != 0) {
+            json_object_put(o);
+            snprintf(err, JOURNAL_ERR_BYTES,
+                     "%s:1: not a poolbench journal (the first line is not a context block)",
+                     path);
+            return -1;
+        }
+        j->context = o;
+    } else if (strcmp(type, "cell") == 0 || strcmp(type, "correction") == 0) {
+        if (!jstr(o, "key")) {
+            json_object_put(o);
+            snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: %s line without a key", path, line, type);
+            return -1;
+        }
+        json_object ***arr = type[1] == 'e' ? &j->cells : &ls->corr;
+        size_t *n = type[1] == 'e' ? &j->n_cells : &ls->n_corr;
+        if (*n == ls->cap_cells || type[1] == 'o') {
+            size_t nc = type[1] == 'e' ? (ls->cap_cells ? ls->cap_cells * 2 : 256) : *n + 1;
+            json_object **g = realloc(*arr, nc * sizeof *g);
+            if (!g) {
+                json_object_put(o);
+                snprintf(err, JOURNAL_ERR_BYTES, "%s: out of memory", path);
+                return -1;
+            }
+            *arr = g;
+            if (type[1] == 'e')
+                ls->cap_cells = nc;
+        }
+        (*arr)[(*n)++] = o;
+    } else if (strcmp(type, "context") == 0) {
+        json_object_put(o);
+        snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: a second context block", path, line);
+        return -1;
+    } else {
+        json_object_put(o);   /* unknown line types from later schema parts: ignored */
+    }
+    return 0;
+}
+
+/* Splits buf into lines and files each one. Returns 0 or -1 with err. */
+static int journal_parse_lines(const char *path, char *buf, size_t len, journal_t *j,
+                               journal_lines_t *ls, char err[JOURNAL_ERR_BYTES])
+{
+    int line = 0;
     size_t pos = 0;
     while (pos < len) {
         line++;
@@ -115,119 +199,88 @@ int journal_load(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES])
         }
         *nl = '\0';
         size_t ll = (size_t)(nl - (buf + pos));
-        json_tokener *tok = json_tokener_new();
-        json_object *o = tok ? json_tokener_parse_ex(tok, buf + pos, (int)ll) : NULL;
-        int bad = !o || json_tokener_get_error(tok) != json_tokener_success ||
-                  (size_t)json_tokener_get_parse_end(tok) != ll ||
-                  !json_object_is_type(o, json_type_object);
-        if (tok)
-            json_tokener_free(tok);
-        const char *type = bad ? NULL : jstr(o, "type");
-        if (bad || !type) {
-            if (o)
-                json_object_put(o);
-            snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: corrupt journal line (%s)", path, line,
-                     bad ? "not a JSON object" : "no \"type\"");
-            rc = -1;
-            break;
-        }
-        if (line == 1) {
-            if (strcmp(type, "context") != 0) {
-                json_object_put(o);
-                snprintf(err, JOURNAL_ERR_BYTES,
-                         "%s:1: not a poolbench journal (the first line is not a context block)",
-                         path);
-                rc = -1;
-                break;
-            }
-            j->context = o;
-        } else if (strcmp(type, "cell") == 0 || strcmp(type, "correction") == 0) {
-            if (!jstr(o, "key")) {
-                json_object_put(o);
-                snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: %s line without a key", path, line, type);
-                rc = -1;
-                break;
-            }
-            json_object ***arr = type[1] == 'e' ? &j->cells : &corr;
-            size_t *n = type[1] == 'e' ? &j->n_cells : &n_corr;
-            if (*n == cap_cells || type[1] == 'o') {
-                size_t nc = type[1] == 'e' ? (cap_cells ? cap_cells * 2 : 256) : *n + 1;
-                json_object **g = realloc(*arr, nc * sizeof *g);
-                if (!g) {
-                    json_object_put(o);
-                    snprintf(err, JOURNAL_ERR_BYTES, "%s: out of memory", path);
-                    rc = -1;
-                    break;
-                }
-                *arr = g;
-                if (type[1] == 'e')
-                    cap_cells = nc;
-            }
-            (*arr)[(*n)++] = o;
-        } else if (strcmp(type, "context") == 0) {
-            json_object_put(o);
-            snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: a second context block", path, line);
-            rc = -1;
-            break;
-        } else {
-            json_object_put(o);   /* unknown line types from later schema parts: ignored */
-        }
+        json_object *o = journal_parse_line(path, line, buf + pos, ll, err);
+        if (!o || journal_take_line(path, line, o, j, ls, err) != 0)
+            return -1;
         pos = (size_t)(nl - buf) + 1;
         j->valid_bytes = pos;
     }
-    free(buf);
-    if (rc == 0) {
-        /* dedupe by key, first wins */
-        j->sorted_keys = malloc((j->n_cells ? j->n_cells : 1) * sizeof *j->sorted_keys);
-        if (!j->sorted_keys) {
-            rc = -1;
-            snprintf(err, JOURNAL_ERR_BYTES, "%s: out of memory", path);
+    return 0;
+}
+
+/* Rebuilds the cell list in file order without duplicate keys (first wins). */
+static void journal_drop_duplicates(journal_t *j)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < j->n_cells; i++) {
+        const char *key = jstr(j->cells[i], "key");
+        int dup = 0;
+        for (size_t p = 0; p < out && !dup; p++)
+            dup = strcmp(jstr(j->cells[p], "key"), key) == 0;
+        if (dup) {
+            json_object_put(j->cells[i]);
+            j->n_duplicates++;
         } else {
-            size_t k = 0;
-            for (size_t i = 0; i < j->n_cells; i++) {
-                const char *key = jstr(j->cells[i], "key");
-                j->sorted_keys[k] = key;
-                /* linear check against the sorted prefix is O(n^2): use a sort at the end */
-                j->cells[k++] = j->cells[i];
-            }
-            j->n_cells = k;
-            qsort(j->sorted_keys, j->n_cells, sizeof *j->sorted_keys, cmp_keyp);
-            /* remove duplicates: keep the first cell line of each key */
-            size_t w = 0;
-            for (size_t i = 0; i < j->n_cells; i++)
-                if (i == 0 || strcmp(j->sorted_keys[i], j->sorted_keys[w - 1]) != 0)
-                    j->sorted_keys[w++] = j->sorted_keys[i];
-            if (w != j->n_cells) {
-                /* rebuild the cell list in file order without duplicates */
-                size_t out = 0;
-                for (size_t i = 0; i < j->n_cells; i++) {
-                    const char *key = jstr(j->cells[i], "key");
-                    int dup = 0;
-                    for (size_t p = 0; p < out && !dup; p++)
-                        dup = strcmp(jstr(j->cells[p], "key"), key) == 0;
-                    if (dup) {
-                        json_object_put(j->cells[i]);
-                        j->n_duplicates++;
-                    } else {
-                        j->cells[out++] = j->cells[i];
-                    }
-                }
-                j->n_cells = out;
-                for (size_t i = 0; i < out; i++)
-                    j->sorted_keys[i] = jstr(j->cells[i], "key");
-                qsort(j->sorted_keys, out, sizeof *j->sorted_keys, cmp_keyp);
-            }
-            for (size_t c = 0; c < n_corr; c++) {
-                json_object *cell = find_cell(j, jstr(corr[c], "key"));
-                if (cell)
-                    apply_correction(cell, corr[c]);
-            }
-            j->n_corrections = n_corr;
+            j->cells[out++] = j->cells[i];
         }
     }
-    for (size_t c = 0; c < n_corr; c++)
-        json_object_put(corr[c]);
-    free(corr);
+    j->n_cells = out;
+    for (size_t i = 0; i < out; i++)
+        j->sorted_keys[i] = jstr(j->cells[i], "key");
+    qsort(j->sorted_keys, out, sizeof *j->sorted_keys, cmp_keyp);
+}
+
+/* Sorts the keys for journal_has and dedupes by key, first wins. Returns 0 or -1 with err. */
+static int journal_index_keys(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES])
+{
+    j->sorted_keys = malloc((j->n_cells ? j->n_cells : 1) * sizeof *j->sorted_keys);
+    if (!j->sorted_keys) {
+        snprintf(err, JOURNAL_ERR_BYTES, "%s: out of memory", path);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < j->n_cells; i++) {
+        const char *key = jstr(j->cells[i], "key");
+        j->sorted_keys[k] = key;
+        /* linear check against the sorted prefix is O(n^2): use a sort at the end */
+        j->cells[k++] = j->cells[i];
+    }
+    j->n_cells = k;
+    qsort(j->sorted_keys, j->n_cells, sizeof *j->sorted_keys, cmp_keyp);
+    /* remove duplicates: keep the first cell line of each key */
+    size_t w = 0;
+    for (size_t i = 0; i < j->n_cells; i++)
+        if (i == 0 || strcmp(j->sorted_keys[i], j->sorted_keys[w - 1]) != 0)
+            j->sorted_keys[w++] = j->sorted_keys[i];
+    if (w != j->n_cells)
+        journal_drop_duplicates(j);
+    return 0;
+}
+
+int journal_load(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES])
+{
+    memset(j, 0, sizeof *j);
+    char *buf = NULL;
+    size_t len = 0;
+    if (journal_read_file(path, &buf, &len, err) != 0)
+        return -1;
+    journal_lines_t ls = { NULL, 0, 0 };
+    int rc = journal_parse_lines(path, buf, len, j, &ls, err);
+    free(buf);
+    if (rc == 0) {
+        rc = journal_index_keys(path, j, err);
+        if (rc == 0) {
+            for (size_t c = 0; c < ls.n_corr; c++) {
+                json_object *cell = find_cell(j, jstr(ls.corr[c], "key"));
+                if (cell)
+                    apply_correction(cell, ls.corr[c]);
+            }
+            j->n_corrections = ls.n_corr;
+        }
+    }
+    for (size_t c = 0; c < ls.n_corr; c++)
+        json_object_put(ls.corr[c]);
+    free(ls.corr);
     if (rc != 0)
         journal_free(j);
     return rc;
