@@ -106,6 +106,205 @@ static void cell_read(int *fd, cell_outcome_t *o, child_t *c, int is_out)
     }
 }
 
+/* Starts one child with its stdout and stderr on pipes, in its own process group, with
+ * default dispositions for the signals the driver handles. Returns 0 (a failed
+ * posix_spawn is recorded in the outcome and still returns 0), or -1 when the
+ * environment or a pipe could not be made. */
+static int cell_spawn(const cell_spec_t *spec, child_t *c, cell_outcome_t *o)
+{
+    int po[2] = {-1, -1}, pe[2] = {-1, -1};
+    char **env = cell_env(spec->extra_env);
+    if (!env || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
+        o->spawn_errno = env ? errno : ENOMEM;
+        free(env);
+        if (po[0] >= 0) { close(po[0]); close(po[1]); }
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&at, &none);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGTERM);
+    sigaddset(&def, SIGPIPE);
+    sigaddset(&def, SIGCHLD);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    c->start_ns = cell_now_ns();
+    int e = posix_spawn(&c->pid, spec->exe, &fa, &at, spec->argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    free(env);
+    close(po[1]);
+    close(pe[1]);
+    if (e != 0) {
+        o->spawn_errno = e;
+        c->pid = -1;
+        c->reaped = 1;
+        close(po[0]);
+        close(pe[0]);
+        return 0;
+    }
+    c->out_fd = po[0];
+    c->err_fd = pe[0];
+    return 0;
+}
+
+/* A running group: its children, their outcomes and the kill schedule. */
+typedef struct cell_group {
+    child_t *ch;
+    cell_outcome_t *outcomes;
+    size_t n;
+    struct pollfd *pfd;
+    uint64_t deadline;
+    double grace_s;
+    uint64_t kill_at;   /* when SIGKILL follows the SIGTERM */
+    int killing;
+} cell_group_t;
+
+/* Fills g->pfd with the open pipes. Returns their number; *open_fds and *alive count the
+ * open pipes and the children not yet reaped. */
+static size_t cell_collect_fds(cell_group_t *g, int *open_fds, int *alive)
+{
+    size_t np = 0;
+    *open_fds = *alive = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        child_t *c = &g->ch[i];
+        if (c->out_fd >= 0) {
+            g->pfd[np++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+            (*open_fds)++;
+        }
+        if (c->err_fd >= 0) {
+            g->pfd[np++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
+            (*open_fds)++;
+        }
+        if (c->pid > 0 && !c->reaped)
+            (*alive)++;
+    }
+    return np;
+}
+
+/* At the deadline or on interrupt: SIGTERM to every child, then SIGKILL after the grace. */
+static void cell_enforce_deadline(cell_group_t *g, uint64_t now, volatile sig_atomic_t *interrupt)
+{
+    if (!g->killing && (now >= g->deadline || (interrupt && *interrupt))) {
+        g->killing = 1;
+        for (size_t i = 0; i < g->n; i++) {
+            if (interrupt && *interrupt)
+                g->outcomes[i].interrupted = !g->ch[i].reaped;
+            else
+                g->outcomes[i].timed_out = !g->ch[i].reaped;
+            cell_kill(&g->ch[i], SIGTERM);
+        }
+        g->kill_at = now + (uint64_t)(g->grace_s * 1e9);
+    }
+    if (g->killing && now >= g->kill_at) {
+        for (size_t i = 0; i < g->n; i++)
+            cell_kill(&g->ch[i], SIGKILL);
+        g->kill_at = UINT64_MAX;
+    }
+}
+
+/* Every child exited; a descendant may still hold a pipe: reads no longer block. */
+static void cell_set_nonblocking(cell_group_t *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->ch[i].out_fd >= 0) {
+            int fl = fcntl(g->ch[i].out_fd, F_GETFL);
+            fcntl(g->ch[i].out_fd, F_SETFL, fl | O_NONBLOCK);
+        }
+        if (g->ch[i].err_fd >= 0) {
+            int fl = fcntl(g->ch[i].err_fd, F_GETFL);
+            fcntl(g->ch[i].err_fd, F_SETFL, fl | O_NONBLOCK);
+        }
+    }
+}
+
+/* Waits up to 20 ms for output on the np pipes and reads what arrived (or sleeps 5 ms
+ * when no pipe is open). */
+static void cell_poll_output(cell_group_t *g, size_t np)
+{
+    int wait_ms = 20;
+    if (np > 0) {
+        int pr = poll(g->pfd, np, wait_ms);
+        if (pr > 0) {
+            for (size_t p = 0; p < np; p++) {
+                if (!(g->pfd[p].revents & (POLLIN | POLLHUP | POLLERR)))
+                    continue;
+                for (size_t i = 0; i < g->n; i++) {
+                    if (g->ch[i].out_fd == g->pfd[p].fd)
+                        cell_read(&g->ch[i].out_fd, &g->outcomes[i], &g->ch[i], 1);
+                    else if (g->ch[i].err_fd == g->pfd[p].fd)
+                        cell_read(&g->ch[i].err_fd, &g->outcomes[i], &g->ch[i], 0);
+                }
+            }
+        }
+    } else {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Reaps the children that exited (wait4, WNOHANG) and records how they ended. */
+static void cell_reap(cell_group_t *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        child_t *c = &g->ch[i];
+        cell_outcome_t *o = &g->outcomes[i];
+        if (c->pid <= 0 || c->reaped)
+            continue;
+        int st;
+        pid_t w = wait4(c->pid, &st, WNOHANG, &o->ru);
+        if (w == c->pid) {
+            c->reaped = 1;
+            o->wall_ns = cell_now_ns() - c->start_ns;
+            if (WIFEXITED(st)) {
+                o->exited = 1;
+                o->exit_code = WEXITSTATUS(st);
+            } else if (WIFSIGNALED(st)) {
+                o->signaled = 1;
+                o->term_signal = WTERMSIG(st);
+            }
+            /* its group may hold pipes open: give it the same treatment on the way */
+            if (g->killing)
+                kill(-c->pid, SIGKILL);
+        }
+    }
+}
+
+/* Reads what is buffered in one pipe until nothing more comes, then closes it. */
+static void cell_drain_fd(int *fd, cell_outcome_t *o, child_t *c, int is_out)
+{
+    while (*fd >= 0) {
+        size_t before = is_out ? o->out_len : o->err_len;
+        cell_read(fd, o, c, is_out);
+        if (*fd >= 0 && (is_out ? o->out_len : o->err_len) == before) {
+            close(*fd);
+            *fd = -1;
+        }
+    }
+}
+
+/* Every child exited: drain what is buffered, then close. */
+static void cell_drain(cell_group_t *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        cell_drain_fd(&g->ch[i].out_fd, &g->outcomes[i], &g->ch[i], 1);
+        cell_drain_fd(&g->ch[i].err_fd, &g->outcomes[i], &g->ch[i], 0);
+    }
+}
+
 int cell_run_group(const cell_spec_t *specs, size_t n, cell_outcome_t *outcomes,
                    volatile sig_atomic_t *interrupt, uint64_t *group_wall_ns)
 {
@@ -128,165 +327,26 @@ int cell_run_group(const cell_spec_t *specs, size_t n, cell_outcome_t *outcomes,
             grace_s = specs[i].grace_s;
     }
     uint64_t t0 = cell_now_ns();
-    for (size_t i = 0; i < n; i++) {
-        int po[2] = {-1, -1}, pe[2] = {-1, -1};
-        char **env = cell_env(specs[i].extra_env);
-        if (!env || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-            outcomes[i].spawn_errno = env ? errno : ENOMEM;
-            free(env);
-            if (po[0] >= 0) { close(po[0]); close(po[1]); }
+    for (size_t i = 0; i < n; i++)
+        if (cell_spawn(&specs[i], &ch[i], &outcomes[i]) != 0)
             rc = -1;
-            continue;
-        }
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawnattr_init(&at);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&at, &none);
-        sigset_t def;
-        sigemptyset(&def);
-        sigaddset(&def, SIGINT);
-        sigaddset(&def, SIGTERM);
-        sigaddset(&def, SIGPIPE);
-        sigaddset(&def, SIGCHLD);
-        posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setpgroup(&at, 0);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                          POSIX_SPAWN_SETSIGDEF);
-        ch[i].start_ns = cell_now_ns();
-        int e = posix_spawn(&ch[i].pid, specs[i].exe, &fa, &at, specs[i].argv, env);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&at);
-        free(env);
-        close(po[1]);
-        close(pe[1]);
-        if (e != 0) {
-            outcomes[i].spawn_errno = e;
-            ch[i].pid = -1;
-            ch[i].reaped = 1;
-            close(po[0]);
-            close(pe[0]);
-            continue;
-        }
-        ch[i].out_fd = po[0];
-        ch[i].err_fd = pe[0];
-    }
-    uint64_t deadline = t0 + (uint64_t)(timeout_s * 1e9);
-    uint64_t kill_at = 0;   /* when SIGKILL follows the SIGTERM */
-    int killing = 0;
+    cell_group_t g = {
+        .ch = ch, .outcomes = outcomes, .n = n, .pfd = pfd,
+        .deadline = t0 + (uint64_t)(timeout_s * 1e9), .grace_s = grace_s,
+        .kill_at = 0, .killing = 0,
+    };
     for (;;) {
-        int open_fds = 0, alive = 0;
-        size_t np = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (ch[i].out_fd >= 0) {
-                pfd[np++] = (struct pollfd){.fd = ch[i].out_fd, .events = POLLIN};
-                open_fds++;
-            }
-            if (ch[i].err_fd >= 0) {
-                pfd[np++] = (struct pollfd){.fd = ch[i].err_fd, .events = POLLIN};
-                open_fds++;
-            }
-            if (ch[i].pid > 0 && !ch[i].reaped)
-                alive++;
-        }
+        int open_fds, alive;
+        size_t np = cell_collect_fds(&g, &open_fds, &alive);
         if (!alive && !open_fds)
             break;
-        uint64_t now = cell_now_ns();
-        if (!killing && (now >= deadline || (interrupt && *interrupt))) {
-            killing = 1;
-            for (size_t i = 0; i < n; i++) {
-                if (interrupt && *interrupt)
-                    outcomes[i].interrupted = !ch[i].reaped;
-                else
-                    outcomes[i].timed_out = !ch[i].reaped;
-                cell_kill(&ch[i], SIGTERM);
-            }
-            kill_at = now + (uint64_t)(grace_s * 1e9);
-        }
-        if (killing && now >= kill_at) {
-            for (size_t i = 0; i < n; i++)
-                cell_kill(&ch[i], SIGKILL);
-            kill_at = UINT64_MAX;
-        }
-        if (!alive) {
-            /* every child exited; a descendant may still hold a pipe: stop after a while */
-            for (size_t i = 0; i < n; i++) {
-                if (ch[i].out_fd >= 0) {
-                    int fl = fcntl(ch[i].out_fd, F_GETFL);
-                    fcntl(ch[i].out_fd, F_SETFL, fl | O_NONBLOCK);
-                }
-                if (ch[i].err_fd >= 0) {
-                    int fl = fcntl(ch[i].err_fd, F_GETFL);
-                    fcntl(ch[i].err_fd, F_SETFL, fl | O_NONBLOCK);
-                }
-            }
-        }
-        int wait_ms = 20;
-        if (np > 0) {
-            int pr = poll(pfd, np, wait_ms);
-            if (pr > 0) {
-                for (size_t p = 0; p < np; p++) {
-                    if (!(pfd[p].revents & (POLLIN | POLLHUP | POLLERR)))
-                        continue;
-                    for (size_t i = 0; i < n; i++) {
-                        if (ch[i].out_fd == pfd[p].fd)
-                            cell_read(&ch[i].out_fd, &outcomes[i], &ch[i], 1);
-                        else if (ch[i].err_fd == pfd[p].fd)
-                            cell_read(&ch[i].err_fd, &outcomes[i], &ch[i], 0);
-                    }
-                }
-            }
-        } else {
-            struct timespec ts = {0, 5 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (ch[i].pid <= 0 || ch[i].reaped)
-                continue;
-            int st;
-            pid_t w = wait4(ch[i].pid, &st, WNOHANG, &outcomes[i].ru);
-            if (w == ch[i].pid) {
-                ch[i].reaped = 1;
-                outcomes[i].wall_ns = cell_now_ns() - ch[i].start_ns;
-                if (WIFEXITED(st)) {
-                    outcomes[i].exited = 1;
-                    outcomes[i].exit_code = WEXITSTATUS(st);
-                } else if (WIFSIGNALED(st)) {
-                    outcomes[i].signaled = 1;
-                    outcomes[i].term_signal = WTERMSIG(st);
-                }
-                /* its group may hold pipes open: give it the same treatment on the way */
-                if (killing)
-                    kill(-ch[i].pid, SIGKILL);
-            }
-        }
-        if (!alive) {
-            /* drain what is buffered, then close */
-            for (size_t i = 0; i < n; i++) {
-                while (ch[i].out_fd >= 0) {
-                    size_t before = outcomes[i].out_len;
-                    cell_read(&ch[i].out_fd, &outcomes[i], &ch[i], 1);
-                    if (ch[i].out_fd >= 0 && outcomes[i].out_len == before) {
-                        close(ch[i].out_fd);
-                        ch[i].out_fd = -1;
-                    }
-                }
-                while (ch[i].err_fd >= 0) {
-                    size_t before = outcomes[i].err_len;
-                    cell_read(&ch[i].err_fd, &outcomes[i], &ch[i], 0);
-                    if (ch[i].err_fd >= 0 && outcomes[i].err_len == before) {
-                        close(ch[i].err_fd);
-                        ch[i].err_fd = -1;
-                    }
-                }
-            }
-        }
+        cell_enforce_deadline(&g, cell_now_ns(), interrupt);
+        if (!alive)
+            cell_set_nonblocking(&g);
+        cell_poll_output(&g, np);
+        cell_reap(&g);
+        if (!alive)
+            cell_drain(&g);
     }
     if (group_wall_ns)
         *group_wall_ns = cell_now_ns() - t0;
