@@ -496,16 +496,12 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     return rc;
 }
 
-int main(int argc, char **argv)
+/* Refuses to run when the linked allocator does not serve malloc, unless told to. */
+static int runner_verify_backend(const runner_args_t *a)
 {
-    runner_args_t a;
-    int rc = runner_args_parse(argc, argv, &a);
-    if (rc != PB_EXIT_OK)
-        return rc;
-
     char err[512];
     if (alloc_backend_verify(err, sizeof err) != 0) {
-        if (!a.skip_backend_check) {
+        if (!a->skip_backend_check) {
             fprintf(stderr, "pb-%s: refusing to run: the active allocator is not %s: %s "
                     "(--skip-backend-check runs anyway, with results marked unverified)\n",
                     PB_BACKEND_NAME, PB_BACKEND_NAME, err);
@@ -513,10 +509,14 @@ int main(int argc, char **argv)
         }
         runner_backend_verified = false;
     }
-    if (a.version)
-        return print_version();
+    return PB_EXIT_OK;
+}
 
-    alloc_gc_configure(a.gogc_percent, 4u << 20);
+/* Start-up before the input: the cleanup cycle, OpenSSL's one-time initialisation, the
+ * exit hook and the fault injection. Returns PB_EXIT_OK or PB_EXIT_BACKEND. */
+static int runner_start(const runner_args_t *a)
+{
+    alloc_gc_configure(a->gogc_percent, 4u << 20);
     /* OpenSSL 3.0 does not survive a failed allocation inside its own one-time
      * initialisation (a later fetch takes a NULL lock): initialise it, and its default
      * provider with one digest, before any fault injection, as part of start-up. */
@@ -529,20 +529,104 @@ int main(int argc, char **argv)
     atexit(runner_atexit);
     runner_in_kernel = 1;   /* input preparation runs kernels too (archives of trees) */
 
-    if (a.fail_alloc_after >= 0)
-        alloc_fault_set(a.fail_alloc_after, -1);
+    if (a->fail_alloc_after >= 0)
+        alloc_fault_set(a->fail_alloc_after, -1);
+    return PB_EXIT_OK;
+}
+
+/* The buffer pool of the arguments (already validated), or NULL on out of memory. */
+static bufpool_t *runner_pool_create(const runner_args_t *a)
+{
+    char err[512];
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_policy_parse(a->pools, &cfg, err, sizeof err);   /* validated by args */
+    cfg.zero_on_put = a->zero_on_put;
+    cfg.std_alloc = a->std_alloc;
+    cfg.size_bytes[BUFPOOL_HASH] = cfg.size_bytes[BUFPOOL_SMALL] = (size_t)a->hash_size_bytes;
+    cfg.size_bytes[BUFPOOL_TAR] = (size_t)a->tar_size_bytes;
+    cfg.size_bytes[BUFPOOL_STRING] = (size_t)a->string_size_bytes;
+    return bufpool_create(&cfg);
+}
+
+/* The outputs of a run: the warm-up's and the timed window's, and their results. */
+typedef struct runner_run {
+    runner_window_t w;
+    runner_out_t warm, out;
+    uint64_t ops;
+    char *result, *warm_result;
+} runner_run_t;
+
+/* Warm-up operations, then --iterations timed ones; the results must agree. */
+static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
+{
+    const runner_args_t *a = c->a;
+    pb_err_t e = PB_OK;
+    for (uint64_t i = 0; i < a->warmup && e == PB_OK; i++) {
+        runner_out_free(&r->warm);
+        e = runner_op(c, &r->warm);
+    }
+    if (e != PB_OK)
+        return fail_kernel(a, e, "warm-up");
+    if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0)
+        return PB_EXIT_NOMEM;
+    runner_out_free(&r->warm);
+    window_start(c, &r->w);
+    for (uint64_t i = 0; i < a->iterations && e == PB_OK; i++) {
+        runner_out_free(&r->out);
+        e = runner_op(c, &r->out);
+    }
+    window_stretch(&r->w, a->inject_slowdown_pct);
+    window_stop(&r->w);
+    r->ops = a->iterations;
+    if (e != PB_OK)
+        return fail_kernel(a, e, "timed operation");
+    if (runner_result(a, &r->out, &r->result) != 0)
+        return PB_EXIT_NOMEM;
+    if (r->warm_result && strcmp(r->warm_result, r->result) != 0) {
+        fprintf(stderr, "pb: %s: result changed between warm-up (%s) and the timed "
+                "run (%s): the kernel is not deterministic\n", a->workload_name,
+                r->warm_result, r->result);
+        return PB_EXIT_KERNEL;
+    }
+    return PB_EXIT_OK;
+}
+
+/* After a successful run: the metrics, the --output file, the JSON line. */
+static int runner_report(runner_ctx_t *c, runner_run_t *r)
+{
+    pb_metrics_t m;
+    bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT];
+    fill_metrics(c, &r->w, r->ops, &m, cls);
+    alloc_fault_clear();   /* reporting must not fail after a successful run */
+    int rc = PB_EXIT_OK;
+    if (c->a->output_path)
+        rc = write_output(c->a->output_path, c->a, &r->out);
+    if (rc == PB_EXIT_OK)
+        rc = print_result(c, &m, cls, r->result);
+    if (rc == PB_EXIT_NOMEM)
+        fprintf(stderr, "pb: out of memory writing the result\n");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    runner_args_t a;
+    int rc = runner_args_parse(argc, argv, &a);
+    if (rc != PB_EXIT_OK)
+        return rc;
+    rc = runner_verify_backend(&a);
+    if (rc != PB_EXIT_OK)
+        return rc;
+    if (a.version)
+        return print_version();
+    rc = runner_start(&a);
+    if (rc != PB_EXIT_OK)
+        return rc;
 
     runner_ctx_t c = { .a = &a };
     kernel_params_default(&c.kp);
-    bufpool_config_t cfg;
-    bufpool_config_default(&cfg);
-    bufpool_policy_parse(a.pools, &cfg, err, sizeof err);   /* validated by args */
-    cfg.zero_on_put = a.zero_on_put;
-    cfg.std_alloc = a.std_alloc;
-    cfg.size_bytes[BUFPOOL_HASH] = cfg.size_bytes[BUFPOOL_SMALL] = (size_t)a.hash_size_bytes;
-    cfg.size_bytes[BUFPOOL_TAR] = (size_t)a.tar_size_bytes;
-    cfg.size_bytes[BUFPOOL_STRING] = (size_t)a.string_size_bytes;
-    c.bp = bufpool_create(&cfg);
+    c.bp = runner_pool_create(&a);
     if (!c.bp) {
         fprintf(stderr, "pb: out of memory creating the buffer pool\n");
         return PB_EXIT_NOMEM;
@@ -559,64 +643,20 @@ int main(int argc, char **argv)
         return PB_EXIT_KERNEL;
     }
 
-    runner_window_t w;
-    runner_out_t warm = {0}, out = {0};
-    uint64_t ops = 0;
-    char *result = NULL, *warm_result = NULL;
-    pb_err_t e = PB_OK;
-
-    if (a.workload == RW_POOL_CHURN) {
-        rc = run_churn(&c, &w, &ops, &result);
-    } else {
-        for (uint64_t i = 0; i < a.warmup && e == PB_OK; i++) {
-            runner_out_free(&warm);
-            e = runner_op(&c, &warm);
-        }
-        if (e != PB_OK) {
-            rc = fail_kernel(&a, e, "warm-up");
-        } else if (a.warmup && runner_result(&a, &warm, &warm_result) != 0) {
-            rc = PB_EXIT_NOMEM;
-        } else {
-            runner_out_free(&warm);
-            window_start(&c, &w);
-            for (uint64_t i = 0; i < a.iterations && e == PB_OK; i++) {
-                runner_out_free(&out);
-                e = runner_op(&c, &out);
-            }
-            window_stretch(&w, a.inject_slowdown_pct);
-            window_stop(&w);
-            ops = a.iterations;
-            if (e != PB_OK)
-                rc = fail_kernel(&a, e, "timed operation");
-            else if (runner_result(&a, &out, &result) != 0)
-                rc = PB_EXIT_NOMEM;
-            else if (warm_result && strcmp(warm_result, result) != 0) {
-                fprintf(stderr, "pb: %s: result changed between warm-up (%s) and the timed "
-                        "run (%s): the kernel is not deterministic\n", a.workload_name,
-                        warm_result, result);
-                rc = PB_EXIT_KERNEL;
-            }
-        }
-    }
+    runner_run_t r = {0};
+    if (a.workload == RW_POOL_CHURN)
+        rc = run_churn(&c, &r.w, &r.ops, &r.result);
+    else
+        rc = runner_run_timed(&c, &r);
     pool_timer_stop();
     runner_in_kernel = 0;
 
-    if (rc == PB_EXIT_OK) {
-        pb_metrics_t m;
-        bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT];
-        fill_metrics(&c, &w, ops, &m, cls);
-        alloc_fault_clear();   /* reporting must not fail after a successful run */
-        if (a.output_path)
-            rc = write_output(a.output_path, &a, &out);
-        if (rc == PB_EXIT_OK)
-            rc = print_result(&c, &m, cls, result);
-        if (rc == PB_EXIT_NOMEM)
-            fprintf(stderr, "pb: out of memory writing the result\n");
-    }
-    free(result);
-    free(warm_result);
-    runner_out_free(&warm);
-    runner_out_free(&out);
+    if (rc == PB_EXIT_OK)
+        rc = runner_report(&c, &r);
+    free(r.result);
+    free(r.warm_result);
+    runner_out_free(&r.warm);
+    runner_out_free(&r.out);
     runner_input_free(&c.in);
     bufpool_destroy(c.bp);
     return rc;

@@ -119,9 +119,9 @@ static int bad(const char *prog, const char *opt, const char *val, const char *w
     return PB_EXIT_USAGE;
 }
 
-int runner_args_parse(int argc, char **argv, runner_args_t *a)
+/* Go's defaults (KERNELS.md) and the runner's own. */
+static void runner_args_defaults(runner_args_t *a)
 {
-    const char *prog = prog_name(argv[0]);
     memset(a, 0, sizeof *a);
     a->workload = RW_COUNT;
     a->files = 64;
@@ -143,149 +143,161 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
     a->string_size_bytes = 1 << 10;
     a->gogc_percent = 100;
     a->fail_alloc_after = -1;
+}
 
-    enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
-           O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-           O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP };
-    static const struct option opts[] = {
-        {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
-        {"size", required_argument, 0, O_SIZE}, {"seed", required_argument, 0, O_SEED},
-        {"files", required_argument, 0, O_FILES}, {"output", required_argument, 0, O_OUTPUT},
-        {"member", required_argument, 0, O_MEMBER}, {"image", required_argument, 0, O_IMAGE},
-        {"tag", required_argument, 0, O_TAG}, {"pools", required_argument, 0, O_POOLS},
-        {"threads", required_argument, 0, O_THREADS}, {"cores", required_argument, 0, O_CORES},
-        {"iterations", required_argument, 0, O_ITER}, {"warmup", required_argument, 0, O_WARMUP},
-        {"zero-on-put", required_argument, 0, O_ZERO},
-        {"standard-alloc", required_argument, 0, O_STD},
-        {"hash-size", required_argument, 0, O_HASH}, {"tar-size", required_argument, 0, O_TAR},
-        {"string-size", required_argument, 0, O_STRING}, {"gogc", required_argument, 0, O_GOGC},
-        {"gc-interval-ms", required_argument, 0, O_GCINT},
-        {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
-        {"fail-alloc-after", required_argument, 0, O_FAIL},
-        {"inject-slowdown", required_argument, 0, O_SLOW},
-        {"skip-backend-check", no_argument, 0, O_SKIPCHK},
-        {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
-        {0, 0, 0, 0}};
+enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
+       O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
+       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP };
 
-    opterr = 0;
-    int c;
-    bool have_size = false, have_seed = false;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        uint64_t v = 0;
-        const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-        switch (c) {
-        case O_WORKLOAD:
-            for (int w = 0; w < RW_COUNT; w++)
-                if (strcmp(optarg, runner_workload_names[w]) == 0)
-                    a->workload = (runner_workload_t)w;
-            if (a->workload == RW_COUNT)
-                return bad(prog, "--workload", optarg,
-                           "one of the workloads listed by --help");
-            a->workload_name = runner_workload_names[a->workload];
-            break;
-        case O_INPUT: a->input_path = optarg; break;
-        case O_SIZE:
-            if (parse_u64(optarg, true, &a->size_bytes))
-                return bad(prog, "--size", optarg, "bytes, e.g. 65536 or 64K");
-            have_size = true;
-            break;
-        case O_SEED:
-            if (parse_u64(optarg, false, &a->seed))
-                return bad(prog, "--seed", optarg, "an unsigned integer");
-            have_seed = true;
-            break;
-        case O_FILES:
-            if (parse_u64(optarg, false, &a->files) || a->files == 0 || a->files > 10000000)
-                return bad(prog, "--files", optarg, "a count from 1 to 10000000");
-            break;
-        case O_OUTPUT: a->output_path = optarg; break;
-        case O_MEMBER: a->member = optarg; break;
-        case O_IMAGE: a->image = optarg; break;
-        case O_TAG: a->tag = optarg; break;
-        case O_POOLS: a->pools = optarg; break;
-        case O_THREADS:
-            if (parse_u64(optarg, false, &v) || v > 1024)
-                return bad(prog, "--threads", optarg, "a count from 0 to 1024");
-            a->threads = (int)v;
-            break;
-        case O_CORES:
-            if (parse_u64(optarg, false, &v) || v == 0 || v > 1024)
-                return bad(prog, "--cores", optarg, "a count from 1 to 1024");
-            a->cores = (int)v;
-            break;
-        case O_ITER:
-            if (parse_u64(optarg, false, &a->iterations) || a->iterations == 0 ||
-                a->iterations > (1ull << 40))
-                return bad(prog, "--iterations", optarg, "a count from 1 to 2^40");
-            break;
-        case O_WARMUP:
-            if (parse_u64(optarg, false, &a->warmup) || a->warmup > (1ull << 40))
-                return bad(prog, "--warmup", optarg, "a count from 0 to 2^40");
-            break;
-        case O_ZERO:
-            if (strcmp(optarg, "on") == 0) a->zero_on_put = true;
-            else if (strcmp(optarg, "off") == 0) a->zero_on_put = false;
-            else return bad(prog, "--zero-on-put", optarg, "on or off");
-            break;
-        case O_STD:
-            if (strcmp(optarg, "calloc") == 0) a->std_alloc = BUFPOOL_STD_CALLOC;
-            else if (strcmp(optarg, "malloc") == 0) a->std_alloc = BUFPOOL_STD_MALLOC;
-            else return bad(prog, "--standard-alloc", optarg, "calloc or malloc");
-            break;
-        case O_HASH: case O_TAR: case O_STRING: {
-            if (parse_u64(optarg, true, &v) || v == 0 || v > (1ull << 30))
-                return bad(prog, name, optarg, "bytes from 1 to 1G, e.g. 32K");
-            if (c == O_HASH) a->hash_size_bytes = v;
-            else if (c == O_TAR) a->tar_size_bytes = v;
-            else a->string_size_bytes = v;
-            break;
-        }
-        case O_GOGC:
-            if (parse_u64(optarg, false, &v) || v > 100000)
-                return bad(prog, "--gogc", optarg, "a percentage from 0 (off) to 100000");
-            a->gogc_percent = (unsigned)v;
-            break;
-        case O_GCINT:
-            if (parse_u64(optarg, false, &v) || v > 3600000)
-                return bad(prog, "--gc-interval-ms", optarg, "milliseconds from 0 to 3600000");
-            a->gc_interval_ms = (unsigned)v;
-            break;
-        case O_CACHE: a->cache_dir = optarg; break;
-        case O_DISK: a->from_disk = true; break;
-        case O_FAIL:
-            if (parse_u64(optarg, false, &v) || v > LONG_MAX)
-                return bad(prog, "--fail-alloc-after", optarg, "a count");
-            a->fail_alloc_after = (long)v;
-            break;
-        case O_SLOW:
-            if (parse_u64(optarg, false, &v) || v > 1000)
-                return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
-            a->inject_slowdown_pct = (unsigned)v;
-            break;
-        case O_SKIPCHK: a->skip_backend_check = true; break;
-        case O_VERSION: a->version = true; break;
-        case O_HELP:
-            runner_args_usage(stdout, prog);
-            exit(PB_EXIT_OK);
-        case ':':
-            fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, name);
-            return PB_EXIT_USAGE;
-        default:
-            fprintf(stderr, "%s: unknown argument '%s' (see --help)\n", prog, name);
-            return PB_EXIT_USAGE;
-        }
+static const struct option runner_args_options[] = {
+    {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
+    {"size", required_argument, 0, O_SIZE}, {"seed", required_argument, 0, O_SEED},
+    {"files", required_argument, 0, O_FILES}, {"output", required_argument, 0, O_OUTPUT},
+    {"member", required_argument, 0, O_MEMBER}, {"image", required_argument, 0, O_IMAGE},
+    {"tag", required_argument, 0, O_TAG}, {"pools", required_argument, 0, O_POOLS},
+    {"threads", required_argument, 0, O_THREADS}, {"cores", required_argument, 0, O_CORES},
+    {"iterations", required_argument, 0, O_ITER}, {"warmup", required_argument, 0, O_WARMUP},
+    {"zero-on-put", required_argument, 0, O_ZERO},
+    {"standard-alloc", required_argument, 0, O_STD},
+    {"hash-size", required_argument, 0, O_HASH}, {"tar-size", required_argument, 0, O_TAR},
+    {"string-size", required_argument, 0, O_STRING}, {"gogc", required_argument, 0, O_GOGC},
+    {"gc-interval-ms", required_argument, 0, O_GCINT},
+    {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
+    {"fail-alloc-after", required_argument, 0, O_FAIL},
+    {"inject-slowdown", required_argument, 0, O_SLOW},
+    {"skip-backend-check", no_argument, 0, O_SKIPCHK},
+    {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
+    {0, 0, 0, 0}};
+
+/* Input options that exclude each other: seen so far. */
+typedef struct runner_args_seen {
+    bool size, seed;
+} runner_args_seen_t;
+
+/* The input and run options: validated and stored. Returns PB_EXIT_OK, PB_EXIT_USAGE
+ * after one line on stderr, or -1 when c is not one of them. */
+static int runner_args_input_run(int c, const char *prog, runner_args_t *a,
+                                 runner_args_seen_t *seen)
+{
+    uint64_t v = 0;
+    switch (c) {
+    case O_WORKLOAD:
+        for (int w = 0; w < RW_COUNT; w++)
+            if (strcmp(optarg, runner_workload_names[w]) == 0)
+                a->workload = (runner_workload_t)w;
+        if (a->workload == RW_COUNT)
+            return bad(prog, "--workload", optarg,
+                       "one of the workloads listed by --help");
+        a->workload_name = runner_workload_names[a->workload];
+        return PB_EXIT_OK;
+    case O_INPUT: a->input_path = optarg; return PB_EXIT_OK;
+    case O_SIZE:
+        if (parse_u64(optarg, true, &a->size_bytes))
+            return bad(prog, "--size", optarg, "bytes, e.g. 65536 or 64K");
+        seen->size = true;
+        return PB_EXIT_OK;
+    case O_SEED:
+        if (parse_u64(optarg, false, &a->seed))
+            return bad(prog, "--seed", optarg, "an unsigned integer");
+        seen->seed = true;
+        return PB_EXIT_OK;
+    case O_FILES:
+        if (parse_u64(optarg, false, &a->files) || a->files == 0 || a->files > 10000000)
+            return bad(prog, "--files", optarg, "a count from 1 to 10000000");
+        return PB_EXIT_OK;
+    case O_OUTPUT: a->output_path = optarg; return PB_EXIT_OK;
+    case O_MEMBER: a->member = optarg; return PB_EXIT_OK;
+    case O_IMAGE: a->image = optarg; return PB_EXIT_OK;
+    case O_TAG: a->tag = optarg; return PB_EXIT_OK;
+    case O_THREADS:
+        if (parse_u64(optarg, false, &v) || v > 1024)
+            return bad(prog, "--threads", optarg, "a count from 0 to 1024");
+        a->threads = (int)v;
+        return PB_EXIT_OK;
+    case O_CORES:
+        if (parse_u64(optarg, false, &v) || v == 0 || v > 1024)
+            return bad(prog, "--cores", optarg, "a count from 1 to 1024");
+        a->cores = (int)v;
+        return PB_EXIT_OK;
+    case O_ITER:
+        if (parse_u64(optarg, false, &a->iterations) || a->iterations == 0 ||
+            a->iterations > (1ull << 40))
+            return bad(prog, "--iterations", optarg, "a count from 1 to 2^40");
+        return PB_EXIT_OK;
+    case O_WARMUP:
+        if (parse_u64(optarg, false, &a->warmup) || a->warmup > (1ull << 40))
+            return bad(prog, "--warmup", optarg, "a count from 0 to 2^40");
+        return PB_EXIT_OK;
+    case O_CACHE: a->cache_dir = optarg; return PB_EXIT_OK;
+    case O_DISK: a->from_disk = true; return PB_EXIT_OK;
+    default:
+        return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
-        return PB_EXIT_USAGE;
+}
+
+/* The pool and testing options (name is the argument as given, for the class sizes).
+ * Returns PB_EXIT_OK, PB_EXIT_USAGE after one line on stderr, or -1 when c is not one
+ * of them. */
+static int runner_args_pool_testing(int c, const char *prog, const char *name, runner_args_t *a)
+{
+    uint64_t v = 0;
+    switch (c) {
+    case O_POOLS: a->pools = optarg; return PB_EXIT_OK;
+    case O_ZERO:
+        if (strcmp(optarg, "on") == 0) a->zero_on_put = true;
+        else if (strcmp(optarg, "off") == 0) a->zero_on_put = false;
+        else return bad(prog, "--zero-on-put", optarg, "on or off");
+        return PB_EXIT_OK;
+    case O_STD:
+        if (strcmp(optarg, "calloc") == 0) a->std_alloc = BUFPOOL_STD_CALLOC;
+        else if (strcmp(optarg, "malloc") == 0) a->std_alloc = BUFPOOL_STD_MALLOC;
+        else return bad(prog, "--standard-alloc", optarg, "calloc or malloc");
+        return PB_EXIT_OK;
+    case O_HASH: case O_TAR: case O_STRING:
+        if (parse_u64(optarg, true, &v) || v == 0 || v > (1ull << 30))
+            return bad(prog, name, optarg, "bytes from 1 to 1G, e.g. 32K");
+        if (c == O_HASH) a->hash_size_bytes = v;
+        else if (c == O_TAR) a->tar_size_bytes = v;
+        else a->string_size_bytes = v;
+        return PB_EXIT_OK;
+    case O_GOGC:
+        if (parse_u64(optarg, false, &v) || v > 100000)
+            return bad(prog, "--gogc", optarg, "a percentage from 0 (off) to 100000");
+        a->gogc_percent = (unsigned)v;
+        return PB_EXIT_OK;
+    case O_GCINT:
+        if (parse_u64(optarg, false, &v) || v > 3600000)
+            return bad(prog, "--gc-interval-ms", optarg, "milliseconds from 0 to 3600000");
+        a->gc_interval_ms = (unsigned)v;
+        return PB_EXIT_OK;
+    case O_FAIL:
+        if (parse_u64(optarg, false, &v) || v > LONG_MAX)
+            return bad(prog, "--fail-alloc-after", optarg, "a count");
+        a->fail_alloc_after = (long)v;
+        return PB_EXIT_OK;
+    case O_SLOW:
+        if (parse_u64(optarg, false, &v) || v > 1000)
+            return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
+        a->inject_slowdown_pct = (unsigned)v;
+        return PB_EXIT_OK;
+    case O_SKIPCHK: a->skip_backend_check = true; return PB_EXIT_OK;
+    case O_VERSION: a->version = true; return PB_EXIT_OK;
+    default:
+        return -1;
     }
+}
+
+/* Checks across options, after all are in. Returns PB_EXIT_OK or PB_EXIT_USAGE. */
+static int runner_args_check(const char *prog, const runner_args_t *a,
+                             const runner_args_seen_t *seen)
+{
     if (a->version)
         return PB_EXIT_OK;
     if (a->workload == RW_COUNT) {
         fprintf(stderr, "%s: --workload is required (see --help)\n", prog);
         return PB_EXIT_USAGE;
     }
-    if (a->input_path && (have_size || have_seed)) {
+    if (a->input_path && (seen->size || seen->seed)) {
         fprintf(stderr, "%s: --input and --size/--seed exclude each other\n", prog);
         return PB_EXIT_USAGE;
     }
@@ -302,4 +314,38 @@ int runner_args_parse(int argc, char **argv, runner_args_t *a)
         return PB_EXIT_USAGE;
     }
     return PB_EXIT_OK;
+}
+
+int runner_args_parse(int argc, char **argv, runner_args_t *a)
+{
+    const char *prog = prog_name(argv[0]);
+    runner_args_defaults(a);
+    opterr = 0;
+    int c;
+    runner_args_seen_t seen = { false, false };
+    while ((c = getopt_long(argc, argv, "", runner_args_options, NULL)) != -1) {
+        const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        int rc = runner_args_input_run(c, prog, a, &seen);
+        if (rc == -1)
+            rc = runner_args_pool_testing(c, prog, name, a);
+        if (rc == PB_EXIT_OK)
+            continue;
+        if (rc != -1)
+            return rc;
+        if (c == O_HELP) {
+            runner_args_usage(stdout, prog);
+            exit(PB_EXIT_OK);
+        }
+        if (c == ':') {
+            fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, name);
+            return PB_EXIT_USAGE;
+        }
+        fprintf(stderr, "%s: unknown argument '%s' (see --help)\n", prog, name);
+        return PB_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, argv[optind]);
+        return PB_EXIT_USAGE;
+    }
+    return runner_args_check(prog, a, &seen);
 }
