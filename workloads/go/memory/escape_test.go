@@ -23,7 +23,7 @@ func TestMakeEscapesToHeap(t *testing.T) {
 	}
 	want := []string{
 		"make([]byte, p.cfg.Size[c]) escapes to heap", // Get of an unpooled class
-		"moved to heap: b",                           // Put: the fresh *[]byte per put
+		"moved to heap: b",                            // Put: the fresh *[]byte per put
 	}
 	for _, w := range want {
 		if !strings.Contains(string(out), w) {
