@@ -1,23 +1,22 @@
-/* scenario.c: loading scenario and matrix files (INI via libinih), with strict checks.
+/* scenario.c: the scenario model: its keys, their values and the checks across keys
+ * (scenario.h, scenario_keys.h); also the backend names.
  *
- * Guarantees: one message "FILE:LINE: what is wrong" for the first error (unknown section
- * or key, bad value, a key given twice, missing required key, invalid UTF-8, control
- * bytes, over-long line, empty file, numbers that overflow or are absurd). Nothing is
- * printed and no file is created here. Limits on numbers are in the key table below.
+ * For: one table of keys (section, name, kind, limits) that scenario files
+ * (scenario_file.c) and matrix overrides (scenario_matrix.c) share.
+ * Guarantees: a bad value gets one message naming the key and the expected form (no
+ * "FILE:LINE: " prefix, except in scenario_apply_override, which adds it); limits on
+ * numbers are in the key table below.
+ * Must not: read files, print, exit.
  */
 #include "scenario.h"
+#include "scenario_keys.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
-#include <unistd.h>
-
-#include "util.h"
 
 /* ---- key table ------------------------------------------------------------------ */
 
@@ -26,7 +25,7 @@ typedef enum sc_kind {
     K_DURATION, K_CHECK, K_BACKEND_LIST, K_POLICY_LIST, K_ONOFF_LIST, K_ALLOC_LIST
 } sc_kind_t;
 
-typedef struct sc_key {
+struct scenario_key {
     const char *section;
     const char *name;
     sc_kind_t kind;
@@ -34,13 +33,13 @@ typedef struct sc_key {
     size_t size;          /* for strings */
     uint64_t min, max;    /* for numbers */
     int required;
-} sc_key_t;
+};
 
 #define OFF(f) offsetof(scenario_t, f)
 #define SZ(f) sizeof(((scenario_t *)0)->f)
 #define GIB (1024ULL * 1024 * 1024)
 
-static const sc_key_t sc_keys[] = {
+static const scenario_key_t sc_keys[] = {
     {"scenario", "name", K_STR, OFF(name), SZ(name), 0, 0, 0},
     {"scenario", "description", K_STR, OFF(description), SZ(description), 0, 0, 0},
     {"scenario", "workload", K_WORKLOAD, OFF(workload), SZ(workload), 0, 0, 1},
@@ -107,9 +106,45 @@ const char *scenario_backend_env(const char *b)
                                             : NULL;
 }
 
+const scenario_key_t *scenario_key_find(const char *name)
+{
+    for (size_t i = 0; i < SC_N_KEYS; i++)
+        if (strcmp(sc_keys[i].name, name) == 0)
+            return &sc_keys[i];
+    return NULL;
+}
+
+const char *scenario_key_section(const scenario_key_t *k)
+{
+    return k->section;
+}
+
+uint64_t scenario_key_bit(const scenario_key_t *k)
+{
+    return 1ULL << (k - sc_keys);
+}
+
+void scenario_keys_of_section(const char *section, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < SC_N_KEYS; i++)
+        if (strcmp(sc_keys[i].section, section) == 0) {
+            size_t l = strlen(out);
+            snprintf(out + l, cap - l, "%s%s", l ? ", " : "", sc_keys[i].name);
+        }
+}
+
+int scenario_section_known(const char *section)
+{
+    for (size_t i = 0; i < N_OF(sc_sections); i++)
+        if (strcmp(section, sc_sections[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* ---- value parsers ---------------------------------------------------------------- */
 
-static void sc_trim(char *s)
+void scenario_trim(char *s)
 {
     size_t n = strlen(s);
     while (n > 0 && isspace((unsigned char)s[n - 1]))
@@ -211,21 +246,11 @@ static void sc_join(char *out, size_t cap, const char *const *set, size_t n)
     }
 }
 
-/* Parses `value` for key `k` into sc. Returns 0 or -1 with msg (no file:line prefix). */
-static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *msg, size_t cap)
+/* ---- one key's value ------------------------------------------------------------------ */
+
+/* Text keys: name, description, input paths (K_STR), workload, expect (K_HEX). */
+static int sc_set_text(const scenario_key_t *k, char *base, const char *v, char *msg, size_t cap)
 {
-    char *base = (char *)sc + k->offset;
-    char v[512];
-    if (strlen(value) >= sizeof v) {
-        snprintf(msg, cap, "value of '%s' is too long", k->name);
-        return -1;
-    }
-    snprintf(v, sizeof v, "%s", value);
-    sc_trim(v);
-    if (!v[0]) {
-        snprintf(msg, cap, "'%s' has an empty value", k->name);
-        return -1;
-    }
     char set[256];
     switch (k->kind) {
     case K_STR:
@@ -233,16 +258,35 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
             snprintf(msg, cap, "'%s' is too long (at most %zu bytes)", k->name, k->size - 1);
             return -1;
         }
-        snprintf(base, k->size, "%s", v);
-        return 0;
+        break;
     case K_WORKLOAD:
         if (!sc_one_of(v, sc_workloads, N_OF(sc_workloads))) {
             sc_join(set, sizeof set, sc_workloads, N_OF(sc_workloads));
             snprintf(msg, cap, "unknown workload '%s' (one of: %s)", v, set);
             return -1;
         }
-        snprintf(base, k->size, "%s", v);
-        return 0;
+        break;
+    default: /* K_HEX */
+        for (const char *p = v; *p; p++)
+            if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p)) {
+                snprintf(msg, cap, "'%s' must be lowercase hex digits", k->name);
+                return -1;
+            }
+        if (strlen(v) >= k->size) {
+            snprintf(msg, cap, "'%s' is too long", k->name);
+            return -1;
+        }
+        break;
+    }
+    snprintf(base, k->size, "%s", v);
+    return 0;
+}
+
+/* Keys with a fixed set of words: mode, result_check, pprof_http. */
+static int sc_set_word(scenario_t *sc, const scenario_key_t *k, char *base, const char *v,
+                       char *msg, size_t cap)
+{
+    switch (k->kind) {
     case K_MODE:
         if (strcmp(v, "cell") == 0)
             sc->mode = SCENARIO_MODE_CELL;
@@ -267,19 +311,7 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
             return -1;
         }
         return 0;
-    case K_HEX:
-        for (const char *p = v; *p; p++)
-            if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p)) {
-                snprintf(msg, cap, "'%s' must be lowercase hex digits", k->name);
-                return -1;
-            }
-        if (strlen(v) >= k->size) {
-            snprintf(msg, cap, "'%s' is too long", k->name);
-            return -1;
-        }
-        snprintf(base, k->size, "%s", v);
-        return 0;
-    case K_BOOL:
+    default: /* K_BOOL */
         if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
             *(int *)base = 1;
         else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
@@ -289,31 +321,113 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
             return -1;
         }
         return 0;
-    case K_U64:
-    case K_DURATION: {
-        uint64_t x;
-        int rc = k->kind == K_U64 ? sc_parse_u64(v, &x) : sc_parse_duration(v, &x);
-        if (rc != 0) {
-            snprintf(msg, cap, "bad number '%s' for '%s' (%s)", v, k->name,
-                     k->kind == K_U64 ? "a non-negative integer"
-                                      : "seconds, optionally with s, m or h");
+    }
+}
+
+/* One number (K_U64) or duration (K_DURATION) within the key's limits. */
+static int sc_set_number(const scenario_key_t *k, char *base, const char *v, char *msg, size_t cap)
+{
+    uint64_t x;
+    int rc = k->kind == K_U64 ? sc_parse_u64(v, &x) : sc_parse_duration(v, &x);
+    if (rc != 0) {
+        snprintf(msg, cap, "bad number '%s' for '%s' (%s)", v, k->name,
+                 k->kind == K_U64 ? "a non-negative integer"
+                                  : "seconds, optionally with s, m or h");
+        return -1;
+    }
+    if (x < k->min || x > k->max) {
+        snprintf(msg, cap, "'%s' = %s is out of range (%llu..%llu)", k->name, v,
+                 (unsigned long long)k->min, (unsigned long long)k->max);
+        return -1;
+    }
+    *(uint64_t *)base = x;
+    return 0;
+}
+
+/* Is the key a list of words (backends, policies, standard_alloc)? */
+static int sc_is_str_list(const scenario_key_t *k)
+{
+    return k->kind == K_BACKEND_LIST || k->kind == K_POLICY_LIST || k->kind == K_ALLOC_LIST;
+}
+
+/* Appends item t to a list of words, checking it against the key's vocabulary. */
+static int sc_list_add_word(const scenario_key_t *k, scenario_str_list_t *sl, const char *t,
+                            char *msg, size_t cap)
+{
+    char set[256];
+    if (strlen(t) >= SCENARIO_NAME_BYTES) {
+        snprintf(msg, cap, "item '%.40s...' of '%s' is too long", t, k->name);
+        return -1;
+    }
+    int ok = k->kind == K_BACKEND_LIST ? scenario_backend_known(t)
+           : k->kind == K_POLICY_LIST ? sc_policy_ok(t)
+           : (strcmp(t, "calloc") == 0 || strcmp(t, "malloc") == 0);
+    if (!ok) {
+        if (k->kind == K_BACKEND_LIST)
+            sc_join(set, sizeof set, sc_backends, N_OF(sc_backends));
+        else if (k->kind == K_POLICY_LIST)
+            snprintf(set, sizeof set, "all, none, or classes hash, small, tar, string "
+                                      "joined by '+'");
+        else
+            snprintf(set, sizeof set, "calloc, malloc");
+        snprintf(msg, cap, "bad item '%s' in '%s' (%s)", t, k->name, set);
+        return -1;
+    }
+    for (size_t i = 0; i < sl->n; i++)
+        if (strcmp(sl->v[i], t) == 0) {
+            snprintf(msg, cap, "'%s' is listed twice in '%s'", t, k->name);
             return -1;
         }
-        if (x < k->min || x > k->max) {
-            snprintf(msg, cap, "'%s' = %s is out of range (%llu..%llu)", k->name, v,
-                     (unsigned long long)k->min, (unsigned long long)k->max);
+    snprintf(sl->v[sl->n++], SCENARIO_NAME_BYTES, "%s", t);
+    return 0;
+}
+
+/* Appends item t to a list of numbers (sizes, counts, on/off) within the key's limits. */
+static int sc_list_add_number(const scenario_key_t *k, scenario_u64_list_t *ul, const char *t,
+                              char *msg, size_t cap)
+{
+    uint64_t x;
+    int rc;
+    if (k->kind == K_ONOFF_LIST) {
+        rc = 0;
+        if (strcmp(t, "on") == 0)
+            x = 1;
+        else if (strcmp(t, "off") == 0)
+            x = 0;
+        else
+            rc = -1;
+    } else if (k->kind == K_SIZE_LIST) {
+        rc = scenario_parse_size(t, &x);
+    } else {
+        rc = sc_parse_u64(t, &x);
+    }
+    if (rc != 0) {
+        snprintf(msg, cap, "bad item '%s' in '%s' (%s)", t, k->name,
+                 k->kind == K_ONOFF_LIST ? "on or off"
+                 : k->kind == K_SIZE_LIST ? "bytes, optionally with K, M or G"
+                                          : "a non-negative integer");
+        return -1;
+    }
+    if (k->kind != K_ONOFF_LIST && (x < k->min || x > k->max)) {
+        snprintf(msg, cap, "'%s' item %s is out of range (%llu..%llu)", k->name, t,
+                 (unsigned long long)k->min, (unsigned long long)k->max);
+        return -1;
+    }
+    for (size_t i = 0; i < ul->n; i++)
+        if (ul->v[i] == x) {
+            snprintf(msg, cap, "'%s' is listed twice in '%s'", t, k->name);
             return -1;
         }
-        *(uint64_t *)base = x;
-        return 0;
-    }
-    default:
-        break;
-    }
-    /* comma-separated lists */
+    ul->v[ul->n++] = x;
+    return 0;
+}
+
+/* A comma-separated list (v is cut up): replaces the key's list. */
+static int sc_set_list(const scenario_key_t *k, char *base, char *v, char *msg, size_t cap)
+{
     scenario_u64_list_t *ul = (scenario_u64_list_t *)base;
     scenario_str_list_t *sl = (scenario_str_list_t *)base;
-    int is_str = k->kind == K_BACKEND_LIST || k->kind == K_POLICY_LIST || k->kind == K_ALLOC_LIST;
+    int is_str = sc_is_str_list(k);
     if (is_str)
         sl->n = 0;
     else
@@ -321,7 +435,7 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
     char *save = NULL;
     int count = 0;
     for (char *t = strtok_r(v, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        sc_trim(t);
+        scenario_trim(t);
         if (!t[0]) {
             snprintf(msg, cap, "empty item in the list of '%s'", k->name);
             return -1;
@@ -331,66 +445,10 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
             return -1;
         }
         count++;
-        if (is_str) {
-            if (strlen(t) >= SCENARIO_NAME_BYTES) {
-                snprintf(msg, cap, "item '%.40s...' of '%s' is too long", t, k->name);
-                return -1;
-            }
-            int ok = k->kind == K_BACKEND_LIST ? scenario_backend_known(t)
-                   : k->kind == K_POLICY_LIST ? sc_policy_ok(t)
-                   : (strcmp(t, "calloc") == 0 || strcmp(t, "malloc") == 0);
-            if (!ok) {
-                if (k->kind == K_BACKEND_LIST)
-                    sc_join(set, sizeof set, sc_backends, N_OF(sc_backends));
-                else if (k->kind == K_POLICY_LIST)
-                    snprintf(set, sizeof set, "all, none, or classes hash, small, tar, string "
-                                              "joined by '+'");
-                else
-                    snprintf(set, sizeof set, "calloc, malloc");
-                snprintf(msg, cap, "bad item '%s' in '%s' (%s)", t, k->name, set);
-                return -1;
-            }
-            for (size_t i = 0; i < sl->n; i++)
-                if (strcmp(sl->v[i], t) == 0) {
-                    snprintf(msg, cap, "'%s' is listed twice in '%s'", t, k->name);
-                    return -1;
-                }
-            snprintf(sl->v[sl->n++], SCENARIO_NAME_BYTES, "%s", t);
-        } else {
-            uint64_t x;
-            int rc;
-            if (k->kind == K_ONOFF_LIST) {
-                rc = 0;
-                if (strcmp(t, "on") == 0)
-                    x = 1;
-                else if (strcmp(t, "off") == 0)
-                    x = 0;
-                else
-                    rc = -1;
-            } else if (k->kind == K_SIZE_LIST) {
-                rc = scenario_parse_size(t, &x);
-            } else {
-                rc = sc_parse_u64(t, &x);
-            }
-            if (rc != 0) {
-                snprintf(msg, cap, "bad item '%s' in '%s' (%s)", t, k->name,
-                         k->kind == K_ONOFF_LIST ? "on or off"
-                         : k->kind == K_SIZE_LIST ? "bytes, optionally with K, M or G"
-                                                  : "a non-negative integer");
-                return -1;
-            }
-            if (k->kind != K_ONOFF_LIST && (x < k->min || x > k->max)) {
-                snprintf(msg, cap, "'%s' item %s is out of range (%llu..%llu)", k->name, t,
-                         (unsigned long long)k->min, (unsigned long long)k->max);
-                return -1;
-            }
-            for (size_t i = 0; i < ul->n; i++)
-                if (ul->v[i] == x) {
-                    snprintf(msg, cap, "'%s' is listed twice in '%s'", t, k->name);
-                    return -1;
-                }
-            ul->v[ul->n++] = x;
-        }
+        int rc = is_str ? sc_list_add_word(k, sl, t, msg, cap)
+                        : sc_list_add_number(k, ul, t, msg, cap);
+        if (rc != 0)
+            return -1;
     }
     if (count == 0) {
         snprintf(msg, cap, "'%s' has an empty list", k->name);
@@ -399,208 +457,41 @@ static int sc_set(scenario_t *sc, const sc_key_t *k, const char *value, char *ms
     return 0;
 }
 
-/* ---- line checks (before inih sees the file) ------------------------------------------ */
-
-/* Returns the length of a valid UTF-8 sequence at p (max n bytes), or 0. */
-static size_t sc_utf8_len(const unsigned char *p, size_t n)
+int scenario_key_set(scenario_t *sc, const scenario_key_t *k, const char *value, char *msg,
+                     size_t cap)
 {
-    unsigned c = p[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    unsigned cp = c & (0xFF >> (len + 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-typedef struct sc_section_line {
-    char name[SCENARIO_NAME_BYTES];
-    int line;
-} sc_section_line_t;
-
-/* Reads the whole file, checks every line, and collects section headers. Returns 0 or -1
- * with err. *has_keys tells whether any non-comment, non-section line exists. */
-static int sc_check_file(const char *path, sc_section_line_t *secs, size_t max_secs,
-                         size_t *n_secs, int *n_lines, char *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:0: cannot open: %s", path, strerror(errno));
+    char *base = (char *)sc + k->offset;
+    char v[512];
+    if (strlen(value) >= sizeof v) {
+        snprintf(msg, cap, "value of '%s' is too long", k->name);
         return -1;
     }
-    int line = 1, has_content = 0;
-    size_t ns = 0;
-    char buf[1024];
-    size_t len = 0;
-    int c, rc = 0;
-    int eof = 0;
-    while (!eof) {
-        c = fgetc(f);
-        if (c == EOF)
-            eof = 1;
-        if (c != '\n' && c != EOF) {
-            if (len < sizeof buf - 1)
-                buf[len] = (char)c;
-            len++;
-            continue;
-        }
-        if (eof && len == 0)
-            break;
-        if (len >= 199) {
-            snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: line is too long (%zu bytes; at most 198)",
-                     path, line, len);
-            rc = -1;
-            break;
-        }
-        buf[len] = '\0';
-        const unsigned char *p = (const unsigned char *)buf;
-        size_t i = 0;
-        if (line == 1 && len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-            i = 3;
-        for (; i < len;) {
-            if (p[i] == 0 || (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') || p[i] == 0x7F) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: control byte 0x%02x at column %zu",
-                         path, line, p[i], i + 1);
-                rc = -1;
-                break;
-            }
-            size_t l = sc_utf8_len(p + i, len - i);
-            if (l == 0) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: invalid UTF-8 at column %zu", path,
-                         line, i + 1);
-                rc = -1;
-                break;
-            }
-            i += l;
-        }
-        if (rc)
-            break;
-        char *s = buf;
-        while (*s == ' ' || *s == '\t' || *s == '\r')
-            s++;
-        if (*s == '[') {
-            char *e = strchr(s, ']');
-            if (e && ns < max_secs) {
-                size_t nl = (size_t)(e - s - 1);
-                if (nl >= SCENARIO_NAME_BYTES)
-                    nl = SCENARIO_NAME_BYTES - 1;
-                memcpy(secs[ns].name, s + 1, nl);
-                secs[ns].name[nl] = '\0';
-                sc_trim(secs[ns].name);
-                secs[ns].line = line;
-                ns++;
-            } else if (e) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: too many sections", path, line);
-                rc = -1;
-                break;
-            }
-        }
-        if (*s && *s != ';' && *s != '#' && *s != '[')
-            has_content = 1;
-        len = 0;
-        line++;
+    snprintf(v, sizeof v, "%s", value);
+    scenario_trim(v);
+    if (!v[0]) {
+        snprintf(msg, cap, "'%s' has an empty value", k->name);
+        return -1;
     }
-    if (rc == 0 && ferror(f)) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: read error", path, line);
-        rc = -1;
+    switch (k->kind) {
+    case K_STR:
+    case K_WORKLOAD:
+    case K_HEX:
+        return sc_set_text(k, base, v, msg, cap);
+    case K_MODE:
+    case K_CHECK:
+    case K_BOOL:
+        return sc_set_word(sc, k, base, v, msg, cap);
+    case K_U64:
+    case K_DURATION:
+        return sc_set_number(k, base, v, msg, cap);
+    default:
+        return sc_set_list(k, base, v, msg, cap);
     }
-    fclose(f);
-    if (rc == 0 && !has_content) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:1: empty file (no keys): %s", path,
-                 ns ? "sections without keys" : "nothing but comments or blank lines");
-        rc = -1;
-    }
-    *n_secs = ns;
-    *n_lines = line - 1;
-    return rc;
 }
 
-/* ---- scenario files ------------------------------------------------------------------ */
+/* ---- the whole scenario ------------------------------------------------------------- */
 
-typedef struct sc_parse_ctx {
-    scenario_t *sc;
-    char msg[SCENARIO_ERR_BYTES];
-    int failed;
-    char bad_section[SCENARIO_NAME_BYTES];  /* unknown section: report its header line */
-} sc_parse_ctx_t;
-
-static const sc_key_t *sc_find_key(const char *name)
-{
-    for (size_t i = 0; i < SC_N_KEYS; i++)
-        if (strcmp(sc_keys[i].name, name) == 0)
-            return &sc_keys[i];
-    return NULL;
-}
-
-static int sc_handler(void *user, const char *section, const char *name, const char *value)
-{
-    sc_parse_ctx_t *ctx = user;
-    if (ctx->failed)
-        return 1; /* report only the first error */
-    int known_section = 0;
-    for (size_t i = 0; i < N_OF(sc_sections); i++)
-        if (strcmp(section, sc_sections[i]) == 0)
-            known_section = 1;
-    if (!known_section) {
-        snprintf(ctx->msg, sizeof ctx->msg,
-                 section[0] ? "unknown section [%s] (sections: scenario, input, run, pool)"
-                            : "key '%s' outside any section", section[0] ? section : name);
-        snprintf(ctx->bad_section, sizeof ctx->bad_section, "%s", section);
-        ctx->failed = 1;
-        return 0;
-    }
-    const sc_key_t *k = sc_find_key(name);
-    if (!k || strcmp(k->section, section) != 0) {
-        if (k)
-            snprintf(ctx->msg, sizeof ctx->msg, "key '%s' belongs in section [%s], not [%s]",
-                     name, k->section, section);
-        else {
-            char known[1024] = "";
-            for (size_t i = 0; i < SC_N_KEYS; i++)
-                if (strcmp(sc_keys[i].section, section) == 0) {
-                    size_t l = strlen(known);
-                    snprintf(known + l, sizeof known - l, "%s%s", l ? ", " : "", sc_keys[i].name);
-                }
-            snprintf(ctx->msg, sizeof ctx->msg, "unknown key '%s' in [%s] (known: %s)", name,
-                     section, known);
-        }
-        ctx->failed = 1;
-        return 0;
-    }
-    uint64_t bit = 1ULL << (k - sc_keys);
-    if (ctx->sc->seen_mask & bit) {
-        snprintf(ctx->msg, sizeof ctx->msg,
-                 "'%s' given twice (an indented line continues the previous key: remove the "
-                 "indentation)", name);
-        ctx->failed = 1;
-        return 0;
-    }
-    ctx->sc->seen_mask |= bit;
-    if (sc_set(ctx->sc, k, value, ctx->msg, sizeof ctx->msg) != 0) {
-        ctx->failed = 1;
-        return 0;
-    }
-    return 1;
-}
-
-static void sc_defaults(scenario_t *sc)
+void scenario_defaults(scenario_t *sc)
 {
     memset(sc, 0, sizeof *sc);
     sc->mode = SCENARIO_MODE_CELL;
@@ -611,8 +502,7 @@ static void sc_defaults(scenario_t *sc)
     sc->gogc_percent = SCENARIO_UNSET;
 }
 
-/* Cross-key checks after all keys are in. Returns 0 or -1 with msg. */
-static int sc_validate(scenario_t *sc, char *msg, size_t cap)
+int scenario_validate(const scenario_t *sc, char *msg, size_t cap)
 {
     for (size_t i = 0; i < SC_N_KEYS; i++)
         if (sc_keys[i].required && !(sc->seen_mask & (1ULL << i))) {
@@ -636,409 +526,20 @@ static int sc_validate(scenario_t *sc, char *msg, size_t cap)
     return 0;
 }
 
-int scenario_load(const char *path, scenario_t *out, char err[SCENARIO_ERR_BYTES])
-{
-    sc_section_line_t secs[32];
-    size_t n_secs = 0;
-    int n_lines = 0;
-    if (sc_check_file(path, secs, 32, &n_secs, &n_lines, err) != 0)
-        return -1;
-    sc_parse_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    sc_defaults(out);
-    ctx.sc = out;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:0: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    int line = ini_parse_file(f, sc_handler, &ctx);
-    fclose(f);
-    if (line != 0) {
-        for (size_t i = 0; ctx.bad_section[0] && i < n_secs; i++)
-            if (strcmp(secs[i].name, ctx.bad_section) == 0) {
-                line = secs[i].line;
-                break;
-            }
-        if (ctx.failed)
-            snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: %s", path, line, ctx.msg);
-        else
-            snprintf(err, SCENARIO_ERR_BYTES,
-                     "%s:%d: syntax error (expected [section], key = value, or a ; comment)",
-                     path, line);
-        return -1;
-    }
-    for (size_t i = 0; i < n_secs; i++) {
-        int ok = 0;
-        for (size_t j = 0; j < N_OF(sc_sections); j++)
-            if (strcmp(secs[i].name, sc_sections[j]) == 0)
-                ok = 1;
-        if (!ok) {
-            snprintf(err, SCENARIO_ERR_BYTES,
-                     "%s:%d: unknown section [%s] (sections: scenario, input, run, pool)", path,
-                     secs[i].line, secs[i].name);
-            return -1;
-        }
-    }
-    char msg[SCENARIO_ERR_BYTES - 600];
-    if (sc_validate(out, msg, sizeof msg) != 0) {
-        int where = n_lines > 0 ? n_lines : 1;
-        for (size_t i = 0; i < n_secs; i++)
-            if (strstr(msg, secs[i].name)) /* point at the section the key belongs in */
-                where = secs[i].line;
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: %s", path, where, msg);
-        return -1;
-    }
-    snprintf(out->path, sizeof out->path, "%s", path);
-    if (!out->name[0]) {
-        const char *b = strrchr(path, '/');
-        b = b ? b + 1 : path;
-        snprintf(out->name, sizeof out->name, "%s", b);
-        char *dot = strrchr(out->name, '.');
-        if (dot)
-            *dot = '\0';
-    }
-    return 0;
-}
-
 int scenario_apply_override(scenario_t *sc, const char *where, const scenario_override_t *ov,
                             char err[SCENARIO_ERR_BYTES])
 {
-    const sc_key_t *k = sc_find_key(ov->key);
+    const scenario_key_t *k = scenario_key_find(ov->key);
     char msg[SCENARIO_ERR_BYTES - 600];
     if (!k || strcmp(ov->key, "name") == 0) {
         snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: unknown or fixed key '%s' for scenario '%s'",
                  where, ov->line, ov->key, sc->name);
         return -1;
     }
-    if (sc_set(sc, k, ov->value, msg, sizeof msg) != 0 || sc_validate(sc, msg, sizeof msg) != 0) {
+    if (scenario_key_set(sc, k, ov->value, msg, sizeof msg) != 0 ||
+        scenario_validate(sc, msg, sizeof msg) != 0) {
         snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: %s", where, ov->line, msg);
         return -1;
     }
     return 0;
-}
-
-/* ---- matrix files --------------------------------------------------------------------- */
-
-typedef struct sc_matrix_ctx {
-    scenario_matrix_t *m;
-    char msg[SCENARIO_ERR_BYTES];
-    int failed;
-    int seen_name;
-} sc_matrix_ctx_t;
-
-static int sc_matrix_handler(void *user, const char *section, const char *name, const char *value)
-{
-    sc_matrix_ctx_t *ctx = user;
-    if (ctx->failed)
-        return 1;
-    if (strcmp(section, "matrix") == 0) {
-        char v[256];
-        snprintf(v, sizeof v, "%s", value);
-        sc_trim(v);
-        if (strcmp(name, "name") == 0 && v[0] && strlen(v) < SCENARIO_NAME_BYTES) {
-            snprintf(ctx->m->name, sizeof ctx->m->name, "%s", v);
-            ctx->seen_name = 1;
-            return 1;
-        }
-        if (strcmp(name, "description") == 0) {
-            snprintf(ctx->m->description, sizeof ctx->m->description, "%s", v);
-            return 1;
-        }
-        snprintf(ctx->msg, sizeof ctx->msg,
-                 strcmp(name, "name") == 0 ? "bad value for '%s' (1..63 bytes)"
-                                           : "unknown key '%s' in [matrix] (known: name, description)",
-                 name);
-        ctx->failed = 1;
-        return 0;
-    }
-    if (!section[0]) {
-        snprintf(ctx->msg, sizeof ctx->msg, "key '%s' outside any section", name);
-        ctx->failed = 1;
-        return 0;
-    }
-    /* an override for scenario `section` */
-    scenario_matrix_entry_t *e = NULL;
-    for (size_t i = 0; i < ctx->m->n_entries; i++)
-        if (strcmp(ctx->m->entries[i].name, section) == 0)
-            e = &ctx->m->entries[i];
-    if (!e) {
-        snprintf(ctx->msg, sizeof ctx->msg, "internal: section [%s] not pre-scanned", section);
-        ctx->failed = 1;
-        return 0;
-    }
-    const sc_key_t *k = sc_find_key(name);
-    if (!k || strcmp(name, "name") == 0) {
-        snprintf(ctx->msg, sizeof ctx->msg, "unknown override key '%s' for scenario [%s]", name,
-                 section);
-        ctx->failed = 1;
-        return 0;
-    }
-    if (strlen(value) >= sizeof e->overrides[0].value) {
-        snprintf(ctx->msg, sizeof ctx->msg, "value of '%s' is too long", name);
-        ctx->failed = 1;
-        return 0;
-    }
-    scenario_override_t *grown = realloc(e->overrides, (e->n_overrides + 1) * sizeof *grown);
-    if (!grown) {
-        snprintf(ctx->msg, sizeof ctx->msg, "out of memory");
-        ctx->failed = 1;
-        return 0;
-    }
-    e->overrides = grown;
-    scenario_override_t *ov = &e->overrides[e->n_overrides++];
-    snprintf(ov->key, sizeof ov->key, "%s", name);
-    snprintf(ov->value, sizeof ov->value, "%s", value);
-    ov->line = 0; /* filled from the pre-scan below */
-    return 1;
-}
-
-/* Finds the line of `key =` inside section starting at sec_line (best effort). */
-static int sc_find_key_line(const char *path, int sec_line, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return sec_line;
-    char buf[256];
-    int line = 0, found = sec_line;
-    while (fgets(buf, sizeof buf, f)) {
-        line++;
-        if (line <= sec_line)
-            continue;
-        char *s = buf;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (*s == '[')
-            break;
-        size_t kl = strlen(key);
-        if (strncmp(s, key, kl) == 0 && (s[kl] == ' ' || s[kl] == '=' || s[kl] == '\t')) {
-            found = line;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
-int scenario_matrix_load(const char *path, scenario_matrix_t *out, char err[SCENARIO_ERR_BYTES])
-{
-    memset(out, 0, sizeof *out);
-    sc_section_line_t secs[64];
-    size_t n_secs = 0;
-    int n_lines = 0;
-    if (sc_check_file(path, secs, 64, &n_secs, &n_lines, err) != 0)
-        return -1;
-    snprintf(out->path, sizeof out->path, "%s", path);
-    int seen_matrix = 0;
-    out->entries = calloc(n_secs ? n_secs : 1, sizeof *out->entries);
-    if (!out->entries) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:0: out of memory", path);
-        return -1;
-    }
-    for (size_t i = 0; i < n_secs; i++) {
-        if (strcmp(secs[i].name, "matrix") == 0) {
-            if (seen_matrix++) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: [matrix] given twice", path, secs[i].line);
-                goto fail;
-            }
-            continue;
-        }
-        const char *nm = secs[i].name;
-        int ok = nm[0] != '\0';
-        for (const char *p = nm; *p; p++)
-            if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-                ok = 0;
-        if (!ok) {
-            snprintf(err, SCENARIO_ERR_BYTES,
-                     "%s:%d: bad scenario name [%s] (letters, digits, '_' and '-')", path,
-                     secs[i].line, nm);
-            goto fail;
-        }
-        for (size_t j = 0; j < out->n_entries; j++)
-            if (strcmp(out->entries[j].name, nm) == 0) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: scenario [%s] listed twice", path,
-                         secs[i].line, nm);
-                goto fail;
-            }
-        scenario_matrix_entry_t *e = &out->entries[out->n_entries++];
-        snprintf(e->name, sizeof e->name, "%s", nm);
-        e->line = secs[i].line;
-    }
-    sc_matrix_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.m = out;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:0: cannot open: %s", path, strerror(errno));
-        goto fail;
-    }
-    int line = ini_parse_file(f, sc_matrix_handler, &ctx);
-    fclose(f);
-    if (line != 0) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: %s", path, line,
-                 ctx.failed ? ctx.msg : "syntax error (expected [section], key = value, or a ; comment)");
-        goto fail;
-    }
-    if (!ctx.seen_name) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:1: missing [matrix] section with 'name'", path);
-        goto fail;
-    }
-    if (out->n_entries == 0) {
-        snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: the matrix lists no scenarios", path, n_lines);
-        goto fail;
-    }
-    for (size_t i = 0; i < out->n_entries; i++)
-        for (size_t j = 0; j < out->entries[i].n_overrides; j++)
-            out->entries[i].overrides[j].line =
-                sc_find_key_line(path, out->entries[i].line, out->entries[i].overrides[j].key);
-    return 0;
-fail:
-    scenario_matrix_free(out);
-    return -1;
-}
-
-void scenario_matrix_free(scenario_matrix_t *m)
-{
-    if (m->entries)
-        for (size_t i = 0; i < m->n_entries; i++)
-            free(m->entries[i].overrides);
-    free(m->entries);
-    m->entries = NULL;
-    m->n_entries = 0;
-}
-
-/* ---- a run's set of scenarios (poolbench matrix, gate, calibrate) ---------------- */
-
-typedef struct scenario_set {
-    scenario_t *scs;
-    size_t n;
-} scenario_set_t;
-
-static int scenario_set_fail(scenario_set_t *s, int rc)
-{
-    free(s->scs);
-    s->scs = NULL;
-    s->n = 0;
-    return rc;
-}
-
-static int scenario_set_done(scenario_set_t *s, scenario_t **scs, size_t *n)
-{
-    *scs = s->scs;
-    *n = s->n;
-    return 0;
-}
-
-static void scenario_path(const char *dir, const char *name, char *out, size_t cap)
-{
-    if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0))
-        snprintf(out, cap, "%s", name);
-    else
-        snprintf(out, cap, "%s/%s.ini", dir, name);
-}
-
-int scenario_load_set(const char *matrix_file, const char *scenarios, const char *dir,
-                      const char *default_dir, scenario_t **out_scs, size_t *out_n,
-                      char matrix_name[SCENARIO_NAME_BYTES], char err[SCENARIO_ERR_BYTES])
-{
-    scenario_set_t set = { NULL, 0 }, *out = &set;
-    *out_scs = NULL;
-    *out_n = 0;
-    char sdir[PATH_MAX];
-    if (dir)
-        snprintf(sdir, sizeof sdir, "%s", dir);
-    else if (matrix_file) {
-        snprintf(sdir, sizeof sdir, "%s", matrix_file);
-        char *s = strrchr(sdir, '/');
-        if (s)
-            *s = '\0';
-        else
-            snprintf(sdir, sizeof sdir, ".");
-    } else
-        snprintf(sdir, sizeof sdir, "%s", default_dir);
-    size_t cap = 64;
-    out->scs = calloc(cap, sizeof *out->scs);
-    if (!out->scs) {
-        snprintf(err, SCENARIO_ERR_BYTES, "out of memory");
-        return -2;
-    }
-    if (matrix_file) {
-        scenario_matrix_t m;
-        if (scenario_matrix_load(matrix_file, &m, err) != 0)
-            return scenario_set_fail(out, -1);
-        snprintf(matrix_name, SCENARIO_NAME_BYTES, "%s", m.name);
-        for (size_t i = 0; i < m.n_entries; i++) {
-            if (!util_list_has(scenarios, m.entries[i].name))
-                continue;
-            if (out->n == cap) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: too many scenarios (at most %zu)", matrix_file,
-                        m.entries[i].line, cap);
-                scenario_matrix_free(&m);
-                return scenario_set_fail(out, -1);
-            }
-            char p[PATH_MAX];
-            scenario_path(sdir, m.entries[i].name, p, sizeof p);
-            if (access(p, F_OK) != 0) {
-                snprintf(err, SCENARIO_ERR_BYTES, "%s:%d: scenario [%s]: no file %s", matrix_file,
-                        m.entries[i].line, m.entries[i].name, p);
-                scenario_matrix_free(&m);
-                return scenario_set_fail(out, -1);
-            }
-            scenario_t *sc = &out->scs[out->n];
-            if (scenario_load(p, sc, err) != 0) {
-                    scenario_matrix_free(&m);
-                return scenario_set_fail(out, -1);
-            }
-            for (size_t k = 0; k < m.entries[i].n_overrides; k++)
-                if (scenario_apply_override(sc, matrix_file, &m.entries[i].overrides[k], err) != 0) {
-                            scenario_matrix_free(&m);
-                    return scenario_set_fail(out, -1);
-                }
-            out->n++;
-        }
-        scenario_matrix_free(&m);
-        if (out->n == 0) {
-            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios %s matches no scenario of %s", scenarios,
-                    matrix_file);
-            return scenario_set_fail(out, -1);
-        }
-        return scenario_set_done(out, out_scs, out_n);
-    }
-    snprintf(matrix_name, SCENARIO_NAME_BYTES, "adhoc");
-    char *list = strdup(scenarios ? scenarios : "");
-    if (!list) {
-        snprintf(err, SCENARIO_ERR_BYTES, "out of memory");
-        return scenario_set_fail(out, -2);
-    }
-    char *save = NULL;
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (out->n == cap) {
-            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: too many scenarios (at most %zu)", cap);
-            free(list);
-            return scenario_set_fail(out, -1);
-        }
-        char p[PATH_MAX];
-        scenario_path(sdir, t, p, sizeof p);
-        if (access(p, F_OK) != 0) {
-            snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: no scenario file %s", p);
-            free(list);
-            return scenario_set_fail(out, -1);
-        }
-        if (scenario_load(p, &out->scs[out->n], err) != 0) {
-            free(list);
-            return scenario_set_fail(out, -1);
-        }
-        for (size_t k = 0; k < out->n; k++)
-            if (strcmp(out->scs[k].name, out->scs[out->n].name) == 0) {
-                snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: scenario '%s' given twice", t);
-                free(list);
-                return scenario_set_fail(out, -1);
-            }
-        out->n++;
-    }
-    free(list);
-    if (out->n == 0) {
-        snprintf(err, SCENARIO_ERR_BYTES, "--scenarios: empty list");
-        return scenario_set_fail(out, -1);
-    }
-    return scenario_set_done(out, out_scs, out_n);
 }
