@@ -67,17 +67,15 @@ static void an_copy(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-static const char *const an_metric_names[] = {
-#define AN_NAME(name, kind, desc) #name,
-    PB_METRICS(AN_NAME)
-#undef AN_NAME
-};
-
 const char *analysis_metric_name(analysis_metric_t m)
 {
-    if ((int)m < 0 || m >= ANALYSIS_METRIC_COUNT)
-        return "?";
-    return an_metric_names[m];
+    return arms_metric_name((arms_metric_t)m);
+}
+
+/* The report's time metric of a pair of arms (arms_pair_time_metric). */
+static analysis_metric_t an_pair_time_metric(const analysis_arm_t *a, const analysis_arm_t *b)
+{
+    return (analysis_metric_t)arms_pair_time_metric(a, b);
 }
 
 const char *analysis_verdict_name(analysis_verdict_kind_t v)
@@ -113,57 +111,17 @@ static const char *an_group(analysis_metric_t m)
     }
 }
 
-bool analysis_counts_deterministic(const char *workload, const char *mode, long long threads)
-{
-    static const char *const multi[] = {"checksum_concurrent", "tar_create_concurrent",
-                                        "tar_create", "build", "pool_churn"};
-    if (threads > 1)
-        return false;
-    if (mode && mode[0] && strcmp(mode, "cell") != 0)
-        return false;
-    if (!workload)
-        return false;
-    for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
-        if (strcmp(workload, multi[i]) == 0)
-            return false;
-    return true;
-}
-
-analysis_metric_t analysis_time_metric(const analysis_arm_t *arm)
-{
-    return arm->stat[ANALYSIS_M_ns_per_op].n > 0 ? ANALYSIS_M_ns_per_op : ANALYSIS_M_wall_ns;
-}
-
 static int an_is_single_class(const char *policy)
 {
     return strcmp(policy, "none") != 0 && strcmp(policy, "all") != 0 && !strchr(policy, '+') &&
            !strchr(policy, ',') && policy[0] != '\0';
 }
 
-/* config.threads: an integer, a numeric string, or absent/"default" (0). */
-static long long an_threads(json_object *cell)
-{
-    json_object *cfg, *v;
-    if (!json_object_object_get_ex(cell, "config", &cfg) ||
-        !json_object_object_get_ex(cfg, "threads", &v))
-        return 0;
-    if (json_object_is_type(v, json_type_int))
-        return (long long)json_object_get_int64(v);
-    if (json_object_is_type(v, json_type_string)) {
-        const char *s = json_object_get_string(v);
-        char *end;
-        long long x = strtoll(s, &end, 10);
-        if (end != s && *end == '\0')
-            return x;
-    }
-    return 0;
-}
-
 /* ---- arms ----------------------------------------------------------------------------- */
 
 typedef struct an_build {
     analysis_model_t *m;
-    size_t cap_arms, cap_failed, cap_cmp, cap_verdicts, cap_classes, cap_avp, cap_zero, cap_warn;
+    size_t cap_cmp, cap_verdicts, cap_classes, cap_avp, cap_zero, cap_warn;
     char *err;
 } an_build_t;
 
@@ -173,233 +131,99 @@ static int an_oom(an_build_t *b)
     return -1;
 }
 
-long analysis_arm_find(const analysis_model_t *m, const char *scenario, const char *backend,
-                       const char *policy, const char *variant)
-{
-    if (!variant)
-        variant = "";
-    for (size_t i = 0; i < m->n_arms; i++) {
-        const analysis_arm_t *a = &m->arms[i];
-        if (strcmp(a->scenario, scenario) == 0 && strcmp(a->backend, backend) == 0 &&
-            strcmp(a->policy, policy) == 0 && strcmp(a->variant, variant) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
-static long an_arm_get(an_build_t *b, json_object *cell)
-{
-    analysis_model_t *m = b->m;
-    const char *sc = journal_str(cell, "scenario");
-    const char *be = journal_str(cell, "backend");
-    const char *po = journal_str(cell, "policy");
-    const char *va = journal_str(cell, "variant");
-    sc = sc ? sc : "";
-    be = be ? be : "";
-    po = po ? po : "";
-    long i = analysis_arm_find(m, sc, be, po, va);
-    if (i >= 0)
-        return i;
-    if (AN_PUSH(m->arms, m->n_arms, b->cap_arms) != 0)
-        return -1;
-    analysis_arm_t *a = &m->arms[m->n_arms];
-    memset(a, 0, sizeof *a);
-    an_copy(a->scenario, sizeof a->scenario, sc);
-    an_copy(a->backend, sizeof a->backend, be);
-    an_copy(a->policy, sizeof a->policy, po);
-    an_copy(a->variant, sizeof a->variant, va);
-    an_copy(a->workload, sizeof a->workload, journal_str(cell, "workload"));
-    an_copy(a->mode, sizeof a->mode, journal_str(cell, "mode"));
-    an_copy(a->source, sizeof a->source, journal_str(cell, "source"));
-    a->threads = an_threads(cell);
-    a->counts_deterministic = analysis_counts_deterministic(a->workload, a->mode, a->threads);
-    return (long)m->n_arms++;
-}
-
-static int an_cell_cmp(const void *pa, const void *pb)
-{
-    json_object *a = *(json_object *const *)pa, *b = *(json_object *const *)pb;
-    long long ra = journal_int(a, "rep", 0), rb = journal_int(b, "rep", 0);
-    if (ra != rb)
-        return ra < rb ? -1 : 1;
-    const char *ka = journal_str(a, "key"), *kb = journal_str(b, "key");
-    return strcmp(ka ? ka : "", kb ? kb : "");
-}
-
-static int an_arm_stats(analysis_arm_t *a, double confidence)
-{
-    for (int mi = 0; mi < ANALYSIS_METRIC_COUNT; mi++) {
-        analysis_arm_stat_t *s = &a->stat[mi];
-        s->median = s->ci_lo = s->ci_hi = s->mad = s->min = s->max = NAN;
-        s->ci_status = STATS_EINVAL;
-        if (s->n == 0)
-            continue;
-        const double *x = a->samples[mi];
-        int rc = stats_median(x, s->n, &s->median);
-        if (rc == STATS_ENOMEM)
-            return -1;
-        stats_median_ci_t ci;
-        s->ci_status = stats_median_ci(x, s->n, confidence, &ci);
-        if (s->ci_status == STATS_ENOMEM)
-            return -1;
-        if (s->ci_status == STATS_OK) {
-            s->ci_lo = ci.lo;
-            s->ci_hi = ci.hi;
-        }
-        if (stats_mad(x, s->n, &s->mad) == STATS_ENOMEM)
-            return -1;
-        s->min = s->max = x[0];
-        for (size_t i = 1; i < s->n; i++) {
-            if (x[i] < s->min)
-                s->min = x[i];
-            if (x[i] > s->max)
-                s->max = x[i];
-        }
-        s->constant = s->min == s->max;
-    }
-    return 0;
-}
-
+/* The report's arms (arms.h): time is the journal's integer ns_per_op (issue 8 will make
+ * the report exact too); an arm's cells in repetition order, so the bootstrap does not
+ * depend on the run's shuffle. Then the failed cells, in journal order. */
 static int an_collect(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    const journal_t *j = m->journal;
-    /* pass 1: arms, counts, failed cells */
-    for (size_t ci = 0; ci < j->n_cells; ci++) {
-        json_object *cell = j->cells[ci];
-        long ai = an_arm_get(b, cell);
-        if (ai < 0)
-            return an_oom(b);
-        analysis_arm_t *a = &m->arms[ai];
-        const char *st = journal_str(cell, "status");
-        if (st && strcmp(st, "ok") == 0) {
-            a->n_cells++;
-            continue;
-        }
-        a->n_failed++;
-        if (AN_PUSH(m->failed, m->n_failed, b->cap_failed) != 0)
-            return an_oom(b);
-        analysis_failed_t *f = &m->failed[m->n_failed++];
-        f->cell = cell;
-        f->arm = (size_t)ai;
-        f->status = st ? st : "missing";
-        f->key = journal_str(cell, "key");
-        f->rep = journal_int(cell, "rep", -1);
-    }
-    for (size_t i = 0; i < m->n_failed; i++) {   /* arms no longer move */
-        analysis_failed_t *f = &m->failed[i];
-        f->scenario = m->arms[f->arm].scenario;
-        f->backend = m->arms[f->arm].backend;
-        f->policy = m->arms[f->arm].policy;
-        f->variant = m->arms[f->arm].variant;
-    }
-    /* pass 2: cells and samples */
-    for (size_t ai = 0; ai < m->n_arms; ai++) {
-        analysis_arm_t *a = &m->arms[ai];
-        if (a->n_cells == 0)
-            continue;
-        a->cells = calloc(a->n_cells, sizeof *a->cells);
-        if (!a->cells)
-            return an_oom(b);
-        for (int mi = 0; mi < ANALYSIS_METRIC_COUNT; mi++) {
-            a->samples[mi] = calloc(a->n_cells, sizeof(double));
-            if (!a->samples[mi])
-                return an_oom(b);
-        }
-        a->n_cells = 0;
-    }
-    for (size_t ci = 0; ci < j->n_cells; ci++) {
-        json_object *cell = j->cells[ci];
-        const char *st = journal_str(cell, "status");
-        if (!st || strcmp(st, "ok") != 0)
-            continue;
-        long ai = an_arm_get(b, cell);
-        if (ai < 0)
-            return an_oom(b);
-        analysis_arm_t *a = &m->arms[ai];
-        a->cells[a->n_cells++] = cell;
-    }
-    for (size_t ai = 0; ai < m->n_arms; ai++) {
-        analysis_arm_t *a = &m->arms[ai];
-        if (a->n_cells == 0)
-            continue;
-        /* repetition order, so the bootstrap does not depend on the run order */
-        qsort(a->cells, a->n_cells, sizeof *a->cells, an_cell_cmp);
-        for (size_t i = 0; i < a->n_cells; i++) {
-            pb_metrics_t mv;
-            journal_present_t pr;
-            json_object *metrics = NULL;
-            json_object_object_get_ex(a->cells[i], "metrics", &metrics);
-            journal_metrics_get(metrics, &mv, &pr);
-#define AN_TAKE(name, kind, desc)                                                           \
-    if (pr.name)                                                                            \
-        a->samples[ANALYSIS_M_##name][a->stat[ANALYSIS_M_##name].n++] = (double)mv.name;
-            PB_METRICS(AN_TAKE)
-#undef AN_TAKE
-        }
-        if (an_arm_stats(a, m->th.confidence_level) != 0)
-            return an_oom(b);
+    const arms_options_t opt = {.time = ARMS_TIME_JOURNAL_NS_PER_OP,
+                                .order = ARMS_ORDER_REPETITION,
+                                .confidence_level = m->th.confidence_level,
+                                .scenarios = NULL,
+                                .skip_unnamed = false};
+    if (arms_collect(m->journal, &opt, &m->arm_model) != 0)
+        return an_oom(b);
+    m->arms = m->arm_model.arms;
+    m->n_arms = m->arm_model.n_arms;
+    if (m->arm_model.n_failed == 0)
+        return 0;
+    m->failed = calloc(m->arm_model.n_failed, sizeof *m->failed);
+    if (!m->failed)
+        return an_oom(b);
+    for (size_t i = 0; i < m->arm_model.n_failed; i++) {
+        const arms_failed_t *src = &m->arm_model.failed[i];
+        const analysis_arm_t *arm = &m->arms[src->arm];
+        const char *status = journal_str(src->cell, "status");
+        m->failed[m->n_failed++] = (analysis_failed_t){
+            .cell = src->cell, .arm = src->arm, .scenario = arm->scenario,
+            .backend = arm->backend, .policy = arm->policy, .variant = arm->variant,
+            .status = status ? status : "missing", .key = journal_str(src->cell, "key"),
+            .rep = journal_int(src->cell, "rep", -1)};
     }
     return 0;
 }
 
 /* ---- comparisons ---------------------------------------------------------------------- */
 
-/* Fills ratio/CI/p of two samples (statistical method). Returns 0 or -1 (OOM). */
+/* Compares two samples with the report's bootstrap settings (arms_compare). Returns 0 or
+ * -1 (out of memory). */
 static int an_two_sample(const analysis_model_t *m, const double *a, size_t na, const double *b,
-                         size_t nb, double *ratio, double *lo, double *hi, int *ci_status,
-                         double *u1, double *p, const char **mwu_method, const char **note)
+                         size_t nb, bool exact_when_constant, arms_comparison_t *out)
 {
-    double ma, mb;
-    *ratio = *lo = *hi = *u1 = *p = NAN;
-    *mwu_method = NULL;
-    *ci_status = STATS_EINVAL;
-    if (na == 0 || nb == 0)
-        return 0;
-    if (stats_median(a, na, &ma) == STATS_ENOMEM || stats_median(b, nb, &mb) == STATS_ENOMEM)
-        return -1;
-    stats_mwu_t mw;
-    int rc = stats_mann_whitney(a, na, b, nb, &mw);
-    if (rc == STATS_ENOMEM)
-        return -1;
-    if (rc == STATS_OK) {
-        *u1 = mw.u1;
-        *p = mw.p;
-        *mwu_method = mw.exact ? "exact" : "asymptotic";
-    }
-    stats_ratio_ci_t rci;
-    rc = stats_bootstrap_ratio_ci(a, na, b, nb, m->th.confidence_level,
-                                  (size_t)m->th.bootstrap_resamples, m->th.bootstrap_seed, &rci);
-    *ci_status = rc;
-    if (rc == STATS_ENOMEM)
-        return -1;
-    if (ma != 0)
-        *ratio = mb / ma;
-    if (rc == STATS_OK) {
-        *lo = rci.lo;
-        *hi = rci.hi;
-    } else if (note) {
-        *note = ma == 0 ? "baseline median is 0: ratio undefined"
-                        : (na < 2 || nb < 2) ? "fewer than 2 samples: no bootstrap interval"
-                                             : "a bootstrap resample has median 0: no interval";
-    }
-    return 0;
+    const arms_compare_options_t opt = {.confidence_level = m->th.confidence_level,
+                                        .resamples = (size_t)m->th.bootstrap_resamples,
+                                        .seed = m->th.bootstrap_seed,
+                                        .exact_when_constant = exact_when_constant};
+    return arms_compare(a, na, b, nb, &opt, out);
 }
 
+/* The fields of a statistical comparison as the report keeps them: ratio of medians (NAN
+ * if undefined), bootstrap CI (NAN when none), Mann-Whitney U and p (NAN when none), and
+ * why there is no interval (note may be NULL). */
+static void an_statistical_fields(const arms_comparison_t *r, double *ratio, double *lo,
+                                  double *hi, int *ci_status, double *u1, double *p,
+                                  const char **mwu_method, const char **note)
+{
+    *ratio = r->ratio;
+    *lo = *hi = *u1 = *p = NAN;
+    *mwu_method = NULL;
+    *ci_status = r->ci_status;
+    if (r->n_a == 0 || r->n_b == 0)
+        return;
+    if (r->mwu_status == STATS_OK) {
+        *u1 = r->mwu.u1;
+        *p = r->mwu.p;
+        *mwu_method = r->mwu.exact ? "exact" : "asymptotic";
+    }
+    if (r->ci_status == STATS_OK) {
+        *lo = r->ci.lo;
+        *hi = r->ci.hi;
+    } else if (note) {
+        *note = r->median_a == 0 ? "baseline median is 0: ratio undefined"
+                : (r->n_a < 2 || r->n_b < 2) ? "fewer than 2 samples: no bootstrap interval"
+                                             : "a bootstrap resample has median 0: no interval";
+    }
+}
+
+/* Compares metric mi of arm ia (policy none) with arm ib (pooling class cls): exact when
+ * both arms are constant, else statistical. */
 static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, analysis_metric_t mi)
 {
     analysis_model_t *m = b->m;
-    analysis_arm_t *A = &m->arms[ia], *B = &m->arms[ib];
-    size_t na = A->stat[mi].n, nb = B->stat[mi].n;
+    const analysis_arm_t *none_arm = &m->arms[ia], *class_arm = &m->arms[ib];
+    size_t na = none_arm->stat[mi].n, nb = class_arm->stat[mi].n;
     if (na == 0 || nb == 0)
         return 0;
-    if (AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0)
+    arms_comparison_t r;
+    if (an_two_sample(m, none_arm->samples[mi], na, class_arm->samples[mi], nb, true, &r) != 0 ||
+        AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0)
         return an_oom(b);
     analysis_comparison_t *c = &m->comparisons[m->n_comparisons];
     memset(c, 0, sizeof *c);
-    c->scenario = A->scenario;
-    c->backend = A->backend;
-    c->variant = A->variant;
+    c->scenario = none_arm->scenario;
+    c->backend = none_arm->backend;
+    c->variant = none_arm->variant;
     an_copy(c->cls, sizeof c->cls, cls);
     c->metric = mi;
     c->metric_name = analysis_metric_name(mi);
@@ -408,30 +232,25 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     c->arm_b = ib;
     c->n_a = na;
     c->n_b = nb;
-    c->median_a = A->stat[mi].median;
-    c->median_b = B->stat[mi].median;
+    c->median_a = none_arm->stat[mi].median;
+    c->median_b = class_arm->stat[mi].median;
     c->p_value = c->p_adjusted = c->u1 = NAN;
-    c->deterministic_expected = strcmp(c->group, "pressure") == 0 && A->counts_deterministic &&
-                                B->counts_deterministic;
-    if (A->stat[mi].constant && B->stat[mi].constant) {
+    c->deterministic_expected = strcmp(c->group, "pressure") == 0 &&
+                                none_arm->counts_deterministic && class_arm->counts_deterministic;
+    if (r.method == ARMS_METHOD_EXACT) {
         c->method = ANALYSIS_METHOD_EXACT;
         c->method_name = "exact";
-        c->ci_status = STATS_OK;
-        if (c->median_a != 0)
-            c->ratio = c->median_b / c->median_a;
-        else if (c->median_b == 0)
-            c->ratio = 1.0, c->note = "both arms are 0: no difference";
-        else
-            c->ratio = INFINITY, c->note = "baseline is 0 and the pooled arm is not";
-        c->ci_lo = c->ci_hi = c->ratio;
+        c->ci_status = r.ci_status;
+        c->ratio = c->ci_lo = c->ci_hi = r.ratio;
+        if (c->median_a == 0)
+            c->note = c->median_b == 0 ? "both arms are 0: no difference"
+                                       : "baseline is 0 and the pooled arm is not";
     } else {
         c->method = ANALYSIS_METHOD_MWU;
         c->method_name = "mannwhitneyu";
         c->count_varies = c->deterministic_expected;
-        if (an_two_sample(m, A->samples[mi], na, B->samples[mi], nb, &c->ratio, &c->ci_lo,
-                          &c->ci_hi, &c->ci_status, &c->u1, &c->p_value, &c->mwu_method,
-                          &c->note) != 0)
-            return an_oom(b);
+        an_statistical_fields(&r, &c->ratio, &c->ci_lo, &c->ci_hi, &c->ci_status, &c->u1,
+                              &c->p_value, &c->mwu_method, &c->note);
     }
     m->n_comparisons++;
     return 0;
@@ -442,13 +261,6 @@ static const analysis_metric_t an_cmp_metrics[] = {
     ANALYSIS_M_alloc_calls, ANALYSIS_M_pool_cycles,
 };
 #define AN_N_CMP_METRICS (sizeof an_cmp_metrics / sizeof an_cmp_metrics[0])
-
-static analysis_metric_t an_pair_time_metric(const analysis_arm_t *A, const analysis_arm_t *B)
-{
-    return A->stat[ANALYSIS_M_ns_per_op].n > 0 && B->stat[ANALYSIS_M_ns_per_op].n > 0
-               ? ANALYSIS_M_ns_per_op
-               : ANALYSIS_M_wall_ns;
-}
 
 static int an_same_group(const analysis_arm_t *x, const analysis_arm_t *y)
 {
@@ -464,54 +276,65 @@ static int an_scenario_backend_failed(const analysis_model_t *m, const char *sc,
     return 0;
 }
 
-/* Verdict shells: one per (none arm, class arm); comparisons filled in. */
+/* One verdict shell for (none arm, class arm), with its comparisons filled in. */
+static int an_verdict_shell(an_build_t *b, size_t i_none, size_t i_class)
+{
+    analysis_model_t *m = b->m;
+    const analysis_arm_t *none_arm = &m->arms[i_none], *class_arm = &m->arms[i_class];
+    if (AN_PUSH(m->verdicts, m->n_verdicts, b->cap_verdicts) != 0)
+        return an_oom(b);
+    analysis_verdict_t *v = &m->verdicts[m->n_verdicts];
+    memset(v, 0, sizeof *v);
+    v->scenario = none_arm->scenario;
+    v->backend = none_arm->backend;
+    v->variant = none_arm->variant;
+    an_copy(v->cls, sizeof v->cls, class_arm->policy);
+    v->n_a = none_arm->n_cells;
+    v->n_b = class_arm->n_cells;
+    v->metric = -1;
+    v->ratio = v->ci_lo = v->ci_hi = v->p_adjusted = v->threshold = NAN;
+    size_t first = m->n_comparisons;
+    for (size_t k = 0; k < AN_N_CMP_METRICS; k++) {
+        analysis_metric_t mi = an_cmp_metrics[k];
+        if (mi == ANALYSIS_M_ns_per_op)
+            mi = an_pair_time_metric(none_arm, class_arm);
+        if (an_compare(b, i_none, i_class, class_arm->policy, mi) != 0)
+            return -1;
+    }
+    v->n_comparisons = m->n_comparisons - first;
+    if (v->n_comparisons) {
+        v->comparisons = calloc(v->n_comparisons, sizeof *v->comparisons);
+        if (!v->comparisons)
+            return an_oom(b);
+        for (size_t k = 0; k < v->n_comparisons; k++)
+            v->comparisons[k] = first + k;
+    }
+    m->n_verdicts++;
+    return 0;
+}
+
+/* Verdict shells: one per (none arm, class arm) of a scenario x backend x variant; the
+ * class arms are the single-class policies, or policy "all" where there is none. */
 static int an_comparisons(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    for (size_t ia = 0; ia < m->n_arms; ia++) {
-        analysis_arm_t *A = &m->arms[ia];
-        if (strcmp(A->policy, "none") != 0)
+    for (size_t i_none = 0; i_none < m->n_arms; i_none++) {
+        const analysis_arm_t *none_arm = &m->arms[i_none];
+        if (strcmp(none_arm->policy, "none") != 0)
             continue;
         int have_single = 0;
-        for (size_t ib = 0; ib < m->n_arms; ib++)
-            if (an_same_group(A, &m->arms[ib]) && an_is_single_class(m->arms[ib].policy))
+        for (size_t k = 0; k < m->n_arms; k++)
+            if (an_same_group(none_arm, &m->arms[k]) && an_is_single_class(m->arms[k].policy))
                 have_single = 1;
-        for (size_t ib = 0; ib < m->n_arms; ib++) {
-            analysis_arm_t *B = &m->arms[ib];
-            if (ib == ia || !an_same_group(A, B))
+        for (size_t i_class = 0; i_class < m->n_arms; i_class++) {
+            const analysis_arm_t *class_arm = &m->arms[i_class];
+            if (i_class == i_none || !an_same_group(none_arm, class_arm))
                 continue;
-            if (have_single ? !an_is_single_class(B->policy) : strcmp(B->policy, "all") != 0)
+            if (have_single ? !an_is_single_class(class_arm->policy)
+                            : strcmp(class_arm->policy, "all") != 0)
                 continue;
-            if (AN_PUSH(m->verdicts, m->n_verdicts, b->cap_verdicts) != 0)
-                return an_oom(b);
-            analysis_verdict_t *v = &m->verdicts[m->n_verdicts];
-            memset(v, 0, sizeof *v);
-            v->scenario = A->scenario;
-            v->backend = A->backend;
-            v->variant = A->variant;
-            an_copy(v->cls, sizeof v->cls, B->policy);
-            v->n_a = A->n_cells;
-            v->n_b = B->n_cells;
-            v->metric = -1;
-            v->ratio = v->ci_lo = v->ci_hi = v->p_adjusted = v->threshold = NAN;
-            size_t first = m->n_comparisons;
-            for (size_t k = 0; k < AN_N_CMP_METRICS; k++) {
-                analysis_metric_t mi = an_cmp_metrics[k];
-                if (mi == ANALYSIS_M_ns_per_op)
-                    mi = an_pair_time_metric(A, B);
-                if (an_compare(b, ia, ib, B->policy, mi) != 0)
-                    return -1;
-            }
-            v = &m->verdicts[m->n_verdicts];
-            v->n_comparisons = m->n_comparisons - first;
-            if (v->n_comparisons) {
-                v->comparisons = calloc(v->n_comparisons, sizeof *v->comparisons);
-                if (!v->comparisons)
-                    return an_oom(b);
-                for (size_t k = 0; k < v->n_comparisons; k++)
-                    v->comparisons[k] = first + k;
-            }
-            m->n_verdicts++;
+            if (an_verdict_shell(b, i_none, i_class) != 0)
+                return -1;
         }
     }
     return 0;
@@ -519,52 +342,73 @@ static int an_comparisons(an_build_t *b)
 
 /* ---- allocator_vs_pool and zeroing_cost ---------------------------------------------- */
 
+/* Is arm ref_pooled the reference backend's pooled arm of its scenario x variant: policy
+ * "all", else its only policy other than "none"? */
+static int an_is_reference_pooled(const analysis_model_t *m, const analysis_arm_t *ref_pooled)
+{
+    const char *ref = m->th.reference_backend;
+    if (strcmp(ref_pooled->backend, ref) != 0 || strcmp(ref_pooled->policy, "none") == 0)
+        return 0;
+    if (strcmp(ref_pooled->policy, "all") == 0)
+        return 1;
+    if (arms_find(&m->arm_model, ref_pooled->scenario, ref, "all", ref_pooled->variant) >= 0)
+        return 0;
+    int pooled_policies = 0;
+    for (size_t k = 0; k < m->n_arms; k++)
+        if (an_same_group(ref_pooled, &m->arms[k]) && strcmp(m->arms[k].policy, "none") != 0)
+            pooled_policies++;
+    return pooled_policies == 1;
+}
+
+/* a = the reference backend's pooled arm, b = another backend's "none" arm; time. */
+static int an_allocator_vs_pool_one(an_build_t *b, size_t i_ref_pooled, size_t i_other_none)
+{
+    analysis_model_t *m = b->m;
+    const analysis_arm_t *ref_pooled = &m->arms[i_ref_pooled];
+    const analysis_arm_t *other_none = &m->arms[i_other_none];
+    analysis_metric_t mi = an_pair_time_metric(ref_pooled, other_none);
+    if (AN_PUSH(m->avp, m->n_avp, b->cap_avp) != 0)
+        return an_oom(b);
+    analysis_avp_t *r = &m->avp[m->n_avp];
+    memset(r, 0, sizeof *r);
+    r->scenario = ref_pooled->scenario;
+    r->variant = ref_pooled->variant;
+    r->backend = other_none->backend;
+    r->arm_a = i_ref_pooled;
+    r->arm_b = i_other_none;
+    r->metric = mi;
+    r->n_a = ref_pooled->stat[mi].n;
+    r->n_b = other_none->stat[mi].n;
+    r->median_a = ref_pooled->stat[mi].median;
+    r->median_b = other_none->stat[mi].median;
+    r->p_adjusted = NAN;
+    arms_comparison_t cmp;
+    int ci_status;
+    if (an_two_sample(m, ref_pooled->samples[mi], r->n_a, other_none->samples[mi], r->n_b,
+                      false, &cmp) != 0)
+        return an_oom(b);
+    an_statistical_fields(&cmp, &r->ratio, &r->ci_lo, &r->ci_hi, &ci_status, &r->u1,
+                          &r->p_value, &r->mwu_method, NULL);
+    m->n_avp++;
+    return 0;
+}
+
 static int an_allocator_vs_pool(an_build_t *b)
 {
     analysis_model_t *m = b->m;
     const char *ref = m->th.reference_backend;
-    for (size_t ig = 0; ig < m->n_arms; ig++) {
-        analysis_arm_t *G = &m->arms[ig];
-        if (strcmp(G->backend, ref) != 0 || strcmp(G->policy, "none") == 0)
+    for (size_t i_ref = 0; i_ref < m->n_arms; i_ref++) {
+        const analysis_arm_t *ref_pooled = &m->arms[i_ref];
+        if (!an_is_reference_pooled(m, ref_pooled))
             continue;
-        /* G must be the reference backend's pooled arm: "all", else the only non-none */
-        if (strcmp(G->policy, "all") != 0) {
-            if (analysis_arm_find(m, G->scenario, ref, "all", G->variant) >= 0)
+        for (size_t i_other = 0; i_other < m->n_arms; i_other++) {
+            const analysis_arm_t *other_none = &m->arms[i_other];
+            if (strcmp(other_none->policy, "none") != 0 || strcmp(other_none->backend, ref) == 0 ||
+                strcmp(other_none->scenario, ref_pooled->scenario) != 0 ||
+                strcmp(other_none->variant, ref_pooled->variant) != 0)
                 continue;
-            int others = 0;
-            for (size_t k = 0; k < m->n_arms; k++)
-                if (an_same_group(G, &m->arms[k]) && strcmp(m->arms[k].policy, "none") != 0)
-                    others++;
-            if (others != 1)
-                continue;
-        }
-        for (size_t ix = 0; ix < m->n_arms; ix++) {
-            analysis_arm_t *X = &m->arms[ix];
-            if (strcmp(X->policy, "none") != 0 || strcmp(X->backend, ref) == 0 ||
-                strcmp(X->scenario, G->scenario) != 0 || strcmp(X->variant, G->variant) != 0)
-                continue;
-            analysis_metric_t mi = an_pair_time_metric(G, X);
-            if (AN_PUSH(m->avp, m->n_avp, b->cap_avp) != 0)
-                return an_oom(b);
-            analysis_avp_t *r = &m->avp[m->n_avp];
-            memset(r, 0, sizeof *r);
-            r->scenario = G->scenario;
-            r->variant = G->variant;
-            r->backend = X->backend;
-            r->arm_a = ig;
-            r->arm_b = ix;
-            r->metric = mi;
-            r->n_a = G->stat[mi].n;
-            r->n_b = X->stat[mi].n;
-            r->median_a = G->stat[mi].median;
-            r->median_b = X->stat[mi].median;
-            r->p_adjusted = NAN;
-            int cs;
-            if (an_two_sample(m, G->samples[mi], r->n_a, X->samples[mi], r->n_b, &r->ratio,
-                              &r->ci_lo, &r->ci_hi, &cs, &r->u1, &r->p_value, &r->mwu_method,
-                              NULL) != 0)
-                return an_oom(b);
-            m->n_avp++;
+            if (an_allocator_vs_pool_one(b, i_ref, i_other) != 0)
+                return -1;
         }
     }
     return 0;
@@ -589,44 +433,54 @@ static void an_variant_without(const char *variant, const char *tok, char *out, 
     }
 }
 
+/* a = the pooled arm with zero_on_put=off, b = the same arm with zero_on_put=on; time. */
+static int an_zeroing_one(an_build_t *b, size_t i_zero_off, size_t i_zero_on)
+{
+    analysis_model_t *m = b->m;
+    const analysis_arm_t *zero_off = &m->arms[i_zero_off], *zero_on = &m->arms[i_zero_on];
+    analysis_metric_t mi = an_pair_time_metric(zero_off, zero_on);
+    if (AN_PUSH(m->zeroing, m->n_zeroing, b->cap_zero) != 0)
+        return an_oom(b);
+    analysis_zeroing_t *z = &m->zeroing[m->n_zeroing];
+    memset(z, 0, sizeof *z);
+    z->scenario = zero_on->scenario;
+    z->backend = zero_on->backend;
+    z->policy = zero_on->policy;
+    an_variant_without(zero_on->variant, "zero_on_put=on", z->variant, sizeof z->variant);
+    z->arm_a = i_zero_off;
+    z->arm_b = i_zero_on;
+    z->metric = mi;
+    z->n_a = zero_off->stat[mi].n;
+    z->n_b = zero_on->stat[mi].n;
+    z->median_a = zero_off->stat[mi].median;
+    z->median_b = zero_on->stat[mi].median;
+    z->p_adjusted = NAN;
+    arms_comparison_t cmp;
+    int ci_status;
+    if (an_two_sample(m, zero_off->samples[mi], z->n_a, zero_on->samples[mi], z->n_b, false,
+                      &cmp) != 0)
+        return an_oom(b);
+    an_statistical_fields(&cmp, &z->ratio, &z->ci_lo, &z->ci_hi, &ci_status, &z->u1,
+                          &z->p_value, &z->mwu_method, NULL);
+    m->n_zeroing++;
+    return 0;
+}
+
 static int an_zeroing(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    for (size_t ion = 0; ion < m->n_arms; ion++) {
-        analysis_arm_t *On = &m->arms[ion];
-        if (strcmp(On->policy, "none") == 0 || !strstr(On->variant, "zero_on_put=on"))
+    for (size_t i_on = 0; i_on < m->n_arms; i_on++) {
+        const analysis_arm_t *zero_on = &m->arms[i_on];
+        if (strcmp(zero_on->policy, "none") == 0 || !strstr(zero_on->variant, "zero_on_put=on"))
             continue;
-        char off[ANALYSIS_VARIANT_BYTES];
-        const char *at = strstr(On->variant, "zero_on_put=on");
-        snprintf(off, sizeof off, "%.*szero_on_put=off%s", (int)(at - On->variant), On->variant,
-                 at + strlen("zero_on_put=on"));
-        long ioff = analysis_arm_find(m, On->scenario, On->backend, On->policy, off);
-        if (ioff < 0)
-            continue;
-        analysis_arm_t *Off = &m->arms[ioff];
-        analysis_metric_t mi = an_pair_time_metric(Off, On);
-        if (AN_PUSH(m->zeroing, m->n_zeroing, b->cap_zero) != 0)
-            return an_oom(b);
-        analysis_zeroing_t *z = &m->zeroing[m->n_zeroing];
-        memset(z, 0, sizeof *z);
-        z->scenario = On->scenario;
-        z->backend = On->backend;
-        z->policy = On->policy;
-        an_variant_without(On->variant, "zero_on_put=on", z->variant, sizeof z->variant);
-        z->arm_a = (size_t)ioff;
-        z->arm_b = ion;
-        z->metric = mi;
-        z->n_a = Off->stat[mi].n;
-        z->n_b = On->stat[mi].n;
-        z->median_a = Off->stat[mi].median;
-        z->median_b = On->stat[mi].median;
-        z->p_adjusted = NAN;
-        int cs;
-        if (an_two_sample(m, Off->samples[mi], z->n_a, On->samples[mi], z->n_b, &z->ratio,
-                          &z->ci_lo, &z->ci_hi, &cs, &z->u1, &z->p_value, &z->mwu_method,
-                          NULL) != 0)
-            return an_oom(b);
-        m->n_zeroing++;
+        char off_variant[ANALYSIS_VARIANT_BYTES];
+        const char *at = strstr(zero_on->variant, "zero_on_put=on");
+        snprintf(off_variant, sizeof off_variant, "%.*szero_on_put=off%s",
+                 (int)(at - zero_on->variant), zero_on->variant, at + strlen("zero_on_put=on"));
+        long i_off = arms_find(&m->arm_model, zero_on->scenario, zero_on->backend,
+                               zero_on->policy, off_variant);
+        if (i_off >= 0 && an_zeroing_one(b, (size_t)i_off, i_on) != 0)
+            return -1;
     }
     return 0;
 }
@@ -636,38 +490,21 @@ static int an_zeroing(an_build_t *b)
 static int an_holm(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    size_t n = 0, cap = m->n_comparisons + m->n_avp + m->n_zeroing;
-    if (cap == 0)
-        return 0;
-    double *p = calloc(cap, sizeof *p);
-    double **dst = calloc(cap, sizeof *dst);
-    if (!p || !dst) {
-        free(p);
-        free(dst);
+    arms_family_t family = {0};
+    int rc = 0;
+    for (size_t i = 0; i < m->n_comparisons && rc == 0; i++)
+        rc = arms_family_add(&family, m->comparisons[i].p_value, &m->comparisons[i].p_adjusted);
+    for (size_t i = 0; i < m->n_avp && rc == 0; i++)
+        rc = arms_family_add(&family, m->avp[i].p_value, &m->avp[i].p_adjusted);
+    for (size_t i = 0; i < m->n_zeroing && rc == 0; i++)
+        rc = arms_family_add(&family, m->zeroing[i].p_value, &m->zeroing[i].p_adjusted);
+    if (rc != 0) {
+        arms_family_free(&family);
         return an_oom(b);
     }
-    for (size_t i = 0; i < m->n_comparisons; i++)
-        if (!isnan(m->comparisons[i].p_value)) {
-            p[n] = m->comparisons[i].p_value;
-            dst[n++] = &m->comparisons[i].p_adjusted;
-        }
-    for (size_t i = 0; i < m->n_avp; i++)
-        if (!isnan(m->avp[i].p_value)) {
-            p[n] = m->avp[i].p_value;
-            dst[n++] = &m->avp[i].p_adjusted;
-        }
-    for (size_t i = 0; i < m->n_zeroing; i++)
-        if (!isnan(m->zeroing[i].p_value)) {
-            p[n] = m->zeroing[i].p_value;
-            dst[n++] = &m->zeroing[i].p_adjusted;
-        }
-    m->holm_family_size = n;
-    int rc = n ? stats_holm(p, n, p) : STATS_OK;
-    if (rc == STATS_OK)
-        for (size_t i = 0; i < n; i++)
-            *dst[i] = p[i];
-    free(p);
-    free(dst);
+    m->holm_family_size = family.n;
+    rc = arms_family_adjust(&family);
+    arms_family_free(&family);
     if (rc == STATS_ENOMEM)
         return an_oom(b);
     if (rc != STATS_OK) {
@@ -735,32 +572,42 @@ static void an_fmt_p(char *buf, size_t cap, const analysis_comparison_t *c)
         snprintf(buf, cap, "p_adj %.4g", c->p_adjusted);
 }
 
-static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
+/* Each rule of an_decide_one returns 1 when it fired (v filled), 0 when it did not, -1 on
+ * out of memory. */
+
+/* 0. DISQUALIFIED "failed_cells": the backend has failed cells in the scenario. */
+static int an_rule_failed_cells(an_build_t *b, analysis_verdict_t *v)
 {
     analysis_model_t *m = b->m;
-    const thresholds_t *th = &m->th;
-    if (an_scenario_backend_failed(m, v->scenario, v->backend)) {
-        v->verdict = ANALYSIS_DISQUALIFIED;
-        v->rule = "failed_cells";
-        for (size_t i = 0; i < m->n_failed; i++)
-            if (strcmp(m->failed[i].scenario, v->scenario) == 0 &&
-                strcmp(m->failed[i].backend, v->backend) == 0)
-                v->n_failed++;
-        v->failed = calloc(v->n_failed, sizeof *v->failed);
-        if (!v->failed)
-            return an_oom(b);
-        size_t k = 0;
-        for (size_t i = 0; i < m->n_failed; i++)
-            if (strcmp(m->failed[i].scenario, v->scenario) == 0 &&
-                strcmp(m->failed[i].backend, v->backend) == 0)
-                v->failed[k++] = i;
-        snprintf(v->detail, sizeof v->detail,
-                 "%zu failed cell(s) of backend %s in scenario %s (first: policy %s rep %lld "
-                 "status %s): its verdicts there are withheld",
-                 v->n_failed, v->backend, v->scenario, m->failed[v->failed[0]].policy,
-                 m->failed[v->failed[0]].rep, m->failed[v->failed[0]].status);
+    if (!an_scenario_backend_failed(m, v->scenario, v->backend))
         return 0;
-    }
+    v->verdict = ANALYSIS_DISQUALIFIED;
+    v->rule = "failed_cells";
+    for (size_t i = 0; i < m->n_failed; i++)
+        if (strcmp(m->failed[i].scenario, v->scenario) == 0 &&
+            strcmp(m->failed[i].backend, v->backend) == 0)
+            v->n_failed++;
+    v->failed = calloc(v->n_failed, sizeof *v->failed);
+    if (!v->failed)
+        return an_oom(b);
+    size_t k = 0;
+    for (size_t i = 0; i < m->n_failed; i++)
+        if (strcmp(m->failed[i].scenario, v->scenario) == 0 &&
+            strcmp(m->failed[i].backend, v->backend) == 0)
+            v->failed[k++] = i;
+    const analysis_failed_t *first = &m->failed[v->failed[0]];
+    snprintf(v->detail, sizeof v->detail,
+             "%zu failed cell(s) of backend %s in scenario %s (first: policy %s rep %lld "
+             "status %s): its verdicts there are withheld",
+             v->n_failed, v->backend, v->scenario, first->policy, first->rep, first->status);
+    return 1;
+}
+
+/* 1. INCONCLUSIVE "too_few_samples" (either arm below min_samples_per_arm), or
+ *    "no_data" (no comparison with a defined ratio). */
+static int an_rule_no_claim(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    const thresholds_t *th = &m->th;
     if (v->n_a < th->min_samples_per_arm || v->n_b < th->min_samples_per_arm) {
         v->verdict = ANALYSIS_INCONCLUSIVE;
         v->rule = "too_few_samples";
@@ -770,132 +617,168 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
                  "%zu (none) and %zu (%s) ok samples; at least %llu per arm are needed for "
                  "any claim", v->n_a, v->n_b, v->cls,
                  (unsigned long long)th->min_samples_per_arm);
-        return 0;
+        return 1;
     }
-    const analysis_comparison_t *cs = m->comparisons;
-    size_t n_usable = 0, first_usable = 0;
-    for (size_t k = v->n_comparisons; k-- > 0;)
-        if (an_usable(&cs[v->comparisons[k]])) {
-            n_usable++;
-            first_usable = k;
-        }
-    if (n_usable == 0) {
-        v->verdict = ANALYSIS_INCONCLUSIVE;
-        v->rule = "no_data";
-        snprintf(v->detail, sizeof v->detail, "no metric with a defined ratio in both arms");
-        return 0;
+    for (size_t k = 0; k < v->n_comparisons; k++)
+        if (an_usable(&m->comparisons[v->comparisons[k]]))
+            return 0;
+    v->verdict = ANALYSIS_INCONCLUSIVE;
+    v->rule = "no_data";
+    snprintf(v->detail, sizeof v->detail, "no metric with a defined ratio in both arms");
+    return 1;
+}
+
+/* Is another usable comparison of v than `except` significantly worse past worse_t? */
+static int an_blocked(const analysis_model_t *m, const analysis_verdict_t *v, size_t except,
+                      double worse_t)
+{
+    for (size_t o = 0; o < v->n_comparisons; o++) {
+        const analysis_comparison_t *other = &m->comparisons[v->comparisons[o]];
+        if (o != except && an_usable(other) && an_worse_than(m, other, worse_t))
+            return 1;
     }
+    return 0;
+}
+
+/* 2. KEEP: a significant comparison whose whole CI is below its KEEP limit, with no
+ *    other metric significantly worse by more than the tolerance. */
+static int an_rule_keep(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    const thresholds_t *th = &m->th;
     double worse_t = thresholds_worse_ratio(th);
-    char pbuf[48];
-    /* 2. KEEP */
     for (size_t k = 0; k < v->n_comparisons; k++) {
-        const analysis_comparison_t *c = &cs[v->comparisons[k]];
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
         double limit = an_keep_limit(m, c);
         if (!an_usable(c) || isnan(c->ci_hi) || !(c->ci_hi < limit) || !an_significant(m, c))
             continue;
-        const analysis_comparison_t *blocker = NULL;
-        for (size_t o = 0; o < v->n_comparisons && !blocker; o++)
-            if (o != k && an_usable(&cs[v->comparisons[o]]) &&
-                an_worse_than(m, &cs[v->comparisons[o]], worse_t))
-                blocker = &cs[v->comparisons[o]];
-        if (blocker)
+        if (an_blocked(m, v, k, worse_t))
             continue;
         v->verdict = ANALYSIS_KEEP;
         v->rule = strcmp(c->group, "time") == 0     ? "speedup"
                   : strcmp(c->group, "memory") == 0 ? "peak_memory"
                                                     : "pressure";
         an_numbers(v, c, limit);
+        char pbuf[48];
         an_fmt_p(pbuf, sizeof pbuf, c);
         snprintf(v->detail, sizeof v->detail,
                  "%s ratio %.3f, CI [%.3f, %.3f] entirely below %.3f (%s); no other metric "
                  "significantly worse by more than %.0f %%",
                  c->metric_name, c->ratio, c->ci_lo, c->ci_hi, limit, pbuf,
                  th->worse_tolerance_percent);
-        return 0;
+        return 1;
     }
-    /* 3. REMOVE worse */
+    return 0;
+}
+
+/* 3. REMOVE "worse": a time or memory metric significantly worse past the margin. */
+static int an_rule_worse(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    const thresholds_t *th = &m->th;
+    double worse_limit = 1.0 + thresholds_equivalence_margin(th);
     for (size_t k = 0; k < v->n_comparisons; k++) {
-        const analysis_comparison_t *c = &cs[v->comparisons[k]];
-        double worse_limit = 1.0 + thresholds_equivalence_margin(th);
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
         if (!an_usable(c) || strcmp(c->group, "pressure") == 0 ||
             !an_worse_than(m, c, worse_limit))
             continue;
         v->verdict = ANALYSIS_REMOVE;
         v->rule = "worse";
         an_numbers(v, c, worse_limit);
+        char pbuf[48];
         an_fmt_p(pbuf, sizeof pbuf, c);
         snprintf(v->detail, sizeof v->detail,
                  "the pool is significantly worse: %s ratio %.3f, CI [%.3f, %.3f] above %.3f "
                  "(%s < alpha %.3g)",
                  c->metric_name, c->ratio, c->ci_lo, c->ci_hi, worse_limit, pbuf, th->alpha);
-        return 0;
+        return 1;
     }
-    /* 4. REMOVE equivalence */
-    int all_eq = 1;
+    return 0;
+}
+
+/* 4. REMOVE "equivalence": every usable comparison's CI within +-margin. */
+static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    const thresholds_t *th = &m->th;
     const analysis_comparison_t *widest = NULL;
-    double widest_dev = -1;
-    for (size_t k = 0; k < v->n_comparisons && all_eq; k++) {
-        const analysis_comparison_t *c = &cs[v->comparisons[k]];
+    double widest_deviation = -1;
+    for (size_t k = 0; k < v->n_comparisons; k++) {
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
         if (!an_usable(c))
             continue;
-        if (!an_equivalent(m, c)) {
-            all_eq = 0;
-            break;
-        }
-        double dev = fmax(fabs(c->ci_lo - 1.0), fabs(c->ci_hi - 1.0));
-        if (dev > widest_dev) {
-            widest_dev = dev;
+        if (!an_equivalent(m, c))
+            return 0;
+        double deviation = fmax(fabs(c->ci_lo - 1.0), fabs(c->ci_hi - 1.0));
+        if (deviation > widest_deviation) {
+            widest_deviation = deviation;
             widest = c;
         }
     }
-    if (all_eq && widest) {
-        v->verdict = ANALYSIS_REMOVE;
-        v->rule = "equivalence";
-        an_numbers(v, widest, thresholds_equivalence_margin(th));
-        snprintf(v->detail, sizeof v->detail,
-                 "every metric's CI lies within +-%.0f %%; the widest is %s, CI [%.3f, %.3f]",
-                 th->equivalence_percent, widest->metric_name, widest->ci_lo, widest->ci_hi);
+    if (!widest)
         return 0;
+    v->verdict = ANALYSIS_REMOVE;
+    v->rule = "equivalence";
+    an_numbers(v, widest, thresholds_equivalence_margin(th));
+    snprintf(v->detail, sizeof v->detail,
+             "every metric's CI lies within +-%.0f %%; the widest is %s, CI [%.3f, %.3f]",
+             th->equivalence_percent, widest->metric_name, widest->ci_lo, widest->ci_hi);
+    return 1;
+}
+
+/* Repetitions per arm that would likely settle one unsettled statistical comparison (0:
+ * settled, exact, or no estimate): the smaller non-zero stats_reps_needed estimate; for
+ * a significant improvement whose CI straddles the KEEP limit, the equivalence formula
+ * with margin |r-1| + |r-limit| (reps until the CI clears the limit). Returns 0 or -1. */
+static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size_t *reps)
+{
+    const analysis_model_t *m = b->m;
+    double equivalence_margin = thresholds_equivalence_margin(&m->th);
+    double limit = an_keep_limit(m, c), reps_margin = equivalence_margin;
+    *reps = 0;
+    if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
+        return 0;
+    if (an_significant(m, c)) {
+        if (!(c->ratio < 1.0) || isnan(c->ci_lo) || isnan(c->ci_hi) ||
+            !(c->ci_lo <= limit && limit <= c->ci_hi))
+            return 0;
+        reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
+        if (!(reps_margin > 0))
+            return 0;
     }
-    /* 5. INCONCLUSIVE */
+    const analysis_arm_t *none_arm = &m->arms[c->arm_a], *class_arm = &m->arms[c->arm_b];
+    stats_reps_t r;
+    int rc = stats_reps_needed(none_arm->samples[c->metric], c->n_a,
+                               class_arm->samples[c->metric], c->n_b, reps_margin, &r);
+    if (rc == STATS_ENOMEM)
+        return an_oom(b);
+    if (rc != STATS_OK)
+        return 0;
+    if (reps_margin != equivalence_margin)
+        *reps = r.equivalence_reps;
+    else if (r.significance_reps && r.equivalence_reps)
+        *reps = r.significance_reps < r.equivalence_reps ? r.significance_reps
+                                                         : r.equivalence_reps;
+    else
+        *reps = r.significance_reps ? r.significance_reps : r.equivalence_reps;
+    return 0;
+}
+
+/* 5. INCONCLUSIVE "undecided", with the repetitions that would likely settle it. */
+static int an_rule_undecided(an_build_t *b, analysis_verdict_t *v)
+{
+    const analysis_model_t *m = b->m;
+    const analysis_comparison_t *basis = NULL;
+    for (size_t k = 0; k < v->n_comparisons && !basis; k++)
+        if (an_usable(&m->comparisons[v->comparisons[k]]))
+            basis = &m->comparisons[v->comparisons[k]];
     v->verdict = ANALYSIS_INCONCLUSIVE;
     v->rule = "undecided";
-    const analysis_comparison_t *basis = &cs[v->comparisons[first_usable]];
     size_t reps = 0;
-    double margin = thresholds_equivalence_margin(th);
     for (size_t k = 0; k < v->n_comparisons; k++) {
-        const analysis_comparison_t *c = &cs[v->comparisons[k]];
-        if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
-            continue;
-        double limit = an_keep_limit(m, c), mg = margin;
-        if (an_significant(m, c)) {
-            /* a real improvement whose CI straddles the KEEP limit: reps until the CI
-               clears the limit (the equivalence formula with margin |r-1| + |r-limit|) */
-            if (!(c->ratio < 1.0) || isnan(c->ci_lo) || isnan(c->ci_hi) ||
-                !(c->ci_lo <= limit && limit <= c->ci_hi))
-                continue;
-            mg = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
-            if (!(mg > 0))
-                continue;
-        }
-        const analysis_arm_t *A = &m->arms[c->arm_a], *B = &m->arms[c->arm_b];
-        stats_reps_t r;
-        int rc = stats_reps_needed(A->samples[c->metric], c->n_a, B->samples[c->metric], c->n_b,
-                                   mg, &r);
-        if (rc == STATS_ENOMEM)
-            return an_oom(b);
-        if (rc != STATS_OK)
-            continue;
-        size_t cand = 0;
-        if (mg != margin)
-            cand = r.equivalence_reps;
-        else if (r.significance_reps && r.equivalence_reps)
-            cand = r.significance_reps < r.equivalence_reps ? r.significance_reps
-                                                            : r.equivalence_reps;
-        else
-            cand = r.significance_reps ? r.significance_reps : r.equivalence_reps;
-        if (cand > reps) {
-            reps = cand;
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
+        size_t candidate;
+        if (an_reps_to_settle(b, c, &candidate) != 0)
+            return -1;
+        if (candidate > reps) {
+            reps = candidate;
             basis = c;
         }
     }
@@ -904,6 +787,7 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
         reps = 2 * have;
     v->reps_needed = reps;
     an_numbers(v, basis, an_keep_limit(m, basis));
+    char pbuf[48];
     an_fmt_p(pbuf, sizeof pbuf, basis);
     if (reps)
         snprintf(v->detail, sizeof v->detail,
@@ -916,7 +800,24 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
                  "unlikely to settle it (the effect lies between the equivalence margin and "
                  "the KEEP threshold, or is too small to estimate)",
                  basis->metric_name, basis->ratio, basis->ci_lo, basis->ci_hi, pbuf);
-    return 0;
+    return 1;
+}
+
+/* The verdict of one scenario x backend x variant x class: the first rule that fires. */
+static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
+{
+    int fired = an_rule_failed_cells(b, v);
+    if (fired == 0)
+        fired = an_rule_no_claim(b->m, v);
+    if (fired == 0)
+        fired = an_rule_keep(b->m, v);
+    if (fired == 0)
+        fired = an_rule_worse(b->m, v);
+    if (fired == 0)
+        fired = an_rule_equivalence(b->m, v);
+    if (fired == 0)
+        fired = an_rule_undecided(b, v);
+    return fired < 0 ? -1 : 0;
 }
 
 static int an_class_index(an_build_t *b, const char *cls)
@@ -933,55 +834,52 @@ static int an_class_index(an_build_t *b, const char *cls)
     return (int)m->n_classes++;
 }
 
-static int an_decide(an_build_t *b)
+/* A class verdict from its basis (the reference backend's verdicts for the class when it
+ * has any, else every backend's). */
+static void an_class_verdict(const analysis_model_t *m, analysis_class_verdict_t *c)
 {
-    analysis_model_t *m = b->m;
+    const char *ref = m->th.reference_backend;
+    int ref_has = 0;
     for (size_t i = 0; i < m->n_verdicts; i++)
-        if (an_decide_one(b, &m->verdicts[i]) != 0)
-            return -1;
-    for (size_t i = 0; i < m->n_verdicts; i++)
-        if (an_class_index(b, m->verdicts[i].cls) < 0)
-            return an_oom(b);
-    for (size_t ci = 0; ci < m->n_classes; ci++) {
-        analysis_class_verdict_t *c = &m->classes[ci];
-        int ref_has = 0;
-        for (size_t i = 0; i < m->n_verdicts; i++)
-            if (strcmp(m->verdicts[i].cls, c->cls) == 0 &&
-                strcmp(m->verdicts[i].backend, m->th.reference_backend) == 0)
-                ref_has = 1;
-        an_copy(c->basis, sizeof c->basis, ref_has ? m->th.reference_backend : "all backends");
-        size_t total = 0;
-        for (size_t i = 0; i < m->n_verdicts; i++) {
-            const analysis_verdict_t *v = &m->verdicts[i];
-            if (strcmp(v->cls, c->cls) != 0 ||
-                (ref_has && strcmp(v->backend, m->th.reference_backend) != 0))
-                continue;
-            total++;
-            switch (v->verdict) {
-            case ANALYSIS_KEEP: c->n_keep++; break;
-            case ANALYSIS_REMOVE:
-                c->n_remove++;
-                if (strcmp(v->rule, "worse") == 0)
-                    c->n_worse++;
-                break;
-            case ANALYSIS_INCONCLUSIVE: c->n_inconclusive++; break;
-            case ANALYSIS_DISQUALIFIED: c->n_disqualified++; break;
-            }
-        }
-        if (c->n_keep > 0 && c->n_worse == 0) {
-            c->verdict = ANALYSIS_KEEP;
-            c->rule = "keep_somewhere_worse_nowhere";
-        } else if (total > 0 && c->n_remove == total) {
-            c->verdict = ANALYSIS_REMOVE;
-            c->rule = "remove_everywhere";
-        } else if (total == c->n_disqualified) {
-            c->verdict = ANALYSIS_INCONCLUSIVE;
-            c->rule = "no_evidence";
-        } else {
-            c->verdict = ANALYSIS_INCONCLUSIVE;
-            c->rule = "mixed";
+        if (strcmp(m->verdicts[i].cls, c->cls) == 0 && strcmp(m->verdicts[i].backend, ref) == 0)
+            ref_has = 1;
+    an_copy(c->basis, sizeof c->basis, ref_has ? ref : "all backends");
+    size_t total = 0;
+    for (size_t i = 0; i < m->n_verdicts; i++) {
+        const analysis_verdict_t *v = &m->verdicts[i];
+        if (strcmp(v->cls, c->cls) != 0 || (ref_has && strcmp(v->backend, ref) != 0))
+            continue;
+        total++;
+        switch (v->verdict) {
+        case ANALYSIS_KEEP: c->n_keep++; break;
+        case ANALYSIS_REMOVE:
+            c->n_remove++;
+            if (strcmp(v->rule, "worse") == 0)
+                c->n_worse++;
+            break;
+        case ANALYSIS_INCONCLUSIVE: c->n_inconclusive++; break;
+        case ANALYSIS_DISQUALIFIED: c->n_disqualified++; break;
         }
     }
+    if (c->n_keep > 0 && c->n_worse == 0) {
+        c->verdict = ANALYSIS_KEEP;
+        c->rule = "keep_somewhere_worse_nowhere";
+    } else if (total > 0 && c->n_remove == total) {
+        c->verdict = ANALYSIS_REMOVE;
+        c->rule = "remove_everywhere";
+    } else if (total == c->n_disqualified) {
+        c->verdict = ANALYSIS_INCONCLUSIVE;
+        c->rule = "no_evidence";
+    } else {
+        c->verdict = ANALYSIS_INCONCLUSIVE;
+        c->rule = "mixed";
+    }
+}
+
+/* The overall answer and the lists of KEEP and INCONCLUSIVE classes. */
+static int an_overall(an_build_t *b)
+{
+    analysis_model_t *m = b->m;
     if (m->n_classes == 0) {
         m->overall = ANALYSIS_NO_DATA;
         return 0;
@@ -1007,6 +905,20 @@ static int an_decide(an_build_t *b)
     else
         m->overall = ANALYSIS_SELECTIVE;
     return 0;
+}
+
+static int an_decide(an_build_t *b)
+{
+    analysis_model_t *m = b->m;
+    for (size_t i = 0; i < m->n_verdicts; i++)
+        if (an_decide_one(b, &m->verdicts[i]) != 0)
+            return -1;
+    for (size_t i = 0; i < m->n_verdicts; i++)
+        if (an_class_index(b, m->verdicts[i].cls) < 0)
+            return an_oom(b);
+    for (size_t ci = 0; ci < m->n_classes; ci++)
+        an_class_verdict(m, &m->classes[ci]);
+    return an_overall(b);
 }
 
 /* ---- warnings ------------------------------------------------------------------------- */
@@ -1040,12 +952,11 @@ static int an_dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int an_warnings(an_build_t *b)
+/* Warnings about the journal itself: a partial last line, duplicates, corrections. */
+static int an_warn_journal(an_build_t *b)
 {
-    analysis_model_t *m = b->m;
-    const thresholds_t *th = &m->th;
-    const journal_t *j = m->journal;
-    char msg[ANALYSIS_TEXT_BYTES], adv[ANALYSIS_TEXT_BYTES];
+    const journal_t *j = b->m->journal;
+    char msg[ANALYSIS_TEXT_BYTES];
     if (j->truncated_line) {
         snprintf(msg, sizeof msg, "the journal ends with a partial line (line %d), skipped",
                  j->truncated_line);
@@ -1068,20 +979,30 @@ static int an_warnings(an_build_t *b)
                     "correctness bug to fix before trusting any timing") != 0)
             return -1;
     }
-    /* disqualified scenario x backend pairs */
+    return 0;
+}
+
+static int an_same_failed_pair(const analysis_failed_t *x, const analysis_failed_t *y)
+{
+    return strcmp(x->scenario, y->scenario) == 0 && strcmp(x->backend, y->backend) == 0;
+}
+
+/* One warning per disqualified scenario x backend pair (at its first failed cell). */
+static int an_warn_disqualified(an_build_t *b)
+{
+    const analysis_model_t *m = b->m;
+    char msg[ANALYSIS_TEXT_BYTES], adv[ANALYSIS_TEXT_BYTES];
     for (size_t i = 0; i < m->n_failed; i++) {
         const analysis_failed_t *f = &m->failed[i];
         int first = 1;
         for (size_t k = 0; k < i && first; k++)
-            if (strcmp(m->failed[k].scenario, f->scenario) == 0 &&
-                strcmp(m->failed[k].backend, f->backend) == 0)
+            if (an_same_failed_pair(&m->failed[k], f))
                 first = 0;
         if (!first)
             continue;
         size_t n = 0;
         for (size_t k = i; k < m->n_failed; k++)
-            if (strcmp(m->failed[k].scenario, f->scenario) == 0 &&
-                strcmp(m->failed[k].backend, f->backend) == 0)
+            if (an_same_failed_pair(&m->failed[k], f))
                 n++;
         snprintf(msg, sizeof msg, "backend %s is disqualified in scenario %s: %zu failed "
                  "cell(s), first policy %s rep %lld status %s",
@@ -1092,101 +1013,143 @@ static int an_warnings(an_build_t *b)
         if (an_warn(b, "disqualified", NULL, f->scenario, f->backend, msg, adv) != 0)
             return -1;
     }
-    /* per arm */
-    double *rel = calloc(m->n_arms ? m->n_arms : 1, sizeof *rel);
-    if (!rel)
-        return an_oom(b);
-    size_t n_rel = 0;
-    for (size_t i = 0; i < m->n_arms; i++) {
-        const analysis_arm_t *a = &m->arms[i];
-        if (a->n_cells == 0)
+    return 0;
+}
+
+/* count_varies: a count expected deterministic that varies between the arm's runs. */
+static int an_warn_count_varies(an_build_t *b, const analysis_arm_t *a)
+{
+    static const analysis_metric_t counts[] = {ANALYSIS_M_alloc_calls, ANALYSIS_M_pool_cycles};
+    char msg[ANALYSIS_TEXT_BYTES];
+    if (!a->counts_deterministic)
+        return 0;
+    for (size_t k = 0; k < 2; k++) {
+        const analysis_arm_stat_t *cs = &a->stat[counts[k]];
+        if (cs->n < 2 || cs->constant)
             continue;
-        analysis_metric_t tm = analysis_time_metric(a);
-        const analysis_arm_stat_t *s = &a->stat[tm];
-        if (a->n_cells < th->min_samples_per_arm) {
-            snprintf(msg, sizeof msg, "%zu ok sample(s), fewer than %llu: no claim is made",
-                     a->n_cells, (unsigned long long)th->min_samples_per_arm);
-            snprintf(adv, sizeof adv, "rerun with more repetitions (--repetitions %llu or more)",
-                     (unsigned long long)(th->min_samples_per_arm * 2));
-            if (an_warn(b, "too_few_samples", a, NULL, NULL, msg, adv) != 0)
-                goto oom;
-        }
-        if (s->n >= 2 && s->median > 0) {
-            double r = s->mad / s->median;
-            rel[n_rel++] = r;
-            if (r * 100.0 > th->high_spread_percent) {
-                snprintf(msg, sizeof msg, "%s spread MAD/median = %.1f %% (> %.0f %%)",
-                         analysis_metric_name(tm), 100.0 * r, th->high_spread_percent);
-                if (an_warn(b, "high_spread", a, NULL, NULL, msg,
-                            "quiesce the machine (no other jobs, performance CPU governor, "
-                            "fixed frequency) or add repetitions") != 0)
-                    goto oom;
-            }
-        }
-        if (s->n >= 5) {
-            stats_outliers_t o;
-            int rc = stats_outliers(a->samples[tm], s->n, &o);
-            if (rc == STATS_ENOMEM)
-                goto oom;
-            if (rc == STATS_OK && o.tukey_low_count + o.tukey_high_count > 0) {
-                snprintf(msg, sizeof msg, "%zu Tukey outlier(s) in %s (%zu low, %zu high, %zu "
-                         "extreme) among %zu samples",
-                         o.tukey_low_count + o.tukey_high_count, analysis_metric_name(tm),
-                         o.tukey_low_count, o.tukey_high_count, o.tukey_extreme_count, s->n);
-                if (an_warn(b, "outliers", a, NULL, NULL, msg,
-                            "medians and rank tests are robust to a few; many suggest "
-                            "interference (other processes, frequency scaling): rerun") != 0)
-                    goto oom;
-            }
-        }
-        if (a->counts_deterministic) {
-            static const analysis_metric_t counts[] = {ANALYSIS_M_alloc_calls,
-                                                       ANALYSIS_M_pool_cycles};
-            for (size_t k = 0; k < 2; k++) {
-                const analysis_arm_stat_t *cs = &a->stat[counts[k]];
-                if (cs->n >= 2 && !cs->constant) {
-                    snprintf(msg, sizeof msg, "%s varies between runs (%.0f to %.0f) although "
-                             "the kernel is single-threaded", analysis_metric_name(counts[k]),
-                             cs->min, cs->max);
-                    if (an_warn(b, "count_varies", a, NULL, NULL, msg,
-                                "look for nondeterminism (time-triggered pool cleanup, "
-                                "environment, uninitialised state); the comparison falls back "
-                                "to rank statistics and is flagged count_varies") != 0)
-                        goto oom;
-                }
-            }
+        snprintf(msg, sizeof msg, "%s varies between runs (%.0f to %.0f) although "
+                 "the kernel is single-threaded", analysis_metric_name(counts[k]),
+                 cs->min, cs->max);
+        if (an_warn(b, "count_varies", a, NULL, NULL, msg,
+                    "look for nondeterminism (time-triggered pool cleanup, "
+                    "environment, uninitialised state); the comparison falls back "
+                    "to rank statistics and is flagged count_varies") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Tukey outliers in the arm's time samples (5 or more samples). */
+static int an_warn_outliers(an_build_t *b, const analysis_arm_t *a)
+{
+    analysis_metric_t tm = (analysis_metric_t)a->time_metric;
+    const analysis_arm_stat_t *s = &a->stat[tm];
+    char msg[ANALYSIS_TEXT_BYTES];
+    if (s->n < 5)
+        return 0;
+    stats_outliers_t o;
+    int rc = stats_outliers(a->samples[tm], s->n, &o);
+    if (rc == STATS_ENOMEM)
+        return an_oom(b);
+    if (rc != STATS_OK || o.tukey_low_count + o.tukey_high_count == 0)
+        return 0;
+    snprintf(msg, sizeof msg, "%zu Tukey outlier(s) in %s (%zu low, %zu high, %zu "
+             "extreme) among %zu samples",
+             o.tukey_low_count + o.tukey_high_count, analysis_metric_name(tm),
+             o.tukey_low_count, o.tukey_high_count, o.tukey_extreme_count, s->n);
+    return an_warn(b, "outliers", a, NULL, NULL, msg,
+                   "medians and rank tests are robust to a few; many suggest "
+                   "interference (other processes, frequency scaling): rerun");
+}
+
+/* Per-arm warnings: too few samples, high spread (its MAD/median goes into rel[]),
+ * outliers, varying counts. */
+static int an_warn_arm(an_build_t *b, const analysis_arm_t *a, double *rel, size_t *n_rel)
+{
+    const thresholds_t *th = &b->m->th;
+    analysis_metric_t tm = (analysis_metric_t)a->time_metric;
+    const analysis_arm_stat_t *s = &a->stat[tm];
+    char msg[ANALYSIS_TEXT_BYTES], adv[ANALYSIS_TEXT_BYTES];
+    if (a->n_cells < th->min_samples_per_arm) {
+        snprintf(msg, sizeof msg, "%zu ok sample(s), fewer than %llu: no claim is made",
+                 a->n_cells, (unsigned long long)th->min_samples_per_arm);
+        snprintf(adv, sizeof adv, "rerun with more repetitions (--repetitions %llu or more)",
+                 (unsigned long long)(th->min_samples_per_arm * 2));
+        if (an_warn(b, "too_few_samples", a, NULL, NULL, msg, adv) != 0)
+            return -1;
+    }
+    if (s->n >= 2 && s->median > 0) {
+        double r = s->mad / s->median;
+        rel[(*n_rel)++] = r;
+        if (r * 100.0 > th->high_spread_percent) {
+            snprintf(msg, sizeof msg, "%s spread MAD/median = %.1f %% (> %.0f %%)",
+                     analysis_metric_name(tm), 100.0 * r, th->high_spread_percent);
+            if (an_warn(b, "high_spread", a, NULL, NULL, msg,
+                        "quiesce the machine (no other jobs, performance CPU governor, "
+                        "fixed frequency) or add repetitions") != 0)
+                return -1;
         }
     }
+    if (an_warn_outliers(b, a) != 0)
+        return -1;
+    return an_warn_count_varies(b, a);
+}
+
+/* degenerate: comparisons without a ratio or interval (a zero baseline). */
+static int an_warn_degenerate(an_build_t *b)
+{
+    const analysis_model_t *m = b->m;
+    char msg[ANALYSIS_TEXT_BYTES];
     for (size_t i = 0; i < m->n_comparisons; i++) {
         const analysis_comparison_t *c = &m->comparisons[i];
         if (!c->note || strcmp(c->note, "both arms are 0: no difference") == 0)
             continue;
-        const analysis_arm_t *B = &m->arms[c->arm_b];
         snprintf(msg, sizeof msg, "%s: %s", c->metric_name, c->note);
-        if (an_warn(b, "degenerate", B, NULL, NULL, msg,
+        if (an_warn(b, "degenerate", &m->arms[c->arm_b], NULL, NULL, msg,
                     "a ratio needs a non-zero baseline; read the medians instead") != 0)
-            goto oom;
+            return -1;
     }
-    if (n_rel >= 3) {
-        qsort(rel, n_rel, sizeof *rel, an_dbl_cmp);
-        double med = (n_rel % 2) ? rel[n_rel / 2] : (rel[n_rel / 2 - 1] + rel[n_rel / 2]) / 2;
-        if (med * 100.0 > th->noisy_machine_percent) {
-            snprintf(msg, sizeof msg, "noisy machine: the typical arm's time spread (median "
-                     "MAD/median over %zu arms) is %.1f %% (> %.0f %%)", n_rel, 100.0 * med,
-                     th->noisy_machine_percent);
-            if (an_warn(b, "noisy_machine", NULL, "", "", msg,
-                        "run `poolbench calibrate` to measure the A/A false-alarm rate and the "
-                        "smallest detectable difference here; quiesce the machine") != 0)
-                goto oom;
-        }
-    }
-    free(rel);
     return 0;
-oom:
+}
+
+/* noisy_machine: the median over arms of the time spread MAD/median (3 arms or more). */
+static int an_warn_noisy(an_build_t *b, double *rel, size_t n_rel)
+{
+    const thresholds_t *th = &b->m->th;
+    char msg[ANALYSIS_TEXT_BYTES];
+    if (n_rel < 3)
+        return 0;
+    qsort(rel, n_rel, sizeof *rel, an_dbl_cmp);
+    double med = (n_rel % 2) ? rel[n_rel / 2] : (rel[n_rel / 2 - 1] + rel[n_rel / 2]) / 2;
+    if (!(med * 100.0 > th->noisy_machine_percent))
+        return 0;
+    snprintf(msg, sizeof msg, "noisy machine: the typical arm's time spread (median "
+             "MAD/median over %zu arms) is %.1f %% (> %.0f %%)", n_rel, 100.0 * med,
+             th->noisy_machine_percent);
+    return an_warn(b, "noisy_machine", NULL, "", "", msg,
+                   "run `poolbench calibrate` to measure the A/A false-alarm rate and the "
+                   "smallest detectable difference here; quiesce the machine");
+}
+
+static int an_warnings(an_build_t *b)
+{
+    analysis_model_t *m = b->m;
+    if (an_warn_journal(b) != 0 || an_warn_disqualified(b) != 0)
+        return -1;
+    double *rel = calloc(m->n_arms ? m->n_arms : 1, sizeof *rel);
+    if (!rel)
+        return an_oom(b);
+    size_t n_rel = 0;
+    int rc = 0;
+    for (size_t i = 0; i < m->n_arms && rc == 0; i++)
+        if (m->arms[i].n_cells > 0)
+            rc = an_warn_arm(b, &m->arms[i], rel, &n_rel);
+    if (rc == 0)
+        rc = an_warn_degenerate(b);
+    if (rc == 0)
+        rc = an_warn_noisy(b, rel, n_rel);
     free(rel);
-    if (b->err[0] == '\0')
-        an_oom(b);
-    return -1;
+    return rc;
 }
 
 /* ---- pool_code_lines from the context ------------------------------------------------ */
@@ -1210,6 +1173,31 @@ static long long an_find_int(json_object *o, const char *key, int depth)
 
 /* ---- public ----------------------------------------------------------------------------- */
 
+/* The answers of allocator_vs_pool (they need the adjusted p-values). */
+static void an_avp_answers(analysis_model_t *m)
+{
+    double margin = thresholds_equivalence_margin(&m->th);
+    for (size_t i = 0; i < m->n_avp; i++) {
+        analysis_avp_t *r = &m->avp[i];
+        const analysis_arm_t *other_none = &m->arms[r->arm_b];
+        const analysis_arm_t *ref_pooled = &m->arms[r->arm_a];
+        int significant = !isnan(r->p_adjusted) && r->p_adjusted < m->th.alpha;
+        if (an_scenario_backend_failed(m, other_none->scenario, other_none->backend) ||
+            an_scenario_backend_failed(m, ref_pooled->scenario, ref_pooled->backend))
+            r->answer = "disqualified";
+        else if (r->n_a < m->th.min_samples_per_arm || r->n_b < m->th.min_samples_per_arm)
+            r->answer = "too_few_samples";
+        else if (stats_equivalence(r->ci_lo, r->ci_hi, margin))
+            r->answer = "matches";
+        else if (significant && r->ci_hi < 1.0)
+            r->answer = "faster";
+        else if (significant && r->ci_lo > 1.0)
+            r->answer = "slower";
+        else
+            r->answer = "unclear";
+    }
+}
+
 int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t *out,
                    char err[ANALYSIS_ERR_BYTES])
 {
@@ -1229,26 +1217,7 @@ int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t 
         out->journal = j;
         return -1;
     }
-    /* answers of allocator_vs_pool need the adjusted p-values */
-    double margin = thresholds_equivalence_margin(&out->th);
-    for (size_t i = 0; i < out->n_avp; i++) {
-        analysis_avp_t *r = &out->avp[i];
-        const analysis_arm_t *X = &out->arms[r->arm_b];
-        const analysis_arm_t *G = &out->arms[r->arm_a];
-        if (an_scenario_backend_failed(out, X->scenario, X->backend) ||
-            an_scenario_backend_failed(out, G->scenario, G->backend))
-            r->answer = "disqualified";
-        else if (r->n_a < out->th.min_samples_per_arm || r->n_b < out->th.min_samples_per_arm)
-            r->answer = "too_few_samples";
-        else if (stats_equivalence(r->ci_lo, r->ci_hi, margin))
-            r->answer = "matches";
-        else if (!isnan(r->p_adjusted) && r->p_adjusted < out->th.alpha && r->ci_hi < 1.0)
-            r->answer = "faster";
-        else if (!isnan(r->p_adjusted) && r->p_adjusted < out->th.alpha && r->ci_lo > 1.0)
-            r->answer = "slower";
-        else
-            r->answer = "unclear";
-    }
+    an_avp_answers(out);
     return 0;
 }
 
@@ -1256,12 +1225,7 @@ void analysis_free(analysis_model_t *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n_arms; i++) {
-        free(m->arms[i].cells);
-        for (int k = 0; k < ANALYSIS_METRIC_COUNT; k++)
-            free(m->arms[i].samples[k]);
-    }
-    free(m->arms);
+    arms_free(&m->arm_model);
     free(m->failed);
     free(m->comparisons);
     for (size_t i = 0; i < m->n_verdicts; i++) {

@@ -2,8 +2,10 @@
  *
  * What it is for: every output (summary.json, report.md/.html, samples.csv, bench.txt,
  * charts) reads this one in-memory model, so they cannot disagree. analysis_build():
- *  1. arms: ok cells grouped by (scenario, backend, policy, variant), every PB_METRICS
- *     value kept as raw samples (cells in journal order), per-metric median + CI;
+ *  1. arms (arms.h, the one model shared with summary.md and the gate): ok cells grouped
+ *     by (scenario, backend, policy, variant), every PB_METRICS value kept as raw samples
+ *     (cells in repetition order), per-metric median + CI; time is the journal's integer
+ *     ns_per_op (ARMS_TIME_JOURNAL_NS_PER_OP; issue 8 will make the report exact too);
  *  2. failed cells (status != "ok") listed; a backend with any failed cell in a scenario
  *     is DISQUALIFIED there (never silently dropped);
  *  3. comparisons per scenario x backend x variant x class C: arm a = policy "none",
@@ -37,53 +39,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "arms.h"
 #include "journal.h"
 #include "metrics.h"
 #include "stats.h"
 #include "thresholds.h"
 
 #define ANALYSIS_ERR_BYTES 1024
-#define ANALYSIS_NAME_BYTES 64
-#define ANALYSIS_VARIANT_BYTES 160
+#define ANALYSIS_NAME_BYTES ARMS_NAME_BYTES
+#define ANALYSIS_VARIANT_BYTES ARMS_VARIANT_BYTES
 #define ANALYSIS_TEXT_BYTES 512
 
-/* Index of every PB_METRICS metric (ANALYSIS_M_wall_ns, ANALYSIS_M_ns_per_op, ...). */
+/* Index of every PB_METRICS metric (ANALYSIS_M_wall_ns, ANALYSIS_M_ns_per_op, ...): the
+ * report's names for arms.h's ARMS_M_* (generated from the same list: same values). */
 typedef enum analysis_metric {
-#define ANALYSIS_METRIC_ENUM(name, kind, desc) ANALYSIS_M_##name,
+#define ANALYSIS_METRIC_ENUM(name, kind, desc) ANALYSIS_M_##name = ARMS_M_##name,
     PB_METRICS(ANALYSIS_METRIC_ENUM)
 #undef ANALYSIS_METRIC_ENUM
-    ANALYSIS_METRIC_COUNT
+    ANALYSIS_METRIC_COUNT = ARMS_METRIC_COUNT
 } analysis_metric_t;
 
-/* Per-arm statistics of one metric (ok cells where the metric is present). */
-typedef struct analysis_arm_stat {
-    size_t n;                 /* samples present                                      */
-    double median;            /* NAN when n == 0                                     */
-    double ci_lo, ci_hi;      /* distribution-free CI of the median; NAN when
-                                 ci_status != STATS_OK (e.g. n < 6 at 95 %)           */
-    int ci_status;            /* stats_status_t of stats_median_ci                   */
-    double mad;               /* unscaled MAD; NAN when n == 0                       */
-    double min, max;
-    bool constant;            /* n > 0 and every sample equal                        */
-} analysis_arm_stat_t;
-
-typedef struct analysis_arm {
-    char scenario[ANALYSIS_NAME_BYTES];
-    char workload[ANALYSIS_NAME_BYTES];
-    char mode[ANALYSIS_NAME_BYTES];        /* "cell", "concurrent", "hyperfine" or ""   */
-    char backend[ANALYSIS_NAME_BYTES];
-    char policy[ANALYSIS_NAME_BYTES];
-    char variant[ANALYSIS_VARIANT_BYTES];  /* "" when nothing is swept                  */
-    char source[ANALYSIS_NAME_BYTES];      /* "runner", "group", "hyperfine" (first cell) */
-    long long threads;                     /* config threads; 0 = unset/default         */
-    bool counts_deterministic;             /* rule 5 above                              */
-    json_object **cells;                   /* ok cells (borrowed from the journal)      */
-    size_t n_cells;
-    size_t n_failed;                       /* failed cells of this arm                  */
-    /* samples[m][i], i < stat[m].n: metric m of the ok cells where it is present */
-    double *samples[ANALYSIS_METRIC_COUNT];
-    analysis_arm_stat_t stat[ANALYSIS_METRIC_COUNT];
-} analysis_arm_t;
+/* An arm and its per-metric statistics are arms.h's (collected with the report's choices:
+ * time = the journal's integer ns_per_op, cells in repetition order). */
+typedef arms_stat_t analysis_arm_stat_t;
+typedef arms_arm_t analysis_arm_t;
 
 /* A cell whose status is not "ok". */
 typedef struct analysis_failed {
@@ -205,9 +184,10 @@ typedef struct analysis_warning {
 
 typedef struct analysis_model {
     const journal_t *journal;            /* borrowed                                  */
+    arms_model_t arm_model;              /* owns the arms below                       */
     json_object *context;                /* borrowed: journal->context (may be NULL)   */
     thresholds_t th;
-    analysis_arm_t *arms;             size_t n_arms;
+    analysis_arm_t *arms;             size_t n_arms;                 /* = arm_model's */
     analysis_failed_t *failed;        size_t n_failed;
     analysis_comparison_t *comparisons; size_t n_comparisons;
     analysis_verdict_t *verdicts;     size_t n_verdicts;
@@ -229,18 +209,11 @@ int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t 
 
 void analysis_free(analysis_model_t *m);
 
-/* Index of the arm, or -1. variant NULL means "". */
-long analysis_arm_find(const analysis_model_t *m, const char *scenario, const char *backend,
-                       const char *policy, const char *variant);
-
-/* The arm's primary time metric: ANALYSIS_M_ns_per_op when present, else wall_ns. */
-analysis_metric_t analysis_time_metric(const analysis_arm_t *arm);
+/* Arm lookup is arms_find(&m->arm_model, ...); an arm's primary time metric is its
+ * time_metric (ns_per_op when it has any, else wall_ns). */
 
 const char *analysis_metric_name(analysis_metric_t m);        /* PB_METRICS name       */
 const char *analysis_verdict_name(analysis_verdict_kind_t v);  /* "KEEP", ...           */
 const char *analysis_overall_name(analysis_overall_kind_t o);  /* "REMOVE_ALL", ...     */
-
-/* Does the workload/config make alloc_calls and pool_cycles deterministic? */
-bool analysis_counts_deterministic(const char *workload, const char *mode, long long threads);
 
 #endif

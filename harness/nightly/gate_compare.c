@@ -1,137 +1,63 @@
 /* gate_compare.c: the comparison of two journals arm by arm (gate_compare.h): time with a
  * bootstrap CI and Mann-Whitney (Holm over the run), deterministic counts exactly, failed
  * cells and changed results; the confirmation rerun and the exit code.
- * Guarantees: statistics only from pb_stats; never prints or exits.
+ * Guarantees: the arms, their samples and every statistic come from the one model of
+ * arms and comparisons (decide/arms.h), with the gate's choices: time = wall_ns / ops
+ * unrounded, samples in journal order. Never prints or exits.
+ * What it must not do: collect or compare samples itself (arms.h does), decide KEEP or
+ * REMOVE (analysis.c does).
  */
 #define _GNU_SOURCE
 #include "gate_compare.h"
+#include "arms.h"
 #include "journal.h"
 #include "stats.h"
-#include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ================================================================ comparison ===== */
 
-typedef struct dvec {
-    double *v;
-    size_t n, cap;
-} dvec_t;
+/* The count metrics compared besides time (exactly when constant within each arm). */
+static const arms_metric_t gate_count_metrics[] = {ARMS_M_alloc_calls, ARMS_M_allocs_per_op};
+#define GATE_N_COUNT_METRICS (sizeof gate_count_metrics / sizeof gate_count_metrics[0])
 
-static int dvec_push(dvec_t *d, double x)
+/* The gate's arms of one journal: time = wall_ns / ops unrounded (falling back to the
+ * journal's ns_per_op, then wall_ns for hyperfine cells), samples in journal order, cells
+ * without scenario/backend/policy skipped. */
+static int gate_collect(const journal_t *j, const gate_options_t *opt, arms_model_t *out)
 {
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 16;
-        double *p = realloc(d->v, nc * sizeof *p);
-        if (!p)
-            return -1;
-        d->v = p;
-        d->cap = nc;
-    }
-    d->v[d->n++] = x;
-    return 0;
+    const arms_options_t arms_opt = {.time = ARMS_TIME_EXACT_WALL_PER_OP,
+                                     .order = ARMS_ORDER_JOURNAL,
+                                     .confidence_level = opt->th->confidence_level,
+                                     .scenarios = opt->scenarios,
+                                     .skip_unnamed = true};
+    return arms_collect(j, &arms_opt, out);
 }
 
-enum { SIDE_B = 0, SIDE_C = 1 };
-enum { GM_TIME, GM_ALLOC_CALLS, GM_ALLOCS_PER_OP, GM_COUNT };
-static const char *const gm_name[GM_COUNT] = {"ns_per_op", "alloc_calls", "allocs_per_op"};
+/* An arm present in either journal: the baseline's and the candidate's (NULL if absent). */
+typedef struct gate_pair {
+    const arms_arm_t *base, *cand;
+} gate_pair_t;
 
-typedef struct garm {
-    char scenario[GATE_NAME_BYTES], backend[GATE_NAME_BYTES], policy[GATE_NAME_BYTES];
-    char variant[GATE_VARIANT_BYTES];
-    int present[2];
-    dvec_t s[2][GM_COUNT];
-    size_t failed[2], total[2];
-    char result[2][160];
-    int result_mixed[2];
-} garm_t;
+static void gate_note(gate_row_t *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-
-static int metric_of(json_object *cell, const char *name, double *out)
+/* Appends "; text" (or "text" to an empty note). */
+static void gate_note(gate_row_t *w, const char *fmt, ...)
 {
-    json_object *m, *v;
-    if (!json_object_object_get_ex(cell, "metrics", &m) || !json_object_object_get_ex(m, name, &v) ||
-        !v || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-        return 0;
-    *out = json_object_get_double(v);
-    return isfinite(*out);
+    char text[sizeof w->note];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    size_t l = strlen(w->note);
+    snprintf(w->note + l, sizeof w->note - l, "%s%s", l ? "; " : "", text);
 }
 
-static garm_t *arm_find(garm_t **arms, size_t *n, size_t *cap, const char *sc, const char *be,
-                        const char *po, const char *va)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp((*arms)[i].scenario, sc) && !strcmp((*arms)[i].backend, be) &&
-            !strcmp((*arms)[i].policy, po) && !strcmp((*arms)[i].variant, va))
-            return &(*arms)[i];
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        garm_t *p = realloc(*arms, nc * sizeof *p);
-        if (!p)
-            return NULL;
-        *arms = p;
-        *cap = nc;
-    }
-    garm_t *a = &(*arms)[(*n)++];
-    memset(a, 0, sizeof *a);
-    snprintf(a->scenario, sizeof a->scenario, "%s", sc);
-    snprintf(a->backend, sizeof a->backend, "%s", be);
-    snprintf(a->policy, sizeof a->policy, "%s", po);
-    snprintf(a->variant, sizeof a->variant, "%s", va);
-    return a;
-}
-
-static int collect(const journal_t *j, int side, const char *filter, garm_t **arms, size_t *n,
-                   size_t *cap)
-{
-    for (size_t i = 0; i < j->n_cells; i++) {
-        json_object *c = j->cells[i];
-        const char *sc = journal_str(c, "scenario"), *be = journal_str(c, "backend");
-        const char *po = journal_str(c, "policy"), *va = journal_str(c, "variant");
-        const char *st = journal_str(c, "status"), *res = journal_str(c, "result");
-        if (!sc || !be || !po)
-            continue;
-        if (!va)
-            va = "";
-        if (!util_list_has(filter, sc))
-            continue;
-        garm_t *a = arm_find(arms, n, cap, sc, be, po, va);
-        if (!a)
-            return -1;
-        a->present[side] = 1;
-        a->total[side]++;
-        if (!st || strcmp(st, "ok") != 0) {
-            a->failed[side]++;
-            continue;
-        }
-        if (res) {
-            if (!a->result[side][0])
-                snprintf(a->result[side], sizeof a->result[side], "%s", res);
-            else if (strncmp(a->result[side], res, sizeof a->result[side] - 1) != 0)
-                a->result_mixed[side] = 1;
-        }
-        double x, ops;
-        for (int m = 0; m < GM_COUNT; m++) {
-            int ok;
-            /* time: wall_ns / ops unrounded (the journal's ns_per_op is an integer, a
-             * 3 % step at ~35 ns/op); ns_per_op, or wall_ns for hyperfine cells, else */
-            if (m == GM_TIME && metric_of(c, "wall_ns", &x) && metric_of(c, "ops", &ops) && ops > 0)
-                x /= ops, ok = 1;
-            else
-                ok = metric_of(c, gm_name[m], &x);
-            if (!ok && m == GM_TIME)
-                ok = metric_of(c, "wall_ns", &x);
-            if (ok && dvec_push(&a->s[side][m], x) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
-static gate_row_t *row_new(gate_report_t *r, const garm_t *a, const char *metric)
+static gate_row_t *gate_row_new(gate_report_t *r, const gate_pair_t *pair, const char *metric)
 {
     if (r->n_rows == r->cap_rows) {
         size_t nc = r->cap_rows ? r->cap_rows * 2 : 32;
@@ -141,6 +67,7 @@ static gate_row_t *row_new(gate_report_t *r, const garm_t *a, const char *metric
         r->rows = p;
         r->cap_rows = nc;
     }
+    const arms_arm_t *a = pair->base ? pair->base : pair->cand;
     gate_row_t *w = &r->rows[r->n_rows++];
     memset(w, 0, sizeof *w);
     snprintf(w->scenario, sizeof w->scenario, "%s", a->scenario);
@@ -150,59 +77,140 @@ static gate_row_t *row_new(gate_report_t *r, const garm_t *a, const char *metric
     snprintf(w->metric, sizeof w->metric, "%s", metric);
     snprintf(w->method, sizeof w->method, "-");
     w->med_base = w->med_cand = w->ratio = w->lo = w->hi = w->p = w->p_holm = NAN;
-    w->failed_base = a->failed[SIDE_B];
-    w->failed_cand = a->failed[SIDE_C];
+    w->failed_base = pair->base ? pair->base->n_failed : 0;
+    w->failed_cand = pair->cand ? pair->cand->n_failed : 0;
     return w;
 }
 
-static int all_equal(const dvec_t *d)
+static arms_compare_options_t gate_compare_options(const thresholds_t *th, bool exact)
 {
-    for (size_t i = 1; i < d->n; i++)
-        if (d->v[i] != d->v[0])
-            return 0;
-    return d->n > 0;
+    return (arms_compare_options_t){.confidence_level = th->confidence_level,
+                                    .resamples = (size_t)th->bootstrap_resamples,
+                                    .seed = th->bootstrap_seed,
+                                    .exact_when_constant = exact};
 }
 
-/* Statistical comparison (time, or a count that varies). Returns -1 on OOM. */
-static int stat_row(gate_row_t *w, const dvec_t *b, const dvec_t *c, const thresholds_t *th)
+/* Statistical row (time, or a count that varies) from a comparison; classified after
+ * Holm. Too few samples or no bootstrap interval: NO_DATA. */
+static void gate_stat_row(gate_row_t *w, const arms_comparison_t *c, const thresholds_t *th)
 {
-    w->n_base = b->n;
-    w->n_cand = c->n;
-    if (b->n)
-        stats_median(b->v, b->n, &w->med_base);
-    if (c->n)
-        stats_median(c->v, c->n, &w->med_cand);
-    if (b->n < th->min_samples_per_arm || c->n < th->min_samples_per_arm) {
+    w->n_base = c->n_a;
+    w->n_cand = c->n_b;
+    w->med_base = c->median_a;
+    w->med_cand = c->median_b;
+    if (c->n_a < th->min_samples_per_arm || c->n_b < th->min_samples_per_arm) {
         w->status = GATE_NO_DATA;
         snprintf(w->note, sizeof w->note, "too few ok samples (%zu vs %zu, need %llu per side): "
-                 "no claim; raise --repetitions", b->n, c->n,
+                 "no claim; raise --repetitions", c->n_a, c->n_b,
                  (unsigned long long)th->min_samples_per_arm);
-        return 0;
+        return;
     }
-    stats_mwu_t mw;
-    int rc = stats_mann_whitney(b->v, b->n, c->v, c->n, &mw);
-    if (rc == STATS_ENOMEM)
-        return -1;
-    w->p = rc == 0 ? mw.p : NAN;
-    stats_ratio_ci_t ci;
-    rc = stats_bootstrap_ratio_ci(b->v, b->n, c->v, c->n, th->confidence_level,
-                                  (size_t)th->bootstrap_resamples, th->bootstrap_seed, &ci);
-    if (rc == STATS_ENOMEM)
-        return -1;
+    w->p = c->mwu_status == STATS_OK ? c->mwu.p : NAN;
     snprintf(w->method, sizeof w->method, "bootstrap");
-    if (rc != 0) {
+    if (c->ci_status != STATS_OK) {
         w->status = GATE_NO_DATA;
-        snprintf(w->note, sizeof w->note, "no ratio: %s (a median is 0?)", stats_strerror(rc));
-        return 0;
+        snprintf(w->note, sizeof w->note, "no ratio: %s (a median is 0?)",
+                 stats_strerror(c->ci_status));
+        return;
     }
-    w->ratio = ci.estimate;
-    w->lo = ci.lo;
-    w->hi = ci.hi;
+    w->ratio = c->ci.estimate;
+    w->lo = c->ci.lo;
+    w->hi = c->ci.hi;
     w->status = GATE_PASS; /* classified after Holm */
+}
+
+/* Exact row of a deterministic count: any increase past max_count_increase regresses. */
+static void gate_exact_row(gate_row_t *w, const arms_comparison_t *c, double max_increase)
+{
+    double vb = c->median_a, vc = c->median_b;
+    w->n_base = c->n_a;
+    w->n_cand = c->n_b;
+    w->med_base = vb;
+    w->med_cand = vc;
+    w->ratio = w->lo = w->hi = c->ratio;
+    snprintf(w->method, sizeof w->method, "exact");
+    w->status = vc > vb * (1.0 + max_increase) ? GATE_REGRESSION : GATE_PASS;
+    if (w->status == GATE_REGRESSION)
+        snprintf(w->note, sizeof w->note, "deterministic count up by %.0f (%+.2f %%)", vc - vb,
+                 vb > 0 ? (vc / vb - 1) * 100 : 100.0);
+}
+
+/* Rows "status" (candidate cells failed where the baseline's did not) and "result" (the
+ * digest changed). Returns 0 or -1 (out of memory). */
+static int gate_failure_rows(gate_report_t *out, const gate_pair_t *pair)
+{
+    const arms_arm_t *b = pair->base, *c = pair->cand;
+    gate_row_t *w;
+    if (c->n_failed > 0 && b->n_failed == 0) {
+        if (!(w = gate_row_new(out, pair, "status")))
+            return -1;
+        w->status = GATE_REGRESSION;
+        snprintf(w->method, sizeof w->method, "exact");
+        snprintf(w->note, sizeof w->note, "%zu of %zu candidate cells failed (baseline: none)",
+                 c->n_failed, c->n_total);
+    }
+    if (b->result[0] && c->result[0] && !b->result_mixed && !c->result_mixed &&
+        strcmp(b->result, c->result) != 0) {
+        if (!(w = gate_row_new(out, pair, "result")))
+            return -1;
+        w->status = GATE_REGRESSION;
+        snprintf(w->method, sizeof w->method, "exact");
+        snprintf(w->note, sizeof w->note, "result digest changed: %.60s -> %.60s", b->result,
+                 c->result);
+    }
     return 0;
 }
 
-static void classify(gate_row_t *w, double limit, double alpha)
+/* The time row and the count rows of an arm present in both journals. Returns 0 or -1. */
+static int gate_metric_rows(gate_report_t *out, const gate_pair_t *pair, const thresholds_t *th)
+{
+    const arms_arm_t *b = pair->base, *c = pair->cand;
+    arms_comparison_t cmp;
+    arms_compare_options_t statistical = gate_compare_options(th, false);
+    arms_compare_options_t exact = gate_compare_options(th, true);
+    gate_row_t *w = gate_row_new(out, pair, "ns_per_op");
+    if (!w || arms_compare(b->time, b->n_time, c->time, c->n_time, &statistical, &cmp) != 0)
+        return -1;
+    gate_stat_row(w, &cmp, th);
+    if (b->n_failed)
+        gate_note(w, "%zu baseline cells failed", b->n_failed);
+    for (size_t k = 0; k < GATE_N_COUNT_METRICS; k++) {
+        arms_metric_t m = gate_count_metrics[k];
+        if (b->stat[m].n == 0 || c->stat[m].n == 0)
+            continue;
+        if (!(w = gate_row_new(out, pair, arms_metric_name(m))) ||
+            arms_compare(b->samples[m], b->stat[m].n, c->samples[m], c->stat[m].n, &exact,
+                         &cmp) != 0)
+            return -1;
+        if (cmp.method == ARMS_METHOD_EXACT) {
+            gate_exact_row(w, &cmp, out->max_count_increase);
+        } else {
+            w->varies = 1;
+            gate_stat_row(w, &cmp, th);
+            gate_note(w, "count varies between runs (multi-threaded?): compared statistically");
+        }
+    }
+    return 0;
+}
+
+/* Every row of one arm. Returns 0 or -1 (out of memory). */
+static int gate_arm_rows(gate_report_t *out, const gate_pair_t *pair, const thresholds_t *th)
+{
+    if (!pair->base || !pair->cand) {
+        gate_row_t *w = gate_row_new(out, pair, "ns_per_op");
+        if (!w)
+            return -1;
+        w->status = GATE_NO_DATA;
+        snprintf(w->note, sizeof w->note, "arm only in the %s journal: not compared",
+                 pair->base ? "baseline" : "candidate");
+        return 0;
+    }
+    if (gate_failure_rows(out, pair) != 0)
+        return -1;
+    return gate_metric_rows(out, pair, th);
+}
+
+static void gate_classify(gate_row_t *w, double limit, double alpha)
 {
     if (strcmp(w->method, "bootstrap") != 0 || w->status == GATE_NO_DATA)
         return;
@@ -212,12 +220,51 @@ static void classify(gate_row_t *w, double limit, double alpha)
         w->status = GATE_REGRESSION;
     else if (pos == STATS_CI_ABOVE) {
         w->status = GATE_UNCLEAR;
-        snprintf(w->note + strlen(w->note), sizeof w->note - strlen(w->note),
-                 "%sCI past the threshold but p_holm %.3g >= alpha", w->note[0] ? "; " : "", p);
+        gate_note(w, "CI past the threshold but p_holm %.3g >= alpha", p);
     } else if (pos == STATS_CI_BELOW || w->hi == limit)
         w->status = GATE_PASS;
     else
         w->status = GATE_UNCLEAR;
+}
+
+/* Holm over every statistical p-value of this gate run (one family), then the statuses.
+ * Returns 0 or -1 (out of memory). */
+static int gate_holm_and_classify(gate_report_t *out)
+{
+    arms_family_t family = {0};
+    int rc = 0;
+    for (size_t i = 0; i < out->n_rows && rc == 0; i++)
+        rc = arms_family_add(&family, out->rows[i].p, &out->rows[i].p_holm);
+    if (rc == 0 && arms_family_adjust(&family) == STATS_ENOMEM)
+        rc = -1;
+    arms_family_free(&family);
+    if (rc != 0)
+        return -1;
+    for (size_t i = 0; i < out->n_rows; i++)
+        gate_classify(&out->rows[i], 1.0 + out->max_regression, out->alpha);
+    return 0;
+}
+
+/* The rows of every arm: the baseline's arms in order, then the candidate's new ones. */
+static int gate_all_rows(gate_report_t *out, const arms_model_t *base, const arms_model_t *cand,
+                         const thresholds_t *th)
+{
+    for (size_t i = 0; i < base->n_arms; i++) {
+        const arms_arm_t *b = &base->arms[i];
+        long k = arms_find(cand, b->scenario, b->backend, b->policy, b->variant);
+        gate_pair_t pair = {.base = b, .cand = k >= 0 ? &cand->arms[k] : NULL};
+        if (gate_arm_rows(out, &pair, th) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < cand->n_arms; i++) {
+        const arms_arm_t *c = &cand->arms[i];
+        if (arms_find(base, c->scenario, c->backend, c->policy, c->variant) >= 0)
+            continue;
+        gate_pair_t pair = {.base = NULL, .cand = c};
+        if (gate_arm_rows(out, &pair, th) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int gate_compare(const journal_t *base, const journal_t *cand, const gate_options_t *opt,
@@ -229,112 +276,25 @@ int gate_compare(const journal_t *base, const journal_t *cand, const gate_option
     out->max_count_increase = opt->max_count_increase_percent / 100.0;
     out->alpha = th->alpha;
     out->confidence_level = th->confidence_level;
-    garm_t *arms = NULL;
-    size_t n = 0, cap = 0;
+    arms_model_t base_arms, cand_arms;
     int rc = -1;
-    if (collect(base, SIDE_B, opt->scenarios, &arms, &n, &cap) != 0 ||
-        collect(cand, SIDE_C, opt->scenarios, &arms, &n, &cap) != 0)
-        goto done;
-    double limit = 1.0 + out->max_regression;
-    for (size_t i = 0; i < n; i++) {
-        garm_t *a = &arms[i];
-        gate_row_t *w;
-        if (!a->present[SIDE_B] || !a->present[SIDE_C]) {
-            if (!(w = row_new(out, a, "ns_per_op")))
-                goto done;
-            w->status = GATE_NO_DATA;
-            snprintf(w->note, sizeof w->note, "arm only in the %s journal: not compared",
-                     a->present[SIDE_B] ? "baseline" : "candidate");
-            continue;
-        }
-        if (a->failed[SIDE_C] > 0 && a->failed[SIDE_B] == 0) {
-            if (!(w = row_new(out, a, "status")))
-                goto done;
-            w->status = GATE_REGRESSION;
-            snprintf(w->method, sizeof w->method, "exact");
-            snprintf(w->note, sizeof w->note, "%zu of %zu candidate cells failed (baseline: none)",
-                     a->failed[SIDE_C], a->total[SIDE_C]);
-        }
-        if (a->result[SIDE_B][0] && a->result[SIDE_C][0] && !a->result_mixed[SIDE_B] &&
-            !a->result_mixed[SIDE_C] && strcmp(a->result[SIDE_B], a->result[SIDE_C]) != 0) {
-            if (!(w = row_new(out, a, "result")))
-                goto done;
-            w->status = GATE_REGRESSION;
-            snprintf(w->method, sizeof w->method, "exact");
-            snprintf(w->note, sizeof w->note, "result digest changed: %.60s -> %.60s",
-                     a->result[SIDE_B], a->result[SIDE_C]);
-        }
-        if (!(w = row_new(out, a, "ns_per_op")) ||
-            stat_row(w, &a->s[SIDE_B][GM_TIME], &a->s[SIDE_C][GM_TIME], th) != 0)
-            goto done;
-        if (a->failed[SIDE_B])
-            snprintf(w->note + strlen(w->note), sizeof w->note - strlen(w->note),
-                     "%s%zu baseline cells failed", w->note[0] ? "; " : "", a->failed[SIDE_B]);
-        for (int m = GM_ALLOC_CALLS; m < GM_COUNT; m++) {
-            dvec_t *b = &a->s[SIDE_B][m], *c = &a->s[SIDE_C][m];
-            if (b->n == 0 || c->n == 0)
-                continue;
-            if (!(w = row_new(out, a, gm_name[m])))
-                goto done;
-            if (all_equal(b) && all_equal(c)) {
-                double vb = b->v[0], vc = c->v[0];
-                w->n_base = b->n;
-                w->n_cand = c->n;
-                w->med_base = vb;
-                w->med_cand = vc;
-                w->ratio = w->lo = w->hi = vb > 0 ? vc / vb : (vc > 0 ? INFINITY : 1.0);
-                snprintf(w->method, sizeof w->method, "exact");
-                w->status = vc > vb * (1.0 + out->max_count_increase) ? GATE_REGRESSION : GATE_PASS;
-                if (w->status == GATE_REGRESSION)
-                    snprintf(w->note, sizeof w->note, "deterministic count up by %.0f (%+.2f %%)",
-                             vc - vb, vb > 0 ? (vc / vb - 1) * 100 : 100.0);
-            } else {
-                w->varies = 1;
-                if (stat_row(w, b, c, th) != 0)
-                    goto done;
-                snprintf(w->note + strlen(w->note), sizeof w->note - strlen(w->note),
-                         "%scount varies between runs (multi-threaded?): compared statistically",
-                         w->note[0] ? "; " : "");
-            }
-        }
+    if (gate_collect(base, opt, &base_arms) != 0)
+        goto oom;
+    if (gate_collect(cand, opt, &cand_arms) != 0) {
+        arms_free(&base_arms);
+        goto oom;
     }
-    /* Holm over every statistical p-value of this gate run (one family) */
-    size_t np = 0;
-    for (size_t i = 0; i < out->n_rows; i++)
-        if (!isnan(out->rows[i].p))
-            np++;
-    if (np) {
-        double *p = malloc(np * sizeof *p);
-        if (!p)
-            goto done;
-        size_t k = 0;
-        for (size_t i = 0; i < out->n_rows; i++)
-            if (!isnan(out->rows[i].p))
-                p[k++] = out->rows[i].p;
-        if (stats_holm(p, np, p) == STATS_ENOMEM) {
-            free(p);
-            goto done;
-        }
-        k = 0;
-        for (size_t i = 0; i < out->n_rows; i++)
-            if (!isnan(out->rows[i].p))
-                out->rows[i].p_holm = p[k++];
-        free(p);
-    }
-    for (size_t i = 0; i < out->n_rows; i++)
-        classify(&out->rows[i], limit, out->alpha);
-    rc = 0;
-done:
-    for (size_t i = 0; i < n; i++)
-        for (int s = 0; s < 2; s++)
-            for (int m = 0; m < GM_COUNT; m++)
-                free(arms[i].s[s][m].v);
-    free(arms);
-    if (rc != 0) {
-        snprintf(err, GATE_ERR_BYTES, "out of memory while comparing journals");
-        gate_report_free(out);
-    }
-    return rc;
+    rc = gate_all_rows(out, &base_arms, &cand_arms, th);
+    if (rc == 0)
+        rc = gate_holm_and_classify(out);
+    arms_free(&base_arms);
+    arms_free(&cand_arms);
+    if (rc == 0)
+        return 0;
+oom:
+    snprintf(err, GATE_ERR_BYTES, "out of memory while comparing journals");
+    gate_report_free(out);
+    return -1;
 }
 
 static int same_row(const gate_row_t *a, const gate_row_t *b)
