@@ -1,33 +1,26 @@
-/* gate.c: the `poolbench gate` command (gate.h): saved journals, or two git revisions
- * built side by side and run interleaved.
+/* gate.c: the body of `poolbench gate` (gate.h): saved journals, or two git revisions
+ * built side by side (gate_build.h), run interleaved (gate_runner.h), compared
+ * (gate_compare.h) and, when something is flagged, confirmed by a rerun of those arms.
  *
- * Guarantees: a bad input (journal, thresholds, revision, argument) exits 2 with a
- * message naming it and never damages an earlier result. What it must not do: edit the
- * repository it builds from (revisions are extracted with `git archive`, never checked
- * out in place).
+ * Guarantees: a bad input (journal, thresholds, revision, history file) exits 2 with a
+ * message naming it and never damages an earlier result; the history file is checked
+ * before anything runs. What it must not do: edit the repository it builds from.
  */
 #define _GNU_SOURCE
-#include "util.h"
-#include "interrupt.h"
 #include "gate.h"
-#include "cell.h"
-#include "context.h"
+#include "gate_build.h"
 #include "history.h"
+#include "interrupt.h"
 #include "journal.h"
+#include "journal_read.h"
 #include "matrix.h"
-#include "metrics.h"
-#include "stats.h"
+#include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,100 +28,33 @@
 #define PB_SOURCE_DIR "."
 #endif
 
-/* ================================================================ command ===== */
+enum { J_BASE, J_CAND, J_CONFIRM_BASE, J_CONFIRM_CAND, J_COUNT };
 
-static const char *history_path_note = "";
-
-static int gate_run_mode(int revs, const char *bj, const char *cj, const char *rev_base,
-                         const char *rev_cand, const thresholds_t *thp, double count_pct,
-                         const char *scen, const char *matrix, const char *sdir, unsigned reps,
-                         const char *repo, const char *work, const char *outd, int have_seed,
-                         uint64_t seed, int no_confirm, unsigned inject, const char *cache_dir,
-                         const char *summary, history_t *hdb);
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-"usage: poolbench gate --baseline JOURNAL --candidate JOURNAL [options]\n"
-"       poolbench gate --revs BASE CANDIDATE [options]\n"
-"\n"
-"The regression gate. Compares every arm (scenario, backend, policy, variant) present in\n"
-"both runs: the ratio candidate/baseline of median ns/op with a bootstrap CI and a\n"
-"Mann-Whitney p (Holm-adjusted). A time regression needs the WHOLE CI above\n"
-"1 + max_regression_percent ([gate] of the thresholds file, default 10 %%) and\n"
-"p_holm < alpha. Deterministic allocation counts (alloc_calls, allocs_per_op) gate on\n"
-"their own, exactly: any increase is a regression (--max-count-increase PCT to allow\n"
-"some). A candidate arm whose cells fail, or whose result digest changed, regresses too.\n"
-"\n"
-"Saved journals (--baseline/--candidate: folders or results.jsonl files): no\n"
-"confirmation rerun is possible; a regression exits 1 and the summary marks it\n"
-"\"unconfirmed\".\n"
-"\n"
-"Two revisions (--revs, the nightly mode): extracts both commits with `git archive`\n"
-"into WORK/src-SHA, builds each into WORK/build-SHA (reused when it exists), runs the\n"
-"same cells for both revisions interleaved in one job (shuffled within each repetition\n"
-"block), journals OUT/base and OUT/candidate, compares, and reruns only the regressed\n"
-"arms (interleaved again, OUT/confirm-*). It fails only when the rerun agrees.\n"
-"A suspect (CI straddles the threshold, estimate past it) is rerun too: flagged by\n"
-"the rerun it is a regression, passed it is cleared, unclear again it is inconclusive.\n"
-"\n"
-"  --thresholds FILE      thresholds file (default %s/scenarios/thresholds.ini)\n"
-"  --scenarios LIST       scenario names (default with --revs: %s,\n"
-"                         glibc only, %u repetitions); with saved journals: only\n"
-"                         compare these scenarios\n"
-"  --matrix FILE          (--revs) a matrix file instead of the default set\n"
-"  --scenario-dir DIR     where scenario names are looked up\n"
-"  --repetitions N        (--revs) repetitions per arm and revision (default %u)\n"
-"  --repo DIR             (--revs) the git repository (default: the current one)\n"
-"  --work-dir DIR         (--revs) sources and builds (default $TMPDIR/poolbench-gate)\n"
-"  --out DIR              (--revs) journals (default results/gate-YYYYmmdd-HHMMSS)\n"
-"  --seed N               (--revs) shuffle seed (default: from the clock)\n"
-"  --no-confirm           (--revs) skip the confirmation rerun (regressions are then\n"
-"                         reported unconfirmed, exit 1)\n"
-"  --max-count-increase PCT  allowed increase of deterministic counts (default 0)\n"
-"  --summary FILE.md      also write the Markdown summary there (it is always printed,\n"
-"                         and appended to $GITHUB_STEP_SUMMARY when that is set)\n"
-"  --history DB           record every cell of both runs in this SQLite history\n"
-"  --inject-slowdown PCT  CALIBRATION ONLY (--revs): the candidate's runners busy-wait\n"
-"                         PCT %% longer inside the timed window (a known regression)\n"
-"\n"
-"exit codes:\n"
-"  0  pass: no regression past the threshold\n"
-"  1  regression (confirmed by the rerun; with saved journals: unconfirmed)\n"
-"  2  inconclusive (a slowdown past the threshold can be neither shown nor ruled out,\n"
-"     or the rerun could not settle it) or no baseline (nothing comparable), or bad\n"
-"     input: arguments, journals, thresholds file, revisions, a baseline that does not\n"
-"     build\n"
-"  3  harness error (cannot write results, a candidate that does not build, out of memory)\n",
-            PB_SOURCE_DIR, GATE_DEFAULT_SCENARIOS, GATE_DEFAULT_REPETITIONS,
-            GATE_DEFAULT_REPETITIONS);
-}
-
-
-static void journal_path_of(const char *in, char *out, size_t cap)
-{
-    struct stat st;
-    if (stat(in, &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(out, cap, "%s/%s", in, JOURNAL_FILE);
-    else
-        snprintf(out, cap, "%s", in);
-}
+typedef struct gate_session {
+    const gate_command_t *cmd;
+    thresholds_t th;
+    gate_options_t compare;
+    history_t *history;
+    struct timespec now;
+    /* --revs */
+    char repo[PATH_MAX], sha[2][64];
+    scenario_t *scs;
+    size_t n_scs;
+    char targets[512];
+    char work_dir[PATH_MAX], out_dir[PATH_MAX];
+    char dirs[J_COUNT][PATH_MAX + 32], journals[J_COUNT][PATH_MAX + 64];
+    char bins[2][PATH_MAX + 16];
+    uint64_t seed;
+} gate_session_t;
 
 static int load_journal(const char *what, const char *in, journal_t *j)
 {
-    char path[PATH_MAX + 32], err[JOURNAL_ERR_BYTES];
-    journal_path_of(in, path, sizeof path);
-    if (journal_load(path, j, err) != 0) {
+    char err[JOURNAL_READ_MSG_BYTES], warn[JOURNAL_READ_MSG_BYTES];
+    int rc = journal_read(in, j, 0, err, warn);
+    if (warn[0])
+        fprintf(stderr, "poolbench gate: warning: %s\n", warn);
+    if (rc != 0) {
         fprintf(stderr, "poolbench gate: %s journal: %s\n", what, err);
-        return -1;
-    }
-    if (j->truncated_line)
-        fprintf(stderr, "poolbench gate: warning: %s:%d: last line is cut off (interrupted "
-                        "run); using the %zu complete cells before it\n", path,
-                j->truncated_line, j->n_cells);
-    if (!j->context) {
-        fprintf(stderr, "poolbench gate: %s journal %s is empty (no context block)\n", what, path);
-        journal_free(j);
         return -1;
     }
     return 0;
@@ -138,97 +64,6 @@ static void progress_print(void *user, const char *line)
 {
     (void)user;
     fprintf(stderr, "gate: %s\n", line);
-}
-
-/* Runs a command (argv), output to log (appended). Returns its exit status or -1. */
-static int run_logged(char *const argv[], const char *log, const char *extra_env, double timeout_s)
-{
-    cell_spec_t spec = {.exe = argv[0], .argv = argv, .extra_env = extra_env,
-                        .timeout_s = timeout_s, .grace_s = 5};
-    cell_outcome_t o;
-    int rc = cell_run(&spec, &o, &interrupt_signal);
-    FILE *f = log ? fopen(log, "a") : NULL;
-    if (f) {
-        fprintf(f, "$");
-        for (size_t i = 0; argv[i]; i++)
-            fprintf(f, " %s", argv[i]);
-        fprintf(f, "\n%s%s\n", o.out ? o.out : "", o.err);
-        fclose(f);
-    }
-    int st = (rc == 0 && o.exited) ? o.exit_code : -1;
-    cell_outcome_free(&o);
-    return st;
-}
-
-/* The stdout of a short command, first line. Returns 0 or -1. */
-static int capture(char *const argv[], char *out, size_t cap)
-{
-    cell_spec_t spec = {.exe = argv[0], .argv = argv, .timeout_s = 60, .grace_s = 2};
-    cell_outcome_t o;
-    int rc = cell_run(&spec, &o, NULL);
-    int ok = rc == 0 && o.exited && o.exit_code == 0 && o.out;
-    if (ok) {
-        snprintf(out, cap, "%s", o.out);
-        out[strcspn(out, "\r\n")] = '\0';
-    } else {
-        snprintf(out, cap, "%.*s", (int)strcspn(o.err, "\n"), o.err);
-    }
-    cell_outcome_free(&o);
-    return ok ? 0 : -1;
-}
-
-/* Extracts (once) and builds (incrementally) one commit. Returns 0, or -1 with msg. */
-static int prepare_rev(const char *repo, const char *sha, const char *work, const char *targets,
-                       char *bin_dir, size_t cap, char *msg, size_t mcap)
-{
-    char src[PATH_MAX], build[PATH_MAX], stamp[PATH_MAX + 32], log[PATH_MAX + 32];
-    snprintf(src, sizeof src, "%s/src-%s", work, sha);
-    snprintf(build, sizeof build, "%s/build-%s", work, sha);
-    snprintf(stamp, sizeof stamp, "%s/.gate-extracted", src);
-    snprintf(log, sizeof log, "%s/gate-build.log", build);
-    if (util_mkdir_p(build) != 0) {
-        snprintf(msg, mcap, "cannot create %s: %s", build, strerror(errno));
-        return -1;
-    }
-    if (access(stamp, F_OK) != 0) {
-        char cmd[] = "git -C \"$1\" archive --format=tar \"$2\" | tar -x -C \"$3\" && touch \"$4\"";
-        char *av[] = {"/bin/sh", "-c", cmd, "sh", (char *)repo, (char *)sha, src, stamp, NULL};
-        if (util_mkdir_p(src) != 0 || run_logged(av, log, NULL, 600) != 0) {
-            snprintf(msg, mcap, "cannot extract %s with git archive (log: %s)", sha, log);
-            return -1;
-        }
-    }
-    char cache[PATH_MAX + 32], ceiling[PATH_MAX + 32];
-    snprintf(cache, sizeof cache, "%s/CMakeCache.txt", build);
-    /* the extracted tree is not a repository: stop git from finding an enclosing one */
-    snprintf(ceiling, sizeof ceiling, "GIT_CEILING_DIRECTORIES=%s", work);
-    if (access(cache, F_OK) != 0) {
-        char *av[] = {"cmake", "-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-                      "-DBUILD_TESTING=OFF", NULL};
-        char exe[] = "/usr/bin/env";
-        char *av2[16] = {exe};
-        for (size_t i = 0; av[i]; i++)
-            av2[i + 1] = av[i];
-        if (run_logged(av2, log, ceiling, 1200) != 0) {
-            unlink(cache); /* a failed configure is not reused */
-            snprintf(msg, mcap, "cmake configure of %.12s failed (log: %s)", sha, log);
-            return -1;
-        }
-    }
-    char *av[40] = {"/usr/bin/env", "cmake", "--build", build, "-j2", "--target"};
-    size_t k = 6;
-    char tl[512];
-    snprintf(tl, sizeof tl, "%s", targets);
-    char *save = NULL;
-    for (char *t = strtok_r(tl, " ", &save); t && k < 38; t = strtok_r(NULL, " ", &save))
-        av[k++] = t;
-    av[k] = NULL;
-    if (run_logged(av, log, ceiling, 3600) != 0) {
-        snprintf(msg, mcap, "build of %.12s failed (targets %s; log: %s)", sha, targets, log);
-        return -1;
-    }
-    snprintf(bin_dir, cap, "%s/bin", build);
-    return 0;
 }
 
 static void emit_summary(const gate_report_t *r, const char *bl, const char *cl,
@@ -261,414 +96,326 @@ static const char *journal_commit(const journal_t *j)
     return c ? c : "unknown";
 }
 
-static int record_history(history_t *h, const journal_t *b, const journal_t *c, int64_t when)
+/* Records both runs in the history, when one was given. Returns 0 or GATE_EXIT_HARNESS. */
+static int record_history(gate_session_t *s, const journal_t *b, const journal_t *c)
 {
+    if (!s->history)
+        return 0;
     char err[HISTORY_ERR_BYTES], run_id[64];
+    int64_t when = s->now.tv_sec;
     snprintf(run_id, sizeof run_id, "%lld-%d", (long long)when, (int)getpid());
-    if (history_record(h, b, run_id, "baseline", journal_commit(b), when, err) != 0 ||
-        history_record(h, c, run_id, "candidate", journal_commit(c), when, err) != 0) {
+    if (history_record(s->history, b, run_id, "baseline", journal_commit(b), when, err) != 0 ||
+        history_record(s->history, c, run_id, "candidate", journal_commit(c), when, err) != 0) {
         fprintf(stderr, "poolbench gate: history: %s\n", err);
         return GATE_EXIT_HARNESS;
     }
-    fprintf(stderr, "gate: recorded both runs in %s\n", history_path_note);
+    fprintf(stderr, "gate: recorded both runs in %s\n", s->cmd->history_path);
     return 0;
 }
 
-int gate_main(int argc, char **argv)
+/* ============================================================== saved journals ===== */
+
+static int gate_saved(gate_session_t *s)
 {
-    static const struct option opts[] = {
-        {"baseline", required_argument, 0, 'b'}, {"candidate", required_argument, 0, 'c'},
-        {"revs", no_argument, 0, 'R'}, {"thresholds", required_argument, 0, 't'},
-        {"scenarios", required_argument, 0, 's'}, {"matrix", required_argument, 0, 'm'},
-        {"scenario-dir", required_argument, 0, 'S'}, {"repetitions", required_argument, 0, 'n'},
-        {"repo", required_argument, 0, 'g'}, {"work-dir", required_argument, 0, 'w'},
-        {"out", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'e'},
-        {"no-confirm", no_argument, 0, 'N'}, {"max-count-increase", required_argument, 0, 'x'},
-        {"summary", required_argument, 0, 'M'}, {"history", required_argument, 0, 'H'},
-        {"inject-slowdown", required_argument, 0, 'i'}, {"cache-dir", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *bj = NULL, *cj = NULL, *thr = NULL, *scen = NULL, *matrix = NULL, *sdir = NULL;
-    const char *repo = NULL, *work = NULL, *outd = NULL, *summary = NULL, *hist = NULL;
-    const char *cache_dir = NULL;
-    int revs = 0, no_confirm = 0, c;
-    unsigned reps = 0, inject = 0;
-    double count_pct = 0;
-    uint64_t seed = 0;
-    int have_seed = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case 'b': bj = optarg; break;
-        case 'c': cj = optarg; break;
-        case 'R': revs = 1; break;
-        case 't': thr = optarg; break;
-        case 's': scen = optarg; break;
-        case 'm': matrix = optarg; break;
-        case 'S': sdir = optarg; break;
-        case 'g': repo = optarg; break;
-        case 'w': work = optarg; break;
-        case 'o': outd = optarg; break;
-        case 'N': no_confirm = 1; break;
-        case 'M': summary = optarg; break;
-        case 'H': hist = optarg; break;
-        case 'C': cache_dir = optarg; break;
-        case 'n': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v < 1 || v > 10000) {
-                fprintf(stderr, "poolbench gate: bad --repetitions '%s' (1..10000)\n", optarg);
-                return GATE_EXIT_INCONCLUSIVE;
-            }
-            reps = (unsigned)v;
-            break;
-        }
-        case 'i': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
-                fprintf(stderr, "poolbench gate: bad --inject-slowdown '%s' (0..1000)\n", optarg);
-                return GATE_EXIT_INCONCLUSIVE;
-            }
-            inject = (unsigned)v;
-            break;
-        }
-        case 'x':
-            count_pct = strtod(optarg, &end);
-            if (!optarg[0] || *end || !(count_pct >= 0 && count_pct <= 1000)) {
-                fprintf(stderr, "poolbench gate: bad --max-count-increase '%s' (0..1000)\n", optarg);
-                return GATE_EXIT_INCONCLUSIVE;
-            }
-            break;
-        case 'e':
-            errno = 0;
-            seed = strtoull(optarg, &end, 10);
-            if (errno || !optarg[0] || *end || optarg[0] == '-') {
-                fprintf(stderr, "poolbench gate: bad --seed '%s'\n", optarg);
-                return GATE_EXIT_INCONCLUSIVE;
-            }
-            have_seed = 1;
-            break;
-        case 'h': usage(stdout); return GATE_EXIT_PASS;
-        default: usage(stderr); return GATE_EXIT_INCONCLUSIVE;
-        }
+    const gate_command_t *o = s->cmd;
+    journal_t jb, jc;
+    if (load_journal("baseline", o->baseline, &jb) != 0)
+        return GATE_EXIT_INCONCLUSIVE;
+    if (load_journal("candidate", o->candidate, &jc) != 0) {
+        journal_free(&jb);
+        return GATE_EXIT_INCONCLUSIVE;
     }
-    const char *rev_base = NULL, *rev_cand = NULL;
-    if (revs) {
-        if (argc - optind != 2) {
-            fprintf(stderr, "poolbench gate: --revs takes two revisions: --revs BASE CANDIDATE\n");
-            return GATE_EXIT_INCONCLUSIVE;
-        }
-        rev_base = argv[optind];
-        rev_cand = argv[optind + 1];
-        if (bj || cj) {
-            fprintf(stderr, "poolbench gate: give either --revs or --baseline/--candidate\n");
-            return GATE_EXIT_INCONCLUSIVE;
-        }
+    gate_report_t rep;
+    char err[GATE_ERR_BYTES];
+    int ec = GATE_EXIT_HARNESS;
+    if (gate_compare(&jb, &jc, &s->compare, &rep, err) != 0) {
+        fprintf(stderr, "poolbench gate: %s\n", err);
     } else {
-        if (optind < argc) {
-            fprintf(stderr, "poolbench gate: unexpected argument '%s'\n", argv[optind]);
+        gate_mark_unconfirmable(&rep);
+        emit_summary(&rep, o->baseline, o->candidate, "saved journals", o->summary);
+        ec = gate_exit_code(&rep);
+        int hr = record_history(s, &jb, &jc);
+        if (hr != 0 && ec == 0)
+            ec = hr;
+        gate_report_free(&rep);
+    }
+    journal_free(&jb);
+    journal_free(&jc);
+    return ec;
+}
+
+/* ================================================================ two revisions ===== */
+
+/* Both revisions, the scenarios and the runner targets they need. */
+static int revs_resolve(gate_session_t *s)
+{
+    const gate_command_t *o = s->cmd;
+    if (o->repo)
+        snprintf(s->repo, sizeof s->repo, "%s", o->repo);
+    else
+        gate_build_repo(PB_SOURCE_DIR, s->repo, sizeof s->repo);
+    const char *revname[2] = {o->rev_base, o->rev_cand};
+    for (int i = 0; i < 2; i++)
+        if (gate_build_resolve(s->repo, revname[i], s->sha[i], sizeof s->sha[i]) != 0) {
+            fprintf(stderr, "poolbench gate: --revs: '%s' is not a commit of the repository %s%s\n",
+                    revname[i], s->repo, i == 0 ? " (no baseline)" : "");
             return GATE_EXIT_INCONCLUSIVE;
         }
-        if (!bj || !cj) {
-            fprintf(stderr, "poolbench gate: give --baseline JOURNAL --candidate JOURNAL, or "
-                            "--revs BASE CANDIDATE (see --help)\n");
+    char err[GATE_ERR_BYTES];
+    if (gate_load_scenarios(o->matrix, o->scenarios, o->scenario_dir, o->repetitions, &s->scs,
+                            &s->n_scs, err) != 0) {
+        fprintf(stderr, "poolbench gate: %s\n", err);
+        return GATE_EXIT_INCONCLUSIVE;
+    }
+    for (size_t i = 0; i < s->n_scs; i++) {
+        const scenario_t *sc = &s->scs[i];
+        if (sc->mode != SCENARIO_MODE_CELL) {
+            fprintf(stderr, "poolbench gate: %s: scenario %s is not a per-cell scenario "
+                            "(hyperfine/concurrent); leave it out of --scenarios\n",
+                    sc->path, sc->name);
             return GATE_EXIT_INCONCLUSIVE;
         }
-        if (inject) {
-            fprintf(stderr, "poolbench gate: --inject-slowdown needs --revs (it slows the "
-                            "candidate's runners while they run)\n");
+        for (size_t b = 0; b < sc->backends.n; b++) {
+            char t[80];
+            snprintf(t, sizeof t, "pb-%s", scenario_backend_runner(sc->backends.v[b]));
+            if (!strstr(s->targets, t))
+                snprintf(s->targets + strlen(s->targets), sizeof s->targets - strlen(s->targets),
+                         "%s%s", s->targets[0] ? " " : "", t);
+        }
+    }
+    return 0;
+}
+
+/* The work folder (sources and builds) and the output folder with its four journals. */
+static int revs_folders(gate_session_t *s)
+{
+    const gate_command_t *o = s->cmd;
+    if (o->work_dir) {
+        snprintf(s->work_dir, sizeof s->work_dir, "%s", o->work_dir);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(s->work_dir, sizeof s->work_dir, "%s/poolbench-gate-%d",
+                 tmp && tmp[0] ? tmp : "/tmp", (int)getuid());
+    }
+    char cwd[PATH_MAX], abs_dir[PATH_MAX * 2];
+    if (s->work_dir[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        snprintf(abs_dir, sizeof abs_dir, "%s/%s", cwd, s->work_dir);
+        snprintf(s->work_dir, sizeof s->work_dir, "%s", abs_dir);
+    }
+    if (o->out_dir) {
+        snprintf(s->out_dir, sizeof s->out_dir, "%s", o->out_dir);
+    } else {
+        char when[32];
+        strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&s->now.tv_sec));
+        snprintf(s->out_dir, sizeof s->out_dir, "results/gate-%s", when);
+    }
+    const char *sub[J_COUNT] = {"base", "candidate", "confirm-base", "confirm-candidate"};
+    for (int i = 0; i < J_COUNT; i++) {
+        snprintf(s->dirs[i], sizeof s->dirs[i], "%s/%s", s->out_dir, sub[i]);
+        snprintf(s->journals[i], sizeof s->journals[i], "%s/%s", s->dirs[i], JOURNAL_FILE);
+        if (access(s->journals[i], F_OK) == 0) {
+            fprintf(stderr, "poolbench gate: %s already holds a gate run (%s exists): choose "
+                            "another --out\n", s->out_dir, s->journals[i]);
             return GATE_EXIT_INCONCLUSIVE;
         }
     }
-    /* thresholds */
-    thresholds_t th;
-    char terr[THRESHOLDS_ERR_BYTES];
-    thresholds_default(&th);
-    char def_thr[PATH_MAX];
+    if (util_mkdir_p(s->work_dir) != 0 || util_mkdir_p(s->dirs[J_BASE]) != 0 ||
+        util_mkdir_p(s->dirs[J_CAND]) != 0) {
+        fprintf(stderr, "poolbench gate: cannot create %s or %s: %s\n", s->work_dir, s->out_dir,
+                strerror(errno));
+        return GATE_EXIT_HARNESS;
+    }
+    return 0;
+}
+
+/* Builds both revisions (once when they are the same commit). */
+static int revs_build(gate_session_t *s)
+{
+    const char *revname[2] = {s->cmd->rev_base, s->cmd->rev_cand};
+    for (int i = 0; i < 2; i++) {
+        if (i == 1 && !strcmp(s->sha[0], s->sha[1])) {
+            snprintf(s->bins[1], sizeof s->bins[1], "%s", s->bins[0]);
+            break;
+        }
+        fprintf(stderr, "gate: building %s (%.12s): %s\n", revname[i], s->sha[i], s->targets);
+        char msg[PATH_MAX + 200];
+        if (gate_build_rev(s->repo, s->sha[i], s->work_dir, s->targets, s->bins[i],
+                           sizeof s->bins[i], msg, sizeof msg) != 0) {
+            fprintf(stderr, "poolbench gate: %s: %s\n",
+                    i == 0 ? "baseline (no baseline)" : "candidate", msg);
+            return interrupt_signal ? 130 : i == 0 ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
+        }
+    }
+    return 0;
+}
+
+/* Runs both sides interleaved into journals jb/jc (indexes into s->journals), only the
+ * arms of `arms` (NULL: all), and compares them into rep. */
+static int revs_run_compare(gate_session_t *s, int jb, int jc, uint64_t seed, const char *arms,
+                            gate_report_t *rep, journal_t *base, journal_t *cand)
+{
+    gate_side_t sides[2] = {
+        {.label = jb == J_BASE ? "base" : "confirm-base", .bin_dir = s->bins[0],
+         .commit = s->sha[0], .journal_path = s->journals[jb]},
+        {.label = jc == J_CAND ? "candidate" : "confirm-candidate", .bin_dir = s->bins[1],
+         .commit = s->sha[1], .inject_slowdown_pct = s->cmd->inject_slowdown_pct,
+         .journal_path = s->journals[jc]}};
+    gate_run_options_t ro = {.seed = seed, .arms_filter = arms, .cache_dir = s->cmd->cache_dir,
+                             .interrupt = &interrupt_signal, .progress = progress_print};
+    char err[GATE_ERR_BYTES];
+    int rr = gate_run_sides(s->scs, s->n_scs, sides, 2, &ro, err);
+    if (rr != 0) {
+        if (rr != 130)
+            fprintf(stderr, "poolbench gate: %s%s\n", jb == J_BASE ? "" : "confirmation rerun: ",
+                    err);
+        return rr == 130 ? 130 : rr == -1 && jb == J_BASE ? GATE_EXIT_INCONCLUSIVE
+                                                           : GATE_EXIT_HARNESS;
+    }
+    const char *what[2] = {jb == J_BASE ? "baseline" : "confirmation baseline",
+                           jb == J_BASE ? "candidate" : "confirmation candidate"};
+    if (load_journal(what[0], s->journals[jb], base) != 0)
+        return GATE_EXIT_HARNESS;
+    if (load_journal(what[1], s->journals[jc], cand) != 0) {
+        journal_free(base);
+        return GATE_EXIT_HARNESS;
+    }
+    if (gate_compare(base, cand, &s->compare, rep, err) != 0) {
+        fprintf(stderr, "poolbench gate: %s\n", err);
+        journal_free(base);
+        journal_free(cand);
+        return GATE_EXIT_HARNESS;
+    }
+    return 0;
+}
+
+/* Reruns the flagged arms (if any) and marks each flagged row confirmed or not. */
+static int revs_confirm(gate_session_t *s, gate_report_t *rep)
+{
+    char *arms = NULL;
+    int nreg = gate_regressed_arms(rep, &arms);
+    if (nreg < 0) {
+        fprintf(stderr, "poolbench gate: out of memory\n");
+        return GATE_EXIT_HARNESS;
+    }
+    if (nreg == 0)
+        return 0;
+    if (s->cmd->no_confirm) {
+        gate_mark_unconfirmable(rep);
+        rep->saved_journals = 0;
+        free(arms);
+        return 0;
+    }
+    fprintf(stderr, "gate: regression or suspect flagged: confirmation rerun of those arms\n");
+    if (util_mkdir_p(s->dirs[J_CONFIRM_BASE]) != 0 || util_mkdir_p(s->dirs[J_CONFIRM_CAND]) != 0) {
+        fprintf(stderr, "poolbench gate: cannot create %s: %s\n", s->dirs[J_CONFIRM_BASE],
+                strerror(errno));
+        free(arms);
+        return GATE_EXIT_HARNESS;
+    }
+    uint64_t st = s->seed + 1;
+    gate_report_t rerun;
+    journal_t kb, kc;
+    int rc = revs_run_compare(s, J_CONFIRM_BASE, J_CONFIRM_CAND, matrix_splitmix64(&st) >> 16,
+                              arms, &rerun, &kb, &kc);
+    free(arms);
+    if (rc != 0)
+        return rc;
+    gate_apply_confirmation(rep, &rerun);
+    gate_report_free(&rerun);
+    journal_free(&kb);
+    journal_free(&kc);
+    return 0;
+}
+
+static int gate_revs(gate_session_t *s)
+{
+    const gate_command_t *o = s->cmd;
+    int rc = revs_resolve(s);
+    if (rc == 0)
+        rc = revs_folders(s);
+    if (rc != 0)
+        return rc;
+    interrupt_install();
+    if ((rc = revs_build(s)) != 0)
+        return rc;
+    if (o->have_seed) {
+        s->seed = o->seed;
+    } else {
+        uint64_t st = ((uint64_t)s->now.tv_sec * 1000000000ull + (uint64_t)s->now.tv_nsec) ^
+                      (uint64_t)getpid();
+        s->seed = matrix_splitmix64(&st) >> 16;
+    }
+    fprintf(stderr, "gate: running %zu scenarios interleaved (seed %llu), journals in %s\n",
+            s->n_scs, (unsigned long long)s->seed, s->out_dir);
+    gate_report_t rep;
+    journal_t jb, jc;
+    if ((rc = revs_run_compare(s, J_BASE, J_CAND, s->seed, NULL, &rep, &jb, &jc)) != 0)
+        return rc;
+    int ec = revs_confirm(s, &rep);
+    if (ec == 0) {
+        char bl[128], cl[128], extra[160];
+        snprintf(bl, sizeof bl, "%s (%.12s)", o->rev_base, s->sha[0]);
+        snprintf(cl, sizeof cl, "%s (%.12s)", o->rev_cand, s->sha[1]);
+        snprintf(extra, sizeof extra, "interleaved in one job, seed %llu%s",
+                 (unsigned long long)s->seed,
+                 o->inject_slowdown_pct ? "; CALIBRATION: candidate slowed by --inject-slowdown" : "");
+        if (o->inject_slowdown_pct)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%",
+                     o->inject_slowdown_pct);
+        emit_summary(&rep, bl, cl, extra, o->summary);
+        ec = gate_exit_code(&rep);
+        int hr = record_history(s, &jb, &jc);
+        if (hr != 0 && ec == 0)
+            ec = hr;
+    }
+    gate_report_free(&rep);
+    journal_free(&jb);
+    journal_free(&jc);
+    return ec;
+}
+
+/* ==================================================================== the body ===== */
+
+/* The thresholds file and the history, before anything runs. */
+static int gate_open(gate_session_t *s)
+{
+    const gate_command_t *o = s->cmd;
+    char terr[THRESHOLDS_ERR_BYTES], def_thr[PATH_MAX];
+    thresholds_default(&s->th);
     snprintf(def_thr, sizeof def_thr, "%s/scenarios/%s", PB_SOURCE_DIR, THRESHOLDS_FILE);
+    const char *thr = o->thresholds;
     if (!thr && access(def_thr, R_OK) == 0)
         thr = def_thr;
-    if (thr && thresholds_load(thr, &th, terr) != 0) {
+    if (thr && thresholds_load(thr, &s->th, terr) != 0) {
         fprintf(stderr, "poolbench gate: thresholds: %s\n", terr);
         return GATE_EXIT_INCONCLUSIVE;
     }
-    /* the history is checked before anything runs: a bad file costs no measurement */
-    history_t *hdb = NULL;
-    if (hist) {
+    s->compare = (gate_options_t){.th = &s->th,
+                                  .max_count_increase_percent = o->max_count_increase_percent,
+                                  .scenarios = o->revs ? NULL : o->scenarios};
+    if (o->history_path) {
         char herr[HISTORY_ERR_BYTES];
-        int hrc = history_open(hist, 1, &hdb, herr);
+        int hrc = history_open(o->history_path, 1, &s->history, herr);
         if (hrc != HISTORY_OK) {
             fprintf(stderr, "poolbench gate: --history: %s\n", herr);
             return hrc == HISTORY_EBADFILE ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
         }
-        history_path_note = hist;
     }
-    int ec = gate_run_mode(revs, bj, cj, rev_base, rev_cand, &th, count_pct, scen, matrix, sdir,
-                           reps, repo, work, outd, have_seed, seed, no_confirm, inject,
-                           cache_dir, summary, hdb);
-    history_close(hdb);
-    return ec;
+    return 0;
 }
 
-static int gate_run_mode(int revs, const char *bj, const char *cj, const char *rev_base,
-                         const char *rev_cand, const thresholds_t *thp, double count_pct,
-                         const char *scen, const char *matrix, const char *sdir, unsigned reps,
-                         const char *repo, const char *work, const char *outd, int have_seed,
-                         uint64_t seed, int no_confirm, unsigned inject, const char *cache_dir,
-                         const char *summary, history_t *hdb)
+int gate_run(const gate_command_t *cmd)
 {
-    thresholds_t th = *thp;
-    gate_options_t go = {.th = &th, .max_count_increase_percent = count_pct,
-                         .scenarios = revs ? NULL : scen};
-    char err[GATE_ERR_BYTES];
-    gate_report_t rep;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-
-    if (!revs) {
-        journal_t jb, jc;
-        if (load_journal("baseline", bj, &jb) != 0)
-            return GATE_EXIT_INCONCLUSIVE;
-        if (load_journal("candidate", cj, &jc) != 0) {
-            journal_free(&jb);
-            return GATE_EXIT_INCONCLUSIVE;
-        }
-        int rc = gate_compare(&jb, &jc, &go, &rep, err);
-        if (rc != 0) {
-            fprintf(stderr, "poolbench gate: %s\n", err);
-            journal_free(&jb);
-            journal_free(&jc);
-            return GATE_EXIT_HARNESS;
-        }
-        gate_mark_unconfirmable(&rep);
-        emit_summary(&rep, bj, cj, "saved journals", summary);
-        int ec = gate_exit_code(&rep);
-        if (hdb) {
-            int hr = record_history(hdb, &jb, &jc, now.tv_sec);
-            if (hr != 0 && ec == 0)
-                ec = hr;
-        }
-        gate_report_free(&rep);
-        journal_free(&jb);
-        journal_free(&jc);
-        return ec;
-    }
-
-    /* ---- two revisions ---- */
-    char repo_dir[PATH_MAX];
-    if (repo)
-        snprintf(repo_dir, sizeof repo_dir, "%s", repo);
-    else {
-        char *av[] = {"/usr/bin/env", "git", "rev-parse", "--show-toplevel", NULL};
-        if (capture(av, repo_dir, sizeof repo_dir) != 0)
-            snprintf(repo_dir, sizeof repo_dir, "%s", PB_SOURCE_DIR);
-    }
-    char sha[2][64];
-    const char *revname[2] = {rev_base, rev_cand};
-    for (int i = 0; i < 2; i++) {
-        char spec[300];
-        snprintf(spec, sizeof spec, "%s^{commit}", revname[i]);
-        char *av[] = {"/usr/bin/env", "git", "-C", repo_dir, "rev-parse", "--verify", "--quiet",
-                      spec, NULL};
-        if (revname[i][0] == '-' || capture(av, sha[i], sizeof sha[i]) != 0 || strlen(sha[i]) < 40) {
-            fprintf(stderr, "poolbench gate: --revs: '%s' is not a commit of the repository %s%s\n",
-                    revname[i], repo_dir, i == 0 ? " (no baseline)" : "");
-            return GATE_EXIT_INCONCLUSIVE;
-        }
-    }
-    scenario_t *scs = NULL;
-    size_t n_scs = 0;
-    if (gate_load_scenarios(matrix, scen, sdir, reps, &scs, &n_scs, err) != 0) {
-        fprintf(stderr, "poolbench gate: %s\n", err);
-        return GATE_EXIT_INCONCLUSIVE;
-    }
-    for (size_t i = 0; i < n_scs; i++)
-        if (scs[i].mode != SCENARIO_MODE_CELL) {
-            fprintf(stderr, "poolbench gate: %s: scenario %s is not a per-cell scenario "
-                            "(hyperfine/concurrent); leave it out of --scenarios\n",
-                    scs[i].path, scs[i].name);
-            free(scs);
-            return GATE_EXIT_INCONCLUSIVE;
-        }
-    /* runner targets needed */
-    char targets[512] = "";
-    for (size_t i = 0; i < n_scs; i++)
-        for (size_t b = 0; b < scs[i].backends.n; b++) {
-            char t[80];
-            snprintf(t, sizeof t, "pb-%s", scenario_backend_runner(scs[i].backends.v[b]));
-            if (!strstr(targets, t))
-                snprintf(targets + strlen(targets), sizeof targets - strlen(targets), "%s%s",
-                         targets[0] ? " " : "", t);
-        }
-    char work_dir[PATH_MAX], out_dir[PATH_MAX];
-    if (work)
-        snprintf(work_dir, sizeof work_dir, "%s", work);
-    else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(work_dir, sizeof work_dir, "%s/poolbench-gate-%d", tmp && tmp[0] ? tmp : "/tmp",
-                 (int)getuid());
-    }
-    if (work_dir[0] != '/') {
-        char cwd[PATH_MAX], w2[PATH_MAX];
-        if (getcwd(cwd, sizeof cwd)) {
-            snprintf(w2, sizeof w2, "%s/%s", cwd, work_dir);
-            snprintf(work_dir, sizeof work_dir, "%s", w2);
-        }
-    }
-    if (outd)
-        snprintf(out_dir, sizeof out_dir, "%s", outd);
-    else {
-        char when[32];
-        strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&now.tv_sec));
-        snprintf(out_dir, sizeof out_dir, "results/gate-%s", when);
-    }
-    char jp[4][PATH_MAX + 64], dirs[4][PATH_MAX + 32];
-    const char *sub[4] = {"base", "candidate", "confirm-base", "confirm-candidate"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(dirs[i], sizeof dirs[i], "%s/%s", out_dir, sub[i]);
-        snprintf(jp[i], sizeof jp[i], "%s/%s", dirs[i], JOURNAL_FILE);
-        if (access(jp[i], F_OK) == 0) {
-            fprintf(stderr, "poolbench gate: %s already holds a gate run (%s exists): choose "
-                            "another --out\n", out_dir, jp[i]);
-            free(scs);
-            return GATE_EXIT_INCONCLUSIVE;
-        }
-    }
-    if (util_mkdir_p(work_dir) != 0 || util_mkdir_p(dirs[0]) != 0 || util_mkdir_p(dirs[1]) != 0) {
-        fprintf(stderr, "poolbench gate: cannot create %s or %s: %s\n", work_dir, out_dir,
-                strerror(errno));
-        free(scs);
+    gate_session_t *s = calloc(1, sizeof *s);
+    if (!s)
         return GATE_EXIT_HARNESS;
-    }
-    interrupt_install();
-    char bins[2][PATH_MAX + 16];
-    for (int i = 0; i < 2; i++) {
-        if (i == 1 && !strcmp(sha[0], sha[1])) {
-            snprintf(bins[1], sizeof bins[1], "%s", bins[0]);
-            break;
-        }
-        fprintf(stderr, "gate: building %s (%.12s): %s\n", revname[i], sha[i], targets);
-        char msg[PATH_MAX + 200];
-        if (prepare_rev(repo_dir, sha[i], work_dir, targets, bins[i], sizeof bins[i], msg,
-                        sizeof msg) != 0) {
-            fprintf(stderr, "poolbench gate: %s: %s\n", i == 0 ? "baseline (no baseline)" : "candidate",
-                    msg);
-            free(scs);
-            return interrupt_signal ? 130 : i == 0 ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
-        }
-    }
-    if (!have_seed) {
-        uint64_t st = ((uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec) ^ (uint64_t)getpid();
-        seed = matrix_splitmix64(&st) >> 16;
-    }
-    gate_side_t sides[2] = {
-        {.label = "base", .bin_dir = bins[0], .commit = sha[0], .journal_path = jp[0]},
-        {.label = "candidate", .bin_dir = bins[1], .commit = sha[1],
-         .inject_slowdown_pct = inject, .journal_path = jp[1]}};
-    gate_run_options_t ro = {.seed = seed, .cache_dir = cache_dir, .interrupt = &interrupt_signal,
-                             .progress = progress_print};
-    fprintf(stderr, "gate: running %zu scenarios interleaved (seed %llu), journals in %s\n",
-            n_scs, (unsigned long long)seed, out_dir);
-    int rr = gate_run_sides(scs, n_scs, sides, 2, &ro, err);
-    if (rr != 0) {
-        if (rr != 130)
-            fprintf(stderr, "poolbench gate: %s\n", err);
-        free(scs);
-        return rr == 130 ? 130 : rr == -1 ? GATE_EXIT_INCONCLUSIVE : GATE_EXIT_HARNESS;
-    }
-    journal_t jb, jc;
-    if (load_journal("baseline", jp[0], &jb) != 0) {
-        free(scs);
-        return GATE_EXIT_HARNESS;
-    }
-    if (load_journal("candidate", jp[1], &jc) != 0) {
-        journal_free(&jb);
-        free(scs);
-        return GATE_EXIT_HARNESS;
-    }
-    int ec = GATE_EXIT_HARNESS;
-    if (gate_compare(&jb, &jc, &go, &rep, err) != 0) {
-        fprintf(stderr, "poolbench gate: %s\n", err);
-        goto done;
-    }
-    char *arms = NULL;
-    int nreg = gate_regressed_arms(&rep, &arms);
-    if (nreg < 0) {
-        fprintf(stderr, "poolbench gate: out of memory\n");
-        gate_report_free(&rep);
-        goto done;
-    }
-    if (nreg > 0 && no_confirm) {
-        gate_mark_unconfirmable(&rep);
-        rep.saved_journals = 0;
-    } else if (nreg > 0) {
-        fprintf(stderr, "gate: regression or suspect flagged: confirmation rerun of those arms\n");
-        if (util_mkdir_p(dirs[2]) != 0 || util_mkdir_p(dirs[3]) != 0) {
-            fprintf(stderr, "poolbench gate: cannot create %s: %s\n", dirs[2], strerror(errno));
-            free(arms);
-            gate_report_free(&rep);
-            goto done;
-        }
-        gate_side_t cs[2] = {sides[0], sides[1]};
-        cs[0].label = "confirm-base";
-        cs[0].journal_path = jp[2];
-        cs[1].label = "confirm-candidate";
-        cs[1].journal_path = jp[3];
-        gate_run_options_t cro = ro;
-        uint64_t st = seed + 1;
-        cro.seed = matrix_splitmix64(&st) >> 16;
-        cro.arms_filter = arms;
-        rr = gate_run_sides(scs, n_scs, cs, 2, &cro, err);
-        free(arms);
-        if (rr != 0) {
-            if (rr != 130)
-                fprintf(stderr, "poolbench gate: confirmation rerun: %s\n", err);
-            gate_report_free(&rep);
-            ec = rr == 130 ? 130 : GATE_EXIT_HARNESS;
-            goto done;
-        }
-        journal_t kb, kc;
-        gate_report_t rep2;
-        if (load_journal("confirmation baseline", jp[2], &kb) != 0) {
-            gate_report_free(&rep);
-            goto done;
-        }
-        if (load_journal("confirmation candidate", jp[3], &kc) != 0) {
-            journal_free(&kb);
-            gate_report_free(&rep);
-            goto done;
-        }
-        if (gate_compare(&kb, &kc, &go, &rep2, err) != 0) {
-            fprintf(stderr, "poolbench gate: %s\n", err);
-            journal_free(&kb);
-            journal_free(&kc);
-            gate_report_free(&rep);
-            goto done;
-        }
-        gate_apply_confirmation(&rep, &rep2);
-        gate_report_free(&rep2);
-        journal_free(&kb);
-        journal_free(&kc);
-    } else {
-        free(arms);
-    }
-    char bl[128], cl[128], extra[160];
-    snprintf(bl, sizeof bl, "%s (%.12s)", rev_base, sha[0]);
-    snprintf(cl, sizeof cl, "%s (%.12s)", rev_cand, sha[1]);
-    snprintf(extra, sizeof extra, "interleaved in one job, seed %llu%s", (unsigned long long)seed,
-             inject ? "; CALIBRATION: candidate slowed by --inject-slowdown" : "");
-    if (inject)
-        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%", inject);
-    emit_summary(&rep, bl, cl, extra, summary);
-    ec = gate_exit_code(&rep);
-    gate_report_free(&rep);
-    if (hdb) {
-        int hr = record_history(hdb, &jb, &jc, now.tv_sec);
-        if (hr != 0 && ec == 0)
-            ec = hr;
-    }
-done:
-    journal_free(&jb);
-    journal_free(&jc);
-    free(scs);
+    s->cmd = cmd;
+    clock_gettime(CLOCK_REALTIME, &s->now);
+    int ec = gate_open(s);
+    if (ec == 0)
+        ec = cmd->revs ? gate_revs(s) : gate_saved(s);
+    history_close(s->history);
+    free(s->scs);
+    free(s);
     return ec;
 }

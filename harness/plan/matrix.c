@@ -271,6 +271,23 @@ static int cmp_unit(const void *a, const void *b)
 int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
                 int (*done)(const char *key, void *user), void *user)
 {
+    return matrix_plan_sides(m, seed, shard_k, shard_n, 1, done, user);
+}
+
+/* Adds one unit per side. */
+static void plan_push(unit_sort_t *us, size_t *n_u, matrix_unit_t u, size_t n_sides)
+{
+    for (size_t s = 0; s < n_sides; s++) {
+        u.side = s;
+        us[*n_u].u = u;
+        us[*n_u].order = *n_u;
+        (*n_u)++;
+    }
+}
+
+int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
+                      size_t n_sides, int (*done)(const char *key, void *user), void *user)
+{
     free(m->plan);
     free(m->warmups);
     m->plan = NULL;
@@ -280,7 +297,9 @@ int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
     for (size_t i = 0; i < m->n_cells; i++)
         if (m->cells[i].rep == 0 && m->cells[i].sc->mode != SCENARIO_MODE_HYPERFINE)
             n_w += m->cells[i].sc->warmup_repetitions;
-    unit_sort_t *us = malloc((cap_u + n_w) * sizeof *us);
+    if (n_sides < 1)
+        n_sides = 1;
+    unit_sort_t *us = malloc((cap_u + n_w) * n_sides * sizeof *us);
     m->warmups = malloc((n_w ? n_w : 1) * sizeof *m->warmups);
     if (!us || !m->warmups) {
         free(us);
@@ -298,11 +317,9 @@ int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
                 for (size_t c = i; c < j; c++)
                     if (!done || !done(m->cells[c].key, user))
                         any_pending = 1;
-            if (any_pending) {
-                us[n_u].u = (matrix_unit_t){.first = i, .n_cells = j - i, .warmup = 0, .block = 0};
-                us[n_u].order = n_u;
-                n_u++;
-            }
+            if (any_pending)
+                plan_push(us, &n_u, (matrix_unit_t){.first = i, .n_cells = j - i, .block = 0},
+                          n_sides);
         } else {
             for (size_t c = i; c < j; c++) {
                 if (!matrix_in_shard(m, c, shard_k, shard_n))
@@ -310,20 +327,16 @@ int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
                 if (done && done(m->cells[c].key, user))
                     continue;
                 any_pending = 1;
-                us[n_u].u = (matrix_unit_t){.first = c, .n_cells = 1, .warmup = 0,
-                                            .block = m->cells[c].rep};
-                us[n_u].order = n_u;
-                n_u++;
+                plan_push(us, &n_u, (matrix_unit_t){.first = c, .n_cells = 1,
+                                                    .block = m->cells[c].rep}, n_sides);
             }
             for (uint64_t w = 0; any_pending && w < sc->warmup_repetitions; w++) {
                 matrix_cell_t *wc = &m->warmups[m->n_warmups];
                 *wc = m->cells[i];
                 wc->rep = -(int)(w + 1);
                 matrix_cell_keys(wc);
-                us[n_u].u = (matrix_unit_t){.first = m->n_warmups, .n_cells = 1, .warmup = 1,
-                                            .block = wc->rep};
-                us[n_u].order = n_u;
-                n_u++;
+                plan_push(us, &n_u, (matrix_unit_t){.first = m->n_warmups, .n_cells = 1,
+                                                    .warmup = 1, .block = wc->rep}, n_sides);
                 m->n_warmups++;
             }
         }

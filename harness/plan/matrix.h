@@ -46,6 +46,7 @@ typedef struct matrix_unit {
     size_t n_cells;    /* > 1 only for hyperfine units                              */
     int warmup;
     int block;         /* repetition index, or -(w+1) for warm-up round w           */
+    size_t side;       /* which side runs it (matrix_plan_sides); 0 for a matrix run  */
 } matrix_unit_t;
 
 typedef struct matrix {
@@ -70,6 +71,13 @@ int matrix_in_shard(const matrix_t *m, size_t i, unsigned k, unsigned n);
  * already journalled), warm-ups, shuffled per block with seed. Returns 0 or -1 (OOM). */
 int matrix_plan(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
                 int (*done)(const char *key, void *user), void *user);
+
+/* The same for several sides (gate and calibrate: revisions, or copies of the runners)
+ * that run the same cells interleaved: every unit, warm-ups included, is planned once
+ * per side, and each block is shuffled as a whole, so no side runs in a block of its
+ * own. matrix_plan is matrix_plan_sides with one side. */
+int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned shard_n,
+                      size_t n_sides, int (*done)(const char *key, void *user), void *user);
 
 void matrix_free(matrix_t *m);
 

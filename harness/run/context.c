@@ -4,6 +4,7 @@
 #include "metrics.h"
 
 #include <gnu/libc-version.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,4 +94,28 @@ json_object *context_runner_version(const char *exe, const char *extra_env)
             json_object_object_add(res, "error", json_object_new_string(why));
     }
     return res;
+}
+
+void context_add_runners(json_object *ctx, const char *bin_dir, const matrix_t *mx,
+                         int by_runner)
+{
+    json_object *all = json_object_new_object();
+    for (size_t i = 0; all && i < mx->n_cells; i++) {
+        const char *b = mx->cells[i].backend;
+        const char *name = by_runner ? scenario_backend_runner(b) : b;
+        if (json_object_object_get_ex(all, name, NULL))
+            continue;
+        char exe[PATH_MAX];
+        snprintf(exe, sizeof exe, "%s/pb-%s", bin_dir, scenario_backend_runner(b));
+        if (by_runner && access(exe, X_OK) != 0)
+            continue;
+        json_object *v = context_runner_version(exe, by_runner ? NULL : scenario_backend_env(b));
+        json_object *field;
+        if (!by_runner && v && json_object_object_get_ex(v, "compiler", &field))
+            json_object_object_add(ctx, "compiler", json_object_get(field));
+        if (!by_runner && v && json_object_object_get_ex(v, "git_commit", &field))
+            json_object_object_add(ctx, "git_commit", json_object_get(field));
+        json_object_object_add(all, name, v);
+    }
+    json_object_object_add(ctx, by_runner ? "runners" : "backends", all);
 }

@@ -11,6 +11,7 @@
 #define PB_CONTEXT_H
 
 #include <json-c/json.h>
+#include "matrix.h"
 
 /* Builds the machine part of the block. Returns a new object or NULL (out of memory). */
 json_object *context_build(void);
@@ -18,5 +19,12 @@ json_object *context_build(void);
 /* Runs `exe --version` (bounded, 10 s) and returns its JSON object, or an object
  * {"error": "..."} when it fails. */
 json_object *context_runner_version(const char *exe, const char *extra_env);
+
+/* Adds the --version object of every runner the cells of mx use, from bin_dir: keyed by
+ * backend as "backends" (with the backend's environment; the driver's "compiler" and
+ * "git_commit" then come from the runners), or by runner as "runners" (gate and calibrate
+ * sides: only the runners that exist). */
+void context_add_runners(json_object *ctx, const char *bin_dir, const matrix_t *mx,
+                         int by_runner);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "gate.h"
 #include "history.h"
 #include "journal.h"

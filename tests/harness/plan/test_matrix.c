@@ -204,6 +204,54 @@ static void test_plan_skips_done(void **state)
     matrix_free(&m);
 }
 
+/* Several sides (gate, calibrate): every (cell, side) exactly once, warm-ups per side,
+ * blocks in order, and the sides interleaved within a block (not one block per side);
+ * one side gives exactly matrix_plan's order. */
+static void test_plan_sides_interleaved(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    make_scenario(&sc, "a");
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    size_t single[200];
+    plan_order(&m, 9, single);
+    size_t n_single = m.n_plan;
+    assert_int_equal(matrix_plan_sides(&m, 9, 1, 1, 1, NULL, NULL), 0);
+    assert_int_equal(m.n_plan, n_single);
+    for (size_t i = 0; i < m.n_plan; i++) {
+        assert_int_equal(m.plan[i].warmup ? 100000 + m.plan[i].first : m.plan[i].first, single[i]);
+        assert_int_equal(m.plan[i].side, 0);
+    }
+    const size_t n_sides = 3;
+    assert_int_equal(matrix_plan_sides(&m, 9, 1, 1, n_sides, NULL, NULL), 0);
+    assert_int_equal(m.n_plan, n_sides * n_single);
+    unsigned seen[64][3];
+    memset(seen, 0, sizeof seen);
+    size_t warm[3] = {0};
+    int last = -1000, side_changes = 0;
+    for (size_t i = 0; i < m.n_plan; i++) {
+        const matrix_unit_t *u = &m.plan[i];
+        assert_true(u->side < n_sides);
+        assert_true(u->block >= last);
+        last = u->block;
+        if (u->warmup)
+            warm[u->side]++;
+        else
+            seen[u->first][u->side]++;
+        if (i > 0 && u->block == m.plan[i - 1].block && u->side != m.plan[i - 1].side)
+            side_changes++;
+    }
+    for (size_t c = 0; c < m.n_cells; c++)
+        for (size_t s = 0; s < n_sides; s++)
+            assert_int_equal(seen[c][s], 1);
+    for (size_t s = 0; s < n_sides; s++)
+        assert_int_equal(warm[s], m.n_cells / 4);
+    /* 36 units per block over 3 sides: shuffled blocks change side ~24 times each (4 blocks) */
+    assert_true(side_changes > 10 * 5);
+    matrix_free(&m);
+}
+
 static void test_rng_reference(void **state)
 {
     (void)state;
@@ -222,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_shards_partition),
         cmocka_unit_test(test_shuffle_deterministic_within_blocks),
         cmocka_unit_test(test_plan_skips_done),
+        cmocka_unit_test(test_plan_sides_interleaved),
         cmocka_unit_test(test_rng_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,128 @@
+/* cmd_matrix.c: `poolbench matrix`: parses its arguments and calls matrix_run
+ * (run/matrix_run.h), which does the rest.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "matrix.h"
+#include "matrix_run.h"
+#include "scenario.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PB_SOURCE_DIR
+#define PB_SOURCE_DIR "."
+#endif
+
+static void usage_matrix(FILE *f)
+{
+    fprintf(f,
+"usage: poolbench matrix (--matrix FILE | --scenarios LIST) [options]\n"
+"\n"
+"Runs every cell (scenario x backend x pool policy x swept values x repetition) in its\n"
+"own child process and appends one fsync'd line per finished cell to DIR/results.jsonl.\n"
+"Cells are shuffled within each repetition block with a recorded seed; warm-up cells run\n"
+"first and are not journalled. A failed cell is recorded and the matrix goes on.\n"
+"\n"
+"  --matrix FILE        a matrix file (scenarios/quick.matrix, scenarios/full.matrix)\n"
+"  --scenarios LIST     comma-separated scenario names (scenarios/NAME.ini) or .ini\n"
+"                       paths; with --matrix: only these scenarios of the matrix\n"
+"  --scenario-dir DIR   where scenario names are looked up (default: the matrix file's\n"
+"                       folder, else %s/scenarios)\n"
+"  --backends LIST      keep only these backends (glibc, mimalloc, jemalloc, tcmalloc,\n"
+"                       glibc-mmap128k) of each scenario\n"
+"  --out DIR            output folder (default results/YYYYmmdd-HHMMSS-HOST)\n"
+"  --resume             continue DIR's journal: skip cells already in it\n"
+"  --shard K/N          run only the K-th of N deterministic parts (by cell key)\n"
+"  --seed N             shuffle seed (default: from the clock; on --resume the journal's)\n"
+"  --bin-dir DIR        where pb-<backend> live (default: poolbench's own folder)\n"
+"  --cache-dir DIR      passed to the runners (generated input trees)\n"
+"  --dry-run            list the plan and exit without running or creating anything\n"
+"\n%s", PB_SOURCE_DIR, cli_exit_codes_text);
+}
+
+/* Every name of the comma list is a known backend (else a message, and -1). */
+static int backends_check(const char *backends)
+{
+    char *copy = strdup(backends), *save = NULL;
+    int rc = 0;
+    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && rc == 0;
+         t = strtok_r(NULL, ",", &save))
+        if (!scenario_backend_known(t)) {
+            fprintf(stderr, "poolbench matrix: unknown backend '%s' in --backends (glibc, "
+                            "mimalloc, jemalloc, tcmalloc, glibc-mmap128k)\n", t);
+            rc = -1;
+        }
+    free(copy);
+    return rc;
+}
+
+/* The values of the options (after getopt). Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
+static int matrix_options_check(matrix_run_options_t *o, const char *shard, const char *seed)
+{
+    if (!o->matrix_file && !o->scenarios) {
+        fprintf(stderr, "poolbench matrix: give --matrix FILE or --scenarios LIST (see --help)\n");
+        return CLI_EXIT_USAGE;
+    }
+    o->shard_k = o->shard_n = 1;
+    if (shard && matrix_parse_shard(shard, &o->shard_k, &o->shard_n) != 0) {
+        fprintf(stderr, "poolbench matrix: bad --shard '%s' (K/N with 1 <= K <= N)\n", shard);
+        return CLI_EXIT_USAGE;
+    }
+    if (seed) {
+        char *end;
+        errno = 0;
+        o->seed = strtoull(seed, &end, 10);
+        if (errno || *end || !seed[0] || seed[0] == '-') {
+            fprintf(stderr, "poolbench matrix: bad --seed '%s' (a non-negative integer)\n", seed);
+            return CLI_EXIT_USAGE;
+        }
+        o->have_seed = 1;
+    }
+    if (o->backends && backends_check(o->backends) != 0)
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+int matrix_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"matrix", required_argument, 0, 'm'}, {"scenarios", required_argument, 0, 's'},
+        {"scenario-dir", required_argument, 0, 'S'}, {"backends", required_argument, 0, 'b'},
+        {"out", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
+        {"shard", required_argument, 0, 'k'}, {"seed", required_argument, 0, 'e'},
+        {"bin-dir", required_argument, 0, 'B'}, {"cache-dir", required_argument, 0, 'C'},
+        {"dry-run", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    matrix_run_options_t o = {.default_scenario_dir = PB_SOURCE_DIR "/scenarios",
+                              .argc = argc, .argv = argv};
+    const char *shard = NULL, *seed = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': o.matrix_file = optarg; break;
+        case 's': o.scenarios = optarg; break;
+        case 'S': o.scenario_dir = optarg; break;
+        case 'b': o.backends = optarg; break;
+        case 'o': o.out = optarg; break;
+        case 'r': o.resume = 1; break;
+        case 'k': shard = optarg; break;
+        case 'e': seed = optarg; break;
+        case 'B': o.bin_dir = optarg; break;
+        case 'C': o.cache_dir = optarg; break;
+        case 'n': o.dry_run = 1; break;
+        case 'h': usage_matrix(stdout); return CLI_EXIT_OK;
+        default: usage_matrix(stderr); return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "poolbench matrix: unexpected argument '%s'\n", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = matrix_options_check(&o, shard, seed);
+    return rc != CLI_EXIT_OK ? rc : matrix_run(&o);
+}
