@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "stats.h"
+#include "util.h"
 
 #ifndef PB_SOURCE_DIR
 #define PB_SOURCE_DIR "."
@@ -467,6 +468,217 @@ static int path_join(char *buf, size_t cap, const char *a, const char *b)
 
 /* ================================================================== the charts' data */
 
+/* Opens DATADIR/FILE for writing and writes the header row (x, label, and median, CI
+ * low, CI high per policy). NULL with err when the path is too long or not writable. */
+static FILE *data_open(const arms_t *a, const char *datadir, const char *file, char *path,
+                       size_t path_cap, char *err, size_t err_cap)
+{
+    if (path_join(path, path_cap, datadir, file) < 0) {
+        snprintf(err, err_cap, "%s: path too long", datadir);
+        return NULL;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, err_cap, "%s: cannot write: %s", path, strerror(errno));
+        return NULL;
+    }
+    fputs("# x\tlabel", f);
+    for (size_t p = 0; p < a->n_policies; p++)
+        fprintf(f, "\t%s\t%s_lo\t%s_hi", a->policies[p], a->policies[p], a->policies[p]);
+    fputc('\n', f);
+    return f;
+}
+
+/* The rest of one data row: median, CI low and CI high of each of the np series. */
+static void data_row(FILE *f, const triple_t *row, size_t np, double div)
+{
+    for (size_t p = 0; p < np; p++) {
+        put_num(f, row[p].med / div);
+        put_num(f, row[p].lo / div);
+        put_num(f, row[p].hi / div);
+    }
+    fputc('\n', f);
+}
+
+/* Closes a data file. 0, or -1 with err. */
+static int data_close(FILE *f, const char *path, char *err, size_t err_cap)
+{
+    if (fclose(f) != 0) {
+        snprintf(err, err_cap, "%s: write error", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The ratio chart's control: the time samples of the group's glibc/none arm. Returns 1
+ * with *cv (malloc'd, *cn >= 2 values), 0 when the group has no usable control, -1 on
+ * out of memory. */
+static int bars_control(const arms_t *a, const group_t *g, double **cv, long *cn)
+{
+    *cv = NULL;
+    *cn = 0;
+    const arm_t *ctrl = find_arm(a, g->scenario, g->variant, "glibc", "none");
+    if (!ctrl)
+        return 0;
+    *cn = arm_values(ctrl, M_TIME, cv);
+    if (*cn < 0)
+        return -1;
+    if (*cn < 2) {
+        free(*cv);
+        *cv = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* One bar: the arm's median and CI of metric, or (ratio) the ratio of its median time to
+ * the control's cv[cn] with a seeded bootstrap CI. 0, or -1 on out of memory. */
+static int bars_value(const arm_t *arm, metric_t metric, int ratio, const double *cv, long cn,
+                      const charts_options_t *opt, triple_t *x)
+{
+    if (!ratio)
+        return arm_triple(arm, metric, x) < 0 ? -1 : 0;
+    double *v;
+    long n = arm_values(arm, M_TIME, &v);
+    if (n < 0)
+        return -1;
+    stats_ratio_ci_t r;
+    int rc = n >= 2 ? stats_bootstrap_ratio_ci(cv, (size_t)cn, v, (size_t)n,
+                                                0.95, 0, opt->bootstrap_seed, &r)
+                    : STATS_EDEGENERATE;
+    free(v);
+    if (rc == STATS_ENOMEM)
+        return -1;
+    if (rc == STATS_OK)
+        *x = (triple_t){r.estimate, r.lo, r.hi};
+    return 0;
+}
+
+/* Fills t[backends x policies] for one group and metric, widening the chart's y range.
+ * Returns 1 when some bar has data (*maxv = the highest bar top), 0 when none, -1 on
+ * out of memory. */
+static int bars_table(const arms_t *a, const group_t *g, metric_t metric, int ratio,
+                      const double *cv, long cn, const charts_options_t *opt, chart_out_t *c,
+                      triple_t *t, double *maxv)
+{
+    size_t nb = a->n_backends, np = a->n_policies;
+    int any = 0;
+    *maxv = 0;
+    for (size_t b = 0; b < nb; b++)
+        for (size_t p = 0; p < np; p++) {
+            triple_t *x = &t[b * np + p];
+            *x = NO_TRIPLE;
+            const arm_t *arm = find_arm(a, g->scenario, g->variant, a->backends[b],
+                                        a->policies[p]);
+            if (!arm)
+                continue;
+            if (bars_value(arm, metric, ratio, cv, cn, opt, x) < 0)
+                return -1;
+            if (!isnan(x->med)) {
+                any = 1;
+                double lo = isnan(x->lo) ? x->med : x->lo, hi = isnan(x->hi) ? x->med : x->hi;
+                if (c->ymin == 0 || lo < c->ymin)
+                    c->ymin = lo;
+                if (hi > c->ymax)
+                    c->ymax = hi;
+                double top = isnan(x->hi) ? x->med : x->hi;
+                if (top > *maxv)
+                    *maxv = top;
+            }
+        }
+    return any;
+}
+
+/* The y label of a bar panel and the divisor of its values (time units, MiB). */
+static void bars_ylabel(const arms_t *a, const group_t *g, metric_t metric, const char *ylabel,
+                        int ratio, double maxv, double *div, char *out, size_t cap)
+{
+    const char *unit = NULL;
+    *div = 1;
+    if (metric == M_TIME && !ratio) {
+        time_unit(maxv, div, &unit);
+        /* hyperfine-only groups have no ns_per_op: wall time per process */
+        snprintf(out, cap, group_time_is_wall(a, g) ? "wall time per run (%s)" : ylabel, unit);
+    } else if (metric == M_PEAK_LIVE || metric == M_RSS) {
+        *div = 1048576.0;
+        snprintf(out, cap, "%s", ylabel);
+    } else {
+        snprintf(out, cap, "%s", ylabel);
+    }
+}
+
+/* Adds the panel of one group and metric (n_metrics > 1: the metric is in the title). */
+static panel_t *bars_panel(chart_out_t *c, const group_t *g, metric_t metric, size_t n_metrics,
+                           const char *ylabel, const triple_t *t, size_t nb, size_t np,
+                           const char *stem)
+{
+    panel_t *pn = chart_add_panel(c);
+    if (!pn)
+        return NULL;
+    snprintf(pn->title, sizeof pn->title, "%s%s%s%s%s", g->scenario,
+             *g->variant ? " (" : "", g->variant, *g->variant ? ")" : "",
+             n_metrics > 1 ? "" : "");
+    if (n_metrics > 1) {
+        size_t l = strlen(pn->title);
+        static const char *const short_names[] = {"", "peak live heap", "peak RSS",
+                                                  "alloc calls per op", "cleanup cycles"};
+        snprintf(pn->title + l, sizeof pn->title - l, ": %s", short_names[metric]);
+    }
+    snprintf(pn->ylabel, sizeof pn->ylabel, "%s", ylabel);
+    panel_series(pn, t, nb, np);
+    snprintf(pn->file, sizeof pn->file, "%s_%zu.tsv", stem, c->n);
+    return pn;
+}
+
+/* Writes a bar panel's data file: one row per backend with data. 0, or -1 with err. */
+static int bars_write(const arms_t *a, const triple_t *t, double div, const char *datadir,
+                      const char *file, char *err, size_t err_cap)
+{
+    char path[CHARTS_PATH_BYTES];
+    size_t nb = a->n_backends, np = a->n_policies;
+    FILE *f = data_open(a, datadir, file, path, sizeof path, err, err_cap);
+    if (!f)
+        return -1;
+    size_t row = 0;
+    for (size_t b = 0; b < nb; b++) {
+        int has = 0;   /* backends without data in this panel are left out */
+        for (size_t p = 0; p < np && !has; p++)
+            has = !isnan(t[b * np + p].med);
+        if (!has)
+            continue;
+        fprintf(f, "%zu\t%s", row++, a->backends[b]);
+        data_row(f, &t[b * np], np, div);
+    }
+    return data_close(f, path, err, err_cap);
+}
+
+/* One bar panel of group g and metric mi (none when no arm has data). 0, or -1 (out of
+ * memory, err untouched; or a file error, with err). */
+static int bars_one(const arms_t *a, const group_t *g, const metric_t *metrics,
+                    const char *const *ylabels, size_t n_metrics, size_t mi, int ratio,
+                    const double *cv, long cn, const char *datadir, const char *stem,
+                    const charts_options_t *opt, chart_out_t *c, char *err, size_t err_cap)
+{
+    /* gather the table first: backends x policies */
+    size_t nb = a->n_backends, np = a->n_policies;
+    triple_t *t = malloc(nb * np * sizeof *t);
+    if (!t)
+        return -1;
+    double maxv = 0;
+    int any = bars_table(a, g, metrics[mi], ratio, cv, cn, opt, c, t, &maxv);
+    if (any <= 0) {
+        free(t);
+        return any;
+    }
+    double div = 1;
+    char ylabel[128];
+    bars_ylabel(a, g, metrics[mi], ylabels[mi], ratio, maxv, &div, ylabel, sizeof ylabel);
+    panel_t *pn = bars_panel(c, g, metrics[mi], n_metrics, ylabel, t, nb, np, stem);
+    int rc = pn ? bars_write(a, t, div, datadir, pn->file, err, err_cap) : -1;
+    free(t);
+    return rc;
+}
+
 /* Bar-style panels: one per group (x metric panels), backends on x, policies as series.
  * ratio != 0: values are median ratios to glibc/none of the same group, bootstrap CI. */
 static int data_bars(const arms_t *a, const group_t *g, size_t ng, const metric_t *metrics,
@@ -474,155 +686,22 @@ static int data_bars(const arms_t *a, const group_t *g, size_t ng, const metric_
                      const char *datadir, const char *stem, const charts_options_t *opt,
                      chart_out_t *c, char *err, size_t err_cap)
 {
-    char path[CHARTS_PATH_BYTES];
     for (size_t gi = 0; gi < ng; gi++) {
-        const arm_t *ctrl = NULL;
         double *cv = NULL;
         long cn = 0;
         if (ratio) {
-            ctrl = find_arm(a, g[gi].scenario, g[gi].variant, "glibc", "none");
-            if (!ctrl)
-                continue;
-            cn = arm_values(ctrl, M_TIME, &cv);
-            if (cn < 0)
+            int has = bars_control(a, &g[gi], &cv, &cn);
+            if (has < 0)
                 return -1;
-            if (cn < 2) {
-                free(cv);
+            if (!has)
                 continue;
-            }
         }
-        for (size_t mi = 0; mi < n_metrics; mi++) {
-            /* gather the table first: backends x policies */
-            size_t nb = a->n_backends, np = a->n_policies;
-            triple_t *t = malloc(nb * np * sizeof *t);
-            if (!t) {
+        for (size_t mi = 0; mi < n_metrics; mi++)
+            if (bars_one(a, &g[gi], metrics, ylabels, n_metrics, mi, ratio, cv, cn, datadir,
+                         stem, opt, c, err, err_cap) < 0) {
                 free(cv);
                 return -1;
             }
-            int any = 0;
-            double maxv = 0;
-            for (size_t b = 0; b < nb; b++)
-                for (size_t p = 0; p < np; p++) {
-                    triple_t *x = &t[b * np + p];
-                    *x = NO_TRIPLE;
-                    const arm_t *arm = find_arm(a, g[gi].scenario, g[gi].variant, a->backends[b],
-                                                a->policies[p]);
-                    if (!arm)
-                        continue;
-                    if (!ratio) {
-                        if (arm_triple(arm, metrics[mi], x) < 0) {
-                            free(t);
-                            return -1;
-                        }
-                    } else {
-                        double *v;
-                        long n = arm_values(arm, M_TIME, &v);
-                        if (n < 0) {
-                            free(t);
-                            free(cv);
-                            return -1;
-                        }
-                        stats_ratio_ci_t r;
-                        int rc = n >= 2 ? stats_bootstrap_ratio_ci(cv, (size_t)cn, v, (size_t)n,
-                                                                    0.95, 0, opt->bootstrap_seed, &r)
-                                        : STATS_EDEGENERATE;
-                        free(v);
-                        if (rc == STATS_ENOMEM) {
-                            free(t);
-                            free(cv);
-                            return -1;
-                        }
-                        if (rc == STATS_OK)
-                            *x = (triple_t){r.estimate, r.lo, r.hi};
-                    }
-                    if (!isnan(x->med)) {
-                        any = 1;
-                        double lo = isnan(x->lo) ? x->med : x->lo, hi = isnan(x->hi) ? x->med : x->hi;
-                        if (c->ymin == 0 || lo < c->ymin)
-                            c->ymin = lo;
-                        if (hi > c->ymax)
-                            c->ymax = hi;
-                        double top = isnan(x->hi) ? x->med : x->hi;
-                        if (top > maxv)
-                            maxv = top;
-                    }
-                }
-            if (!any) {
-                free(t);
-                continue;
-            }
-            double div = 1;
-            const char *unit = NULL;
-            char ylabel[128];
-            if (metrics[mi] == M_TIME && !ratio) {
-                time_unit(maxv, &div, &unit);
-                /* hyperfine-only groups have no ns_per_op: wall time per process */
-                snprintf(ylabel, sizeof ylabel,
-                         group_time_is_wall(a, &g[gi]) ? "wall time per run (%s)" : ylabels[mi], unit);
-            } else if (metrics[mi] == M_PEAK_LIVE || metrics[mi] == M_RSS) {
-                div = 1048576.0;
-                snprintf(ylabel, sizeof ylabel, "%s", ylabels[mi]);
-            } else {
-                snprintf(ylabel, sizeof ylabel, "%s", ylabels[mi]);
-            }
-            panel_t *pn = chart_add_panel(c);
-            if (!pn) {
-                free(t);
-                free(cv);
-                return -1;
-            }
-            snprintf(pn->title, sizeof pn->title, "%s%s%s%s%s", g[gi].scenario,
-                     *g[gi].variant ? " (" : "", g[gi].variant, *g[gi].variant ? ")" : "",
-                     n_metrics > 1 ? "" : "");
-            if (n_metrics > 1) {
-                size_t l = strlen(pn->title);
-                static const char *const short_names[] = {"", "peak live heap", "peak RSS",
-                                                          "alloc calls per op", "cleanup cycles"};
-                snprintf(pn->title + l, sizeof pn->title - l, ": %s", short_names[metrics[mi]]);
-            }
-            snprintf(pn->ylabel, sizeof pn->ylabel, "%s", ylabel);
-            panel_series(pn, t, nb, np);
-            snprintf(pn->file, sizeof pn->file, "%s_%zu.tsv", stem, c->n);
-            if (path_join(path, sizeof path, datadir, pn->file) < 0) {
-                free(t);
-                free(cv);
-                snprintf(err, err_cap, "%s: path too long", datadir);
-                return -1;
-            }
-            FILE *f = fopen(path, "w");
-            if (!f) {
-                free(t);
-                free(cv);
-                snprintf(err, err_cap, "%s: cannot write: %s", path, strerror(errno));
-                return -1;
-            }
-            fputs("# x\tlabel", f);
-            for (size_t p = 0; p < np; p++)
-                fprintf(f, "\t%s\t%s_lo\t%s_hi", a->policies[p], a->policies[p], a->policies[p]);
-            fputc('\n', f);
-            size_t row = 0;
-            for (size_t b = 0; b < nb; b++) {
-                int has = 0;   /* backends without data in this panel are left out */
-                for (size_t p = 0; p < np && !has; p++)
-                    has = !isnan(t[b * np + p].med);
-                if (!has)
-                    continue;
-                fprintf(f, "%zu\t%s", row++, a->backends[b]);
-                for (size_t p = 0; p < np; p++) {
-                    triple_t *x = &t[b * np + p];
-                    put_num(f, x->med / div);
-                    put_num(f, x->lo / div);
-                    put_num(f, x->hi / div);
-                }
-                fputc('\n', f);
-            }
-            free(t);
-            if (fclose(f) != 0) {
-                free(cv);
-                snprintf(err, err_cap, "%s: write error", path);
-                return -1;
-            }
-        }
         free(cv);
     }
     return 0;
@@ -646,21 +725,26 @@ typedef struct sweep_key {
     const char *scenario;
     char rest[192];
     const char *backend;
+    const char *key;           /* the swept variant key */
 } sweep_key_t;
 
-/* Sweep panels: for each (scenario, variant without key, backend) with >= 2 values of key,
- * x = the key's value, one line per policy. */
-static int data_sweep(const arms_t *a, const char *const *keys, size_t n_keys, int sizes,
-                      const char *datadir, const char *stem, chart_out_t *c, char *err,
-                      size_t err_cap)
+/* Does arm sweep sk's key within sk's panel? Then vbuf gets the arm's value of it. */
+static int sweep_match(const arm_t *arm, const sweep_key_t *sk, char *vbuf, size_t vcap)
 {
-    char path[CHARTS_PATH_BYTES], vbuf[64], rest[192];
-    sweep_key_t *sk = malloc((a->n ? a->n : 1) * sizeof *sk);
-    const char **skey = malloc((a->n ? a->n : 1) * sizeof *skey);
-    double *xs = malloc((a->n ? a->n : 1) * sizeof *xs);
-    triple_t *t = NULL;
-    if (!sk || !skey || !xs)
-        goto oom;
+    char rest[192];
+    if (strcmp(arm->scenario, sk->scenario) || strcmp(arm->backend, sk->backend) ||
+        !variant_get(arm->variant, sk->key, vbuf, vcap))
+        return 0;
+    variant_without(arm->variant, sk->key, rest, sizeof rest);
+    return strcmp(rest, sk->rest) == 0;
+}
+
+/* The sweep panels: distinct (scenario, variant without key, backend, key), in the
+ * order of the arms. Returns their number. */
+static size_t sweep_panels(const arms_t *a, const char *const *keys, size_t n_keys,
+                           sweep_key_t *sk)
+{
+    char vbuf[64], rest[192];
     size_t nsk = 0;
     for (size_t i = 0; i < a->n; i++)
         for (size_t k = 0; k < n_keys; k++) {
@@ -670,125 +754,147 @@ static int data_sweep(const arms_t *a, const char *const *keys, size_t n_keys, i
             int seen = 0;
             for (size_t s = 0; s < nsk && !seen; s++)
                 seen = !strcmp(sk[s].scenario, a->v[i].scenario) && !strcmp(sk[s].rest, rest) &&
-                       !strcmp(sk[s].backend, a->v[i].backend) && skey[s] == keys[k];
+                       !strcmp(sk[s].backend, a->v[i].backend) && sk[s].key == keys[k];
             if (!seen) {
                 sk[nsk].scenario = a->v[i].scenario;
                 snprintf(sk[nsk].rest, sizeof sk[nsk].rest, "%s", rest);
                 sk[nsk].backend = a->v[i].backend;
-                skey[nsk] = keys[k];
+                sk[nsk].key = keys[k];
                 nsk++;
             }
         }
-    for (size_t s = 0; s < nsk; s++) {
-        /* distinct x values, sorted */
-        size_t nx = 0;
-        for (size_t i = 0; i < a->n; i++) {
-            if (strcmp(a->v[i].scenario, sk[s].scenario) || strcmp(a->v[i].backend, sk[s].backend) ||
-                !variant_get(a->v[i].variant, skey[s], vbuf, sizeof vbuf))
-                continue;
-            variant_without(a->v[i].variant, skey[s], rest, sizeof rest);
-            if (strcmp(rest, sk[s].rest))
-                continue;
-            double x = sweep_value(vbuf);
-            int seen = 0;
-            for (size_t k = 0; k < nx && !seen; k++)
-                seen = xs[k] == x;
-            if (!seen)
-                xs[nx++] = x;
-        }
-        if (nx < 2)
+    return nsk;
+}
+
+/* The distinct swept values of one panel, sorted ascending. Returns their number. */
+static size_t sweep_xs(const arms_t *a, const sweep_key_t *sk, double *xs)
+{
+    char vbuf[64];
+    size_t nx = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (!sweep_match(&a->v[i], sk, vbuf, sizeof vbuf))
             continue;
-        for (size_t p = 1; p < nx; p++)
-            for (size_t q = p; q > 0 && xs[q - 1] > xs[q]; q--) {
-                double tmp = xs[q];
-                xs[q] = xs[q - 1];
-                xs[q - 1] = tmp;
+        double x = sweep_value(vbuf);
+        int seen = 0;
+        for (size_t k = 0; k < nx && !seen; k++)
+            seen = xs[k] == x;
+        if (!seen)
+            xs[nx++] = x;
+    }
+    for (size_t p = 1; p < nx; p++)
+        for (size_t q = p; q > 0 && xs[q - 1] > xs[q]; q--) {
+            double tmp = xs[q];
+            xs[q] = xs[q - 1];
+            xs[q - 1] = tmp;
+        }
+    return nx;
+}
+
+/* Fills t[xs x policies] with the time per op of each point; *maxv gets the highest CI
+ * top. 0, or -1 on out of memory. */
+static int sweep_table(const arms_t *a, const sweep_key_t *sk, const double *xs, size_t nx,
+                       triple_t *t, double *maxv)
+{
+    char vbuf[64];
+    size_t np = a->n_policies;
+    *maxv = 0;
+    for (size_t xi = 0; xi < nx; xi++)
+        for (size_t p = 0; p < np; p++) {
+            triple_t *tr = &t[xi * np + p];
+            *tr = NO_TRIPLE;
+            for (size_t i = 0; i < a->n; i++) {
+                const arm_t *arm = &a->v[i];
+                if (strcmp(arm->policy, a->policies[p]) ||
+                    !sweep_match(arm, sk, vbuf, sizeof vbuf) || sweep_value(vbuf) != xs[xi])
+                    continue;
+                if (arm_triple(arm, M_TIME, tr) < 0)
+                    return -1;
+                break;
             }
-        size_t np = a->n_policies;
-        free(t);
-        t = malloc(nx * np * sizeof *t);
-        if (!t)
-            goto oom;
-        double maxv = 0;
-        for (size_t xi = 0; xi < nx; xi++)
-            for (size_t p = 0; p < np; p++) {
-                triple_t *tr = &t[xi * np + p];
-                *tr = NO_TRIPLE;
-                for (size_t i = 0; i < a->n; i++) {
-                    const arm_t *arm = &a->v[i];
-                    if (strcmp(arm->scenario, sk[s].scenario) || strcmp(arm->backend, sk[s].backend) ||
-                        strcmp(arm->policy, a->policies[p]) ||
-                        !variant_get(arm->variant, skey[s], vbuf, sizeof vbuf) ||
-                        sweep_value(vbuf) != xs[xi])
-                        continue;
-                    variant_without(arm->variant, skey[s], rest, sizeof rest);
-                    if (strcmp(rest, sk[s].rest))
-                        continue;
-                    if (arm_triple(arm, M_TIME, tr) < 0)
-                        goto oom;
-                    break;
-                }
-                if (!isnan(tr->med) && tr->hi > maxv)
-                    maxv = tr->hi;
-            }
-        double div;
-        const char *unit;
-        time_unit(maxv, &div, &unit);
-        panel_t *pn = chart_add_panel(c);
-        if (!pn)
-            goto oom;
-        snprintf(pn->title, sizeof pn->title, "%s%s%s%s, %s", sk[s].scenario, *sk[s].rest ? " (" : "",
-                 sk[s].rest, *sk[s].rest ? ")" : "", sk[s].backend);
-        snprintf(pn->ylabel, sizeof pn->ylabel, "time per op (%s)", unit);
-        panel_series(pn, t, nx, np);
-        snprintf(pn->file, sizeof pn->file, "%s_%zu.tsv", stem, c->n);
+            if (!isnan(tr->med) && tr->hi > *maxv)
+                *maxv = tr->hi;
+        }
+    return 0;
+}
+
+/* Writes a sweep panel's data file: one row per swept value (sizes: K/M labels). 0, or
+ * -1 with err. */
+static int sweep_write(const arms_t *a, const triple_t *t, const double *xs, size_t nx,
+                       double div, int sizes, const char *datadir, const char *file, char *err,
+                       size_t err_cap)
+{
+    char path[CHARTS_PATH_BYTES];
+    size_t np = a->n_policies;
+    FILE *f = data_open(a, datadir, file, path, sizeof path, err, err_cap);
+    if (!f)
+        return -1;
+    for (size_t xi = 0; xi < nx; xi++) {
+        char lab[32];
         if (sizes)
-            snprintf(c->title, sizeof c->title, "%s", "");
-        if (path_join(path, sizeof path, datadir, pn->file) < 0) {
-            snprintf(err, err_cap, "%s: path too long", datadir);
-            goto fail;
-        }
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            snprintf(err, err_cap, "%s: cannot write: %s", path, strerror(errno));
-            goto fail;
-        }
-        fputs("# x\tlabel", f);
-        for (size_t p = 0; p < np; p++)
-            fprintf(f, "\t%s\t%s_lo\t%s_hi", a->policies[p], a->policies[p], a->policies[p]);
-        fputc('\n', f);
-        for (size_t xi = 0; xi < nx; xi++) {
-            char lab[32];
-            if (sizes)
-                size_label(xs[xi], lab, sizeof lab);
-            else
-                snprintf(lab, sizeof lab, "%.0f", xs[xi]);
-            fprintf(f, "%.0f\t%s", xs[xi], lab);
-            for (size_t p = 0; p < np; p++) {
-                put_num(f, t[xi * np + p].med / div);
-                put_num(f, t[xi * np + p].lo / div);
-                put_num(f, t[xi * np + p].hi / div);
-            }
-            fputc('\n', f);
-        }
-        if (fclose(f) != 0) {
-            snprintf(err, err_cap, "%s: write error", path);
-            goto fail;
-        }
+            size_label(xs[xi], lab, sizeof lab);
+        else
+            snprintf(lab, sizeof lab, "%.0f", xs[xi]);
+        fprintf(f, "%.0f\t%s", xs[xi], lab);
+        data_row(f, &t[xi * np], np, div);
+    }
+    return data_close(f, path, err, err_cap);
+}
+
+/* One sweep panel (none when fewer than 2 values). 0, or -1 with err. */
+static int sweep_one(const arms_t *a, const sweep_key_t *sk, int sizes, double *xs,
+                     const char *datadir, const char *stem, chart_out_t *c, char *err,
+                     size_t err_cap)
+{
+    size_t nx = sweep_xs(a, sk, xs);
+    if (nx < 2)
+        return 0;
+    size_t np = a->n_policies;
+    triple_t *t = malloc(nx * np * sizeof *t);
+    double maxv;
+    if (!t || sweep_table(a, sk, xs, nx, t, &maxv) < 0)
+        goto oom;
+    double div;
+    const char *unit;
+    time_unit(maxv, &div, &unit);
+    panel_t *pn = chart_add_panel(c);
+    if (!pn)
+        goto oom;
+    snprintf(pn->title, sizeof pn->title, "%s%s%s%s, %s", sk->scenario, *sk->rest ? " (" : "",
+             sk->rest, *sk->rest ? ")" : "", sk->backend);
+    snprintf(pn->ylabel, sizeof pn->ylabel, "time per op (%s)", unit);
+    panel_series(pn, t, nx, np);
+    snprintf(pn->file, sizeof pn->file, "%s_%zu.tsv", stem, c->n);
+    if (sizes)
+        snprintf(c->title, sizeof c->title, "%s", "");
+    int rc = sweep_write(a, t, xs, nx, div, sizes, datadir, pn->file, err, err_cap);
+    free(t);
+    return rc;
+oom:
+    free(t);
+    snprintf(err, err_cap, "charts: out of memory");
+    return -1;
+}
+
+/* Sweep panels: for each (scenario, variant without key, backend) with >= 2 values of key,
+ * x = the key's value, one line per policy. */
+static int data_sweep(const arms_t *a, const char *const *keys, size_t n_keys, int sizes,
+                      const char *datadir, const char *stem, chart_out_t *c, char *err,
+                      size_t err_cap)
+{
+    sweep_key_t *sk = malloc((a->n ? a->n : 1) * sizeof *sk);
+    double *xs = malloc((a->n ? a->n : 1) * sizeof *xs);
+    int rc = 0;
+    if (!sk || !xs) {
+        snprintf(err, err_cap, "charts: out of memory");
+        rc = -1;
+    } else {
+        size_t nsk = sweep_panels(a, keys, n_keys, sk);
+        for (size_t s = 0; s < nsk && rc == 0; s++)
+            rc = sweep_one(a, &sk[s], sizes, xs, datadir, stem, c, err, err_cap);
     }
     free(sk);
-    free(skey);
     free(xs);
-    free(t);
-    return 0;
-oom:
-    snprintf(err, err_cap, "charts: out of memory");
-fail:
-    free(sk);
-    free(skey);
-    free(xs);
-    free(t);
-    return -1;
+    return rc;
 }
 
 /* ================================================================== vars file, gnuplot */
@@ -974,28 +1080,28 @@ static int nonempty(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
-static int mkdir_p1(const char *path)
+/* Where the chart scripts and gnuplot are: options, else the environment, else the
+ * defaults; a timeout of 0 means 120 s. */
+static void charts_resolve(const charts_options_t *optp, charts_options_t *opt,
+                           const char **scripts, const char **gnuplot)
 {
-    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    if (optp)
+        *opt = *optp;
+    else
+        charts_default_options(opt);
+    *scripts = opt->scripts_dir ? opt->scripts_dir : getenv("POOLBENCH_CHARTS_DIR");
+    if (!*scripts || !**scripts)
+        *scripts = PB_SOURCE_DIR "/scripts/charts";
+    *gnuplot = opt->gnuplot ? opt->gnuplot : getenv("POOLBENCH_GNUPLOT");
+    if (!*gnuplot || !**gnuplot)
+        *gnuplot = "gnuplot";
+    if (opt->gnuplot_timeout_s <= 0)
+        opt->gnuplot_timeout_s = 120;
 }
 
-int charts_write(const journal_t *j, const char *dir, const charts_options_t *optp,
-                 charts_result_t results[CHARTS_COUNT], char *err, size_t err_cap)
+/* Every chart starts as "no data", with its output names. */
+static void charts_results_init(charts_result_t results[CHARTS_COUNT])
 {
-    charts_options_t opt;
-    if (optp)
-        opt = *optp;
-    else
-        charts_default_options(&opt);
-    const char *scripts = opt.scripts_dir ? opt.scripts_dir : getenv("POOLBENCH_CHARTS_DIR");
-    if (!scripts || !*scripts)
-        scripts = PB_SOURCE_DIR "/scripts/charts";
-    const char *gnuplot = opt.gnuplot ? opt.gnuplot : getenv("POOLBENCH_GNUPLOT");
-    if (!gnuplot || !*gnuplot)
-        gnuplot = "gnuplot";
-    if (opt.gnuplot_timeout_s <= 0)
-        opt.gnuplot_timeout_s = 120;
-
     for (int i = 0; i < CHARTS_COUNT; i++) {
         memset(&results[i], 0, sizeof results[i]);
         results[i].name = chart_names[i];
@@ -1004,14 +1110,164 @@ int charts_write(const journal_t *j, const char *dir, const charts_options_t *op
         snprintf(results[i].png, sizeof results[i].png, "charts/%s.png", chart_names[i]);
         snprintf(results[i].svg, sizeof results[i].svg, "charts/%s.svg", chart_names[i]);
     }
-    char chartdir[CHARTS_PATH_BYTES], datadir[CHARTS_PATH_BYTES];
-    if (path_join(chartdir, sizeof chartdir, dir, "charts") < 0 ||
-        path_join(datadir, sizeof datadir, chartdir, "data") < 0) {
+}
+
+/* The panels and data files of chart id; r->message says why when there is no data.
+ * 0, or -1 (err set, or empty on out of memory). */
+static int charts_data(int id, const arms_t *a, const group_t *g, size_t ng, const char *datadir,
+                       const charts_options_t *opt, chart_out_t *c, charts_result_t *r,
+                       char *err, size_t err_cap)
+{
+    int rc = 0;
+    switch (id) {
+    case CHARTS_TIME: {
+        metric_t m[] = {M_TIME};
+        const char *yl[] = {"time per op (%s)"};
+        rc = data_bars(a, g, ng, m, yl, 1, 0, datadir, chart_names[id], opt, c, err, err_cap);
+        snprintf(r->message, sizeof r->message, "no ok samples with a time");
+        break;
+    }
+    case CHARTS_RATIO: {
+        metric_t m[] = {M_TIME};
+        const char *yl[] = {"time / time of glibc, no pool"};
+        rc = data_bars(a, g, ng, m, yl, 1, 1, datadir, chart_names[id], opt, c, err, err_cap);
+        snprintf(c->note, sizeof c->note,
+                 "points: ratio of medians (below 1 = faster); error bars: bootstrap 95 %% CI; "
+                 "grey band: +-%.0f %% (no difference); dashed: keep threshold (ratio %.3f)",
+                 opt->equivalence_margin * 100, opt->keep_time_ratio);
+        snprintf(r->message, sizeof r->message,
+                 "no scenario has a glibc/none arm with at least 2 ok samples to compare with");
+        break;
+    }
+    case CHARTS_MEMORY: {
+        metric_t m[] = {M_PEAK_LIVE, M_RSS};
+        const char *yl[] = {"peak live heap (MiB)", "peak RSS (MiB)"};
+        rc = data_bars(a, g, ng, m, yl, 2, 0, datadir, chart_names[id], opt, c, err, err_cap);
+        snprintf(r->message, sizeof r->message, "no ok samples with memory metrics");
+        break;
+    }
+    case CHARTS_PRESSURE: {
+        metric_t m[] = {M_ALLOCS_PER_OP, M_CYCLES};
+        const char *yl[] = {"allocation calls per op", "cleanup cycles per run"};
+        rc = data_bars(a, g, ng, m, yl, 2, 0, datadir, chart_names[id], opt, c, err, err_cap);
+        snprintf(r->message, sizeof r->message, "no ok samples with allocator counts");
+        break;
+    }
+    case CHARTS_SCALING: {
+        const char *keys[] = {"threads"};
+        c->ncols = a->n_backends >= 3 ? 3 : 2;
+        rc = data_sweep(a, keys, 1, 0, datadir, chart_names[id], c, err, err_cap);
+        snprintf(r->message, sizeof r->message,
+                 "no scenario in this run sweeps threads (e.g. pool_contention with threads = 1,2,4)");
+        break;
+    }
+    case CHARTS_SIZES: {
+        /* buffer_size sets the hash and tar sizes together (scenarios/README.md) */
+        const char *keys[] = {"buffer_size", "hash_size", "tar_size", "string_size"};
+        c->ncols = a->n_backends >= 3 ? 3 : 2;
+        rc = data_sweep(a, keys, 4, 1, datadir, chart_names[id], c, err, err_cap);
+        snprintf(c->title, sizeof c->title, "%s", chart_titles[id]);
+        snprintf(r->message, sizeof r->message,
+                 "no scenario in this run sweeps a buffer size (buffer_size, hash_size, tar_size or string_size)");
+        break;
+    }
+    }
+    return rc;
+}
+
+/* The folders of a report's charts. */
+typedef struct charts_dirs {
+    const char *dir;                      /* the report's folder            */
+    char chart[CHARTS_PATH_BYTES];        /* DIR/charts                     */
+    char data[CHARTS_PATH_BYTES];         /* DIR/charts/data                */
+    const char *scripts, *gnuplot;
+} charts_dirs_t;
+
+/* Writes chart id's variable file and runs gnuplot on its script; r gets the status.
+ * A failing gnuplot is not an error. 0, or -1 with err (path too long, vars file). */
+static int charts_render(int id, const chart_out_t *c, charts_result_t *r,
+                         const charts_dirs_t *d, const charts_options_t *opt, char *err,
+                         size_t err_cap)
+{
+    char vars[CHARTS_PATH_BYTES], script[CHARTS_PATH_BYTES], log[CHARTS_PATH_BYTES],
+         outbase[CHARTS_PATH_BYTES], name[128], png[CHARTS_PATH_BYTES], svg[CHARTS_PATH_BYTES];
+    snprintf(name, sizeof name, "%s.vars.gp", chart_names[id]);
+    int bad = path_join(vars, sizeof vars, d->data, name) < 0;
+    snprintf(name, sizeof name, "%s.gp", chart_names[id]);
+    bad |= path_join(script, sizeof script, d->scripts, name) < 0;
+    snprintf(name, sizeof name, "%s.log", chart_names[id]);
+    bad |= path_join(log, sizeof log, d->data, name) < 0;
+    bad |= path_join(outbase, sizeof outbase, d->chart, chart_names[id]) < 0;
+    bad |= path_join(png, sizeof png, d->dir, r->png) < 0;
+    bad |= path_join(svg, sizeof svg, d->dir, r->svg) < 0;
+    if (bad) {
+        snprintf(err, err_cap, "%s: path too long", d->dir);
+        return -1;
+    }
+    unlink(png);
+    unlink(svg);
+    if (write_vars(vars, c, outbase, d->scripts, d->data, opt) < 0) {
+        snprintf(err, err_cap, "%s: cannot write: %s", vars, strerror(errno));
+        return -1;
+    }
+    r->status = CHARTS_FAILED;
+    char msg[CHARTS_MSG_BYTES - 64];
+    if (access(script, R_OK) != 0) {
+        snprintf(r->message, sizeof r->message, "chart %s: script %s not readable: %s",
+                 chart_names[id], script, strerror(errno));
+    } else if (run_gnuplot(d->gnuplot, vars, script, log, opt->gnuplot_timeout_s, msg,
+                           sizeof msg) < 0) {
+        snprintf(r->message, sizeof r->message, "chart %s: %s", chart_names[id], msg);
+    } else if (!nonempty(png) || !nonempty(svg)) {
+        snprintf(r->message, sizeof r->message,
+                 "chart %s: gnuplot ran but %s or %s is missing or empty (see %s)",
+                 chart_names[id], r->png, r->svg, log);
+    } else {
+        r->status = CHARTS_OK;
+    }
+    return 0;
+}
+
+/* One chart: its data, then (when it has any) gnuplot. 0, or -1 with err. */
+static int charts_one(int id, const arms_t *a, const group_t *g, size_t ng,
+                      const charts_dirs_t *d, const charts_options_t *opt, charts_result_t *r,
+                      char *err, size_t err_cap)
+{
+    chart_out_t c;
+    memset(&c, 0, sizeof c);
+    c.series = a->policies;
+    c.n_series = a->n_policies;
+    c.ncols = 2;
+    snprintf(c.title, sizeof c.title, "%s", chart_titles[id]);
+    const char *ci_note = "bars/points: median of the ok samples; error bars: distribution-free "
+                          "95 % CI of the median (none when n < 6)";
+    snprintf(c.note, sizeof c.note, "%s", ci_note);
+    int rc = charts_data(id, a, g, ng, d->data, opt, &c, r, err, err_cap);
+    if (rc < 0) {
+        if (!err[0])
+            snprintf(err, err_cap, "charts: out of memory");
+    } else if (c.n > 0 && c.n_series > 0) {
+        r->message[0] = '\0';
+        rc = charts_render(id, &c, r, d, opt, err, err_cap);
+    }
+    free(c.p);
+    return rc;
+}
+
+int charts_write(const journal_t *j, const char *dir, const charts_options_t *optp,
+                 charts_result_t results[CHARTS_COUNT], char *err, size_t err_cap)
+{
+    charts_options_t opt;
+    charts_dirs_t d = { .dir = dir };
+    charts_resolve(optp, &opt, &d.scripts, &d.gnuplot);
+    charts_results_init(results);
+    if (path_join(d.chart, sizeof d.chart, dir, "charts") < 0 ||
+        path_join(d.data, sizeof d.data, d.chart, "data") < 0) {
         snprintf(err, err_cap, "%s: path too long", dir);
         return -1;
     }
-    if (mkdir_p1(chartdir) < 0 || mkdir_p1(datadir) < 0) {
-        snprintf(err, err_cap, "%s: cannot create: %s", datadir, strerror(errno));
+    if (util_mkdir_p(d.data) < 0) {
+        snprintf(err, err_cap, "%s: cannot create: %s", d.data, strerror(errno));
         return -1;
     }
     arms_t a;
@@ -1023,122 +1279,8 @@ int charts_write(const journal_t *j, const char *dir, const charts_options_t *op
         return -1;
     }
     int rc = 0;
-    for (int id = 0; id < CHARTS_COUNT && rc == 0; id++) {
-        charts_result_t *r = &results[id];
-        chart_out_t c;
-        memset(&c, 0, sizeof c);
-        c.series = a.policies;
-        c.n_series = a.n_policies;
-        c.ncols = 2;
-        snprintf(c.title, sizeof c.title, "%s", chart_titles[id]);
-        const char *ci_note = "bars/points: median of the ok samples; error bars: distribution-free "
-                              "95 % CI of the median (none when n < 6)";
-        snprintf(c.note, sizeof c.note, "%s", ci_note);
-        switch (id) {
-        case CHARTS_TIME: {
-            metric_t m[] = {M_TIME};
-            const char *yl[] = {"time per op (%s)"};
-            rc = data_bars(&a, g, ng, m, yl, 1, 0, datadir, chart_names[id], &opt, &c, err, err_cap);
-            snprintf(r->message, sizeof r->message, "no ok samples with a time");
-            break;
-        }
-        case CHARTS_RATIO: {
-            metric_t m[] = {M_TIME};
-            const char *yl[] = {"time / time of glibc, no pool"};
-            rc = data_bars(&a, g, ng, m, yl, 1, 1, datadir, chart_names[id], &opt, &c, err, err_cap);
-            snprintf(c.note, sizeof c.note,
-                     "points: ratio of medians (below 1 = faster); error bars: bootstrap 95 %% CI; "
-                     "grey band: +-%.0f %% (no difference); dashed: keep threshold (ratio %.3f)",
-                     opt.equivalence_margin * 100, opt.keep_time_ratio);
-            snprintf(r->message, sizeof r->message,
-                     "no scenario has a glibc/none arm with at least 2 ok samples to compare with");
-            break;
-        }
-        case CHARTS_MEMORY: {
-            metric_t m[] = {M_PEAK_LIVE, M_RSS};
-            const char *yl[] = {"peak live heap (MiB)", "peak RSS (MiB)"};
-            rc = data_bars(&a, g, ng, m, yl, 2, 0, datadir, chart_names[id], &opt, &c, err, err_cap);
-            snprintf(r->message, sizeof r->message, "no ok samples with memory metrics");
-            break;
-        }
-        case CHARTS_PRESSURE: {
-            metric_t m[] = {M_ALLOCS_PER_OP, M_CYCLES};
-            const char *yl[] = {"allocation calls per op", "cleanup cycles per run"};
-            rc = data_bars(&a, g, ng, m, yl, 2, 0, datadir, chart_names[id], &opt, &c, err, err_cap);
-            snprintf(r->message, sizeof r->message, "no ok samples with allocator counts");
-            break;
-        }
-        case CHARTS_SCALING: {
-            const char *keys[] = {"threads"};
-            c.ncols = a.n_backends >= 3 ? 3 : 2;
-            rc = data_sweep(&a, keys, 1, 0, datadir, chart_names[id], &c, err, err_cap);
-            snprintf(r->message, sizeof r->message,
-                     "no scenario in this run sweeps threads (e.g. pool_contention with threads = 1,2,4)");
-            break;
-        }
-        case CHARTS_SIZES: {
-            /* buffer_size sets the hash and tar sizes together (scenarios/README.md) */
-            const char *keys[] = {"buffer_size", "hash_size", "tar_size", "string_size"};
-            c.ncols = a.n_backends >= 3 ? 3 : 2;
-            rc = data_sweep(&a, keys, 4, 1, datadir, chart_names[id], &c, err, err_cap);
-            snprintf(c.title, sizeof c.title, "%s", chart_titles[id]);
-            snprintf(r->message, sizeof r->message,
-                     "no scenario in this run sweeps a buffer size (buffer_size, hash_size, tar_size or string_size)");
-            break;
-        }
-        }
-        if (rc < 0) {
-            free(c.p);
-            if (!err[0])
-                snprintf(err, err_cap, "charts: out of memory");
-            break;
-        }
-        if (c.n == 0 || c.n_series == 0) {
-            free(c.p);
-            continue;
-        }
-        r->message[0] = '\0';
-        char vars[CHARTS_PATH_BYTES], script[CHARTS_PATH_BYTES], log[CHARTS_PATH_BYTES],
-             outbase[CHARTS_PATH_BYTES], name[128], png[CHARTS_PATH_BYTES], svg[CHARTS_PATH_BYTES];
-        snprintf(name, sizeof name, "%s.vars.gp", chart_names[id]);
-        int bad = path_join(vars, sizeof vars, datadir, name) < 0;
-        snprintf(name, sizeof name, "%s.gp", chart_names[id]);
-        bad |= path_join(script, sizeof script, scripts, name) < 0;
-        snprintf(name, sizeof name, "%s.log", chart_names[id]);
-        bad |= path_join(log, sizeof log, datadir, name) < 0;
-        bad |= path_join(outbase, sizeof outbase, chartdir, chart_names[id]) < 0;
-        bad |= path_join(png, sizeof png, dir, r->png) < 0;
-        bad |= path_join(svg, sizeof svg, dir, r->svg) < 0;
-        if (bad) {
-            free(c.p);
-            snprintf(err, err_cap, "%s: path too long", dir);
-            rc = -1;
-            break;
-        }
-        unlink(png);
-        unlink(svg);
-        if (write_vars(vars, &c, outbase, scripts, datadir, &opt) < 0) {
-            free(c.p);
-            snprintf(err, err_cap, "%s: cannot write: %s", vars, strerror(errno));
-            rc = -1;
-            break;
-        }
-        free(c.p);
-        r->status = CHARTS_FAILED;
-        char msg[CHARTS_MSG_BYTES - 64];
-        if (access(script, R_OK) != 0) {
-            snprintf(r->message, sizeof r->message, "chart %s: script %s not readable: %s",
-                     chart_names[id], script, strerror(errno));
-        } else if (run_gnuplot(gnuplot, vars, script, log, opt.gnuplot_timeout_s, msg, sizeof msg) < 0) {
-            snprintf(r->message, sizeof r->message, "chart %s: %s", chart_names[id], msg);
-        } else if (!nonempty(png) || !nonempty(svg)) {
-            snprintf(r->message, sizeof r->message,
-                     "chart %s: gnuplot ran but %s or %s is missing or empty (see %s)",
-                     chart_names[id], r->png, r->svg, log);
-        } else {
-            r->status = CHARTS_OK;
-        }
-    }
+    for (int id = 0; id < CHARTS_COUNT && rc == 0; id++)
+        rc = charts_one(id, &a, g, ng, &d, &opt, &results[id], err, err_cap);
     free(g);
     arms_free(&a);
     return rc;
