@@ -17,7 +17,6 @@
 #include "thresholds.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -294,7 +293,7 @@ fail:
     return HISTORY_EIO;
 }
 
-/* ================================================================ command ===== */
+/* ================================================================ the trend ===== */
 
 typedef struct point {
     char run_id[64], commit[48], night[16];
@@ -310,28 +309,11 @@ typedef struct series {
     size_t n, cap;
 } series_t;
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-"usage: poolbench history [--db FILE] [--scenario S] [--backend B] [--policy P]\n"
-"                         [--metric NAME] [--role ROLE] [--chart OUT] [--thresholds FILE]\n"
-"\n"
-"Prints the trend of every series (scenario x backend x policy x variant) recorded in the\n"
-"history database by `poolbench gate --history DB`: per run (night and commit) the number\n"
-"of ok samples, the median with its distribution-free 95 %% CI, and the ratio to the\n"
-"first and to the previous run. --chart OUT draws OUT.png and OUT.svg (gnuplot,\n"
-"scripts/charts/trend.gp): median with CI per night, and the band from the previous\n"
-"night's median up to +max_regression_percent (where the gate stays green).\n"
-"\n"
-"  --db FILE          the database (default %s)\n"
-"  --metric NAME      any metric of harness/common/metrics.h (default ns_per_op)\n"
-"  --role ROLE        which side of each gate run: candidate (default) or baseline\n"
-"  --thresholds FILE  for the band (default %s/scenarios/thresholds.ini)\n"
-"\n"
-"exit codes: 0 ok; 2 bad argument, missing, corrupt or foreign database (never\n"
-"modified); 3 harness error (cannot write the chart, gnuplot failed)\n",
-            HISTORY_DEFAULT_DB, PB_SOURCE_DIR);
-}
+/* The series read so far, one point per run. */
+typedef struct trend {
+    series_t *ser;
+    size_t ns, scap;
+} trend_t;
 
 static int valid_metric(const char *m)
 {
@@ -376,20 +358,13 @@ static void gp_quote(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-static int draw_chart(const char *out, const series_t *ser, size_t ns, const char *metric,
-                      double thr, const char *scripts)
+/* The chart's data file: one block per series, one row per run. 0, or 3 (message). */
+static int trend_write_data(const char *dat, const series_t *ser, size_t ns, double thr,
+                            FILE *errf)
 {
-    char base[PATH_MAX], dat[PATH_MAX + 16], vars[PATH_MAX + 16], script[PATH_MAX + 32];
-    snprintf(base, sizeof base, "%s", out);
-    size_t bl = strlen(base);
-    if (bl > 4 && (!strcmp(base + bl - 4, ".png") || !strcmp(base + bl - 4, ".svg")))
-        base[bl - 4] = '\0';
-    snprintf(dat, sizeof dat, "%s.dat", base);
-    snprintf(vars, sizeof vars, "%s.vars.gp", base);
-    snprintf(script, sizeof script, "%s/trend.gp", scripts);
     FILE *f = fopen(dat, "w");
     if (!f) {
-        fprintf(stderr, "poolbench history: cannot write %s: %s\n", dat, strerror(errno));
+        fprintf(errf, "poolbench history: cannot write %s: %s\n", dat, strerror(errno));
         return 3;
     }
     fprintf(f, "# trend data: idx label median ci_lo ci_hi band_lo band_hi (one block per series)\n");
@@ -404,9 +379,17 @@ static int draw_chart(const char *out, const series_t *ser, size_t ns, const cha
         fprintf(f, "\n\n");
     }
     fclose(f);
-    f = fopen(vars, "w");
+    return 0;
+}
+
+/* The chart's gnuplot variables (files, layout, band, series titles). 0, or 3. */
+static int trend_write_vars(const char *vars, const char *dat, const char *base,
+                            const series_t *ser, size_t ns, const char *metric, double thr,
+                            FILE *errf)
+{
+    FILE *f = fopen(vars, "w");
     if (!f) {
-        fprintf(stderr, "poolbench history: cannot write %s: %s\n", vars, strerror(errno));
+        fprintf(errf, "poolbench history: cannot write %s: %s\n", vars, strerror(errno));
         return 3;
     }
     size_t ncols = ns < 2 ? 1 : ns < 5 ? 2 : 3;
@@ -429,6 +412,24 @@ static int draw_chart(const char *out, const series_t *ser, size_t ns, const cha
         fputc('\n', f);
     }
     fclose(f);
+    return 0;
+}
+
+/* OUT.png and OUT.svg by scripts/charts/trend.gp. 0, or 3 (message on errf). */
+static int draw_chart(const char *out, const series_t *ser, size_t ns, const char *metric,
+                      double thr, const char *scripts, FILE *outf, FILE *errf)
+{
+    char base[PATH_MAX], dat[PATH_MAX + 16], vars[PATH_MAX + 16], script[PATH_MAX + 32];
+    snprintf(base, sizeof base, "%s", out);
+    size_t bl = strlen(base);
+    if (bl > 4 && (!strcmp(base + bl - 4, ".png") || !strcmp(base + bl - 4, ".svg")))
+        base[bl - 4] = '\0';
+    snprintf(dat, sizeof dat, "%s.dat", base);
+    snprintf(vars, sizeof vars, "%s.vars.gp", base);
+    snprintf(script, sizeof script, "%s/trend.gp", scripts);
+    if (trend_write_data(dat, ser, ns, thr, errf) != 0 ||
+        trend_write_vars(vars, dat, base, ser, ns, metric, thr, errf) != 0)
+        return 3;
     char expr[PATH_MAX + 64];
     snprintf(expr, sizeof expr, "load '%s'", vars);
     char *av[] = {"/usr/bin/env", "gnuplot", "-e", expr, script, NULL};
@@ -437,51 +438,28 @@ static int draw_chart(const char *out, const series_t *ser, size_t ns, const cha
     int rc = cell_run(&spec, &o, NULL);
     int ok = rc == 0 && o.exited && o.exit_code == 0;
     if (!ok)
-        fprintf(stderr, "poolbench history: gnuplot failed on %s: %.400s\n", script, o.err);
+        fprintf(errf, "poolbench history: gnuplot failed on %s: %.400s\n", script, o.err);
     cell_outcome_free(&o);
     if (!ok)
         return 3;
-    printf("chart: %s.png %s.svg\n", base, base);
+    fprintf(outf, "chart: %s.png %s.svg\n", base, base);
     return 0;
 }
 
-int history_main(int argc, char **argv)
+void history_trend_default_options(history_trend_options_t *o)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'}, {"scenario", required_argument, 0, 's'},
-        {"backend", required_argument, 0, 'b'}, {"policy", required_argument, 0, 'p'},
-        {"metric", required_argument, 0, 'm'}, {"role", required_argument, 0, 'r'},
-        {"chart", required_argument, 0, 'c'}, {"thresholds", required_argument, 0, 't'},
-        {"scripts-dir", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *db = HISTORY_DEFAULT_DB, *scen = NULL, *be = NULL, *po = NULL;
-    const char *metric = "ns_per_op", *role = "candidate", *chart = NULL, *thr = NULL;
-    const char *scripts = PB_SOURCE_DIR "/scripts/charts";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 's': scen = optarg; break;
-        case 'b': be = optarg; break;
-        case 'p': po = optarg; break;
-        case 'm': metric = optarg; break;
-        case 'r': role = optarg; break;
-        case 'c': chart = optarg; break;
-        case 't': thr = optarg; break;
-        case 'S': scripts = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "poolbench history: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
-    if (!valid_metric(metric)) {
-        fprintf(stderr, "poolbench history: unknown --metric '%s' (a name of harness/common/metrics.h, "
-                        "e.g. ns_per_op, alloc_calls, peak_live_bytes)\n", metric);
-        return 2;
-    }
+    memset(o, 0, sizeof *o);
+    o->db = HISTORY_DEFAULT_DB;
+    o->metric = "ns_per_op";
+    o->role = "candidate";
+    o->scripts_dir = PB_SOURCE_DIR "/scripts/charts";
+}
+
+/* The band of the chart and the "above band" flag: max_regression_percent of the
+ * thresholds file (given, else scenarios/thresholds.ini when readable, else the
+ * default). 0, or 2 (message). */
+static int trend_band(const char *thr, double *band, FILE *errf)
+{
     thresholds_t th;
     char terr[THRESHOLDS_ERR_BYTES];
     thresholds_default(&th);
@@ -490,138 +468,161 @@ int history_main(int argc, char **argv)
     if (!thr && access(def_thr, R_OK) == 0)
         thr = def_thr;
     if (thr && thresholds_load(thr, &th, terr) != 0) {
-        fprintf(stderr, "poolbench history: thresholds: %s\n", terr);
+        fprintf(errf, "poolbench history: thresholds: %s\n", terr);
         return 2;
     }
-    double band = th.max_regression_percent / 100.0;
-    /* read-only from here: the history command never writes the database */
+    *band = th.max_regression_percent / 100.0;
+    return 0;
+}
+
+/* Opens the database read-only after checking it is ours. Returns 0 with *sdb; 1 when
+ * it holds no run yet (printed on out); 2 (message on errf). */
+static int trend_open(const char *db, sqlite3 **sdb, FILE *out, FILE *errf)
+{
     char err[HISTORY_ERR_BYTES];
     struct stat st;
     if (stat(db, &st) != 0) {
-        fprintf(stderr, "poolbench history: %s: no such history database (the gate creates it "
-                        "with --history)\n", db);
+        fprintf(errf, "poolbench history: %s: no such history database (the gate creates it "
+                      "with --history)\n", db);
         return 2;
     }
     int fresh = 0;
     if (inspect(db, &fresh, err) != 0) {
-        fprintf(stderr, "poolbench history: %s\n", err);
+        fprintf(errf, "poolbench history: %s\n", err);
         return 2;
     }
     if (fresh) {
-        printf("history %s: empty (no run recorded yet)\n", db);
-        return 0;
+        fprintf(out, "history %s: empty (no run recorded yet)\n", db);
+        return 1;
     }
-    sqlite3 *sdb = NULL;
-    if (sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "poolbench history: %s: %s\n", db, sdb ? sqlite3_errmsg(sdb) : "out of memory");
-        sqlite3_close(sdb);
+    *sdb = NULL;
+    if (sqlite3_open_v2(db, sdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(errf, "poolbench history: %s: %s\n", db, *sdb ? sqlite3_errmsg(*sdb) : "out of memory");
+        sqlite3_close(*sdb);
         return 2;
     }
-    sqlite3_busy_timeout(sdb, 5000);
+    sqlite3_busy_timeout(*sdb, 5000);
+    return 0;
+}
+
+/* Files one result row (columns: scenario, backend, policy, variant, run_id, commit,
+ * night, recorded_unix_s, value) under its series and run. 0, or -1 on out of memory. */
+static int trend_add_row(trend_t *t, sqlite3_stmt *q)
+{
+    const char *f[7];
+    for (int i = 0; i < 7; i++) {
+        f[i] = (const char *)sqlite3_column_text(q, i);
+        if (!f[i])
+            f[i] = "";
+    }
+    series_t *s = t->ns ? &t->ser[t->ns - 1] : NULL;
+    if (!s || strcmp(s->scenario, f[0]) || strcmp(s->backend, f[1]) || strcmp(s->policy, f[2]) ||
+        strcmp(s->variant, f[3])) {
+        if (t->ns == t->scap) {
+            size_t nc = t->scap ? t->scap * 2 : 8;
+            series_t *p = realloc(t->ser, nc * sizeof *p);
+            if (!p)
+                return -1;
+            t->ser = p;
+            t->scap = nc;
+        }
+        s = &t->ser[t->ns++];
+        memset(s, 0, sizeof *s);
+        snprintf(s->scenario, sizeof s->scenario, "%s", f[0]);
+        snprintf(s->backend, sizeof s->backend, "%s", f[1]);
+        snprintf(s->policy, sizeof s->policy, "%s", f[2]);
+        snprintf(s->variant, sizeof s->variant, "%s", f[3]);
+    }
+    point_t *p = s->n ? &s->pts[s->n - 1] : NULL;
+    if (!p || strcmp(p->run_id, f[4])) {
+        if (s->n == s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 8;
+            point_t *pp = realloc(s->pts, nc * sizeof *pp);
+            if (!pp)
+                return -1;
+            s->pts = pp;
+            s->cap = nc;
+        }
+        p = &s->pts[s->n++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->run_id, sizeof p->run_id, "%s", f[4]);
+        snprintf(p->commit, sizeof p->commit, "%s", f[5]);
+        snprintf(p->night, sizeof p->night, "%s", f[6]);
+        p->unix_s = sqlite3_column_int64(q, 7);
+    }
+    return push(&p->v, &p->n, &p->cap, sqlite3_column_double(q, 8));
+}
+
+/* Reads the ok samples of the metric, per series and run. Closes sdb. Returns 0, 2
+ * (query error) or 3 (out of memory), messages on errf; t is freed on error. */
+static int trend_read(sqlite3 *sdb, const history_trend_options_t *o, trend_t *t, FILE *errf)
+{
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT scenario, backend, policy, variant, run_id, coalesce(commit_sha,'unknown'), "
              "night, recorded_unix_s, %s FROM results WHERE status = 'ok' AND %s IS NOT NULL "
              "AND role = ?1 AND (?2 IS NULL OR scenario = ?2) AND (?3 IS NULL OR backend = ?3) "
              "AND (?4 IS NULL OR policy = ?4) "
-             "ORDER BY scenario, backend, policy, variant, recorded_unix_s, run_id", metric, metric);
+             "ORDER BY scenario, backend, policy, variant, recorded_unix_s, run_id", o->metric,
+             o->metric);
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(sdb, sql, -1, &q, NULL) != SQLITE_OK) {
-        fprintf(stderr, "poolbench history: %s: %s\n", db, sqlite3_errmsg(sdb));
+        fprintf(errf, "poolbench history: %s: %s\n", o->db, sqlite3_errmsg(sdb));
         sqlite3_close(sdb);
         return 2;
     }
-    bind_text(q, 1, role);
-    bind_text(q, 2, scen);
-    bind_text(q, 3, be);
-    bind_text(q, 4, po);
-    series_t *ser = NULL;
-    size_t ns = 0, scap = 0;
+    bind_text(q, 1, o->role);
+    bind_text(q, 2, o->scenario);
+    bind_text(q, 3, o->backend);
+    bind_text(q, 4, o->policy);
     int rc, oom = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && !oom) {
-        const char *f[7];
-        for (int i = 0; i < 7; i++) {
-            f[i] = (const char *)sqlite3_column_text(q, i);
-            if (!f[i])
-                f[i] = "";
-        }
-        series_t *s = ns ? &ser[ns - 1] : NULL;
-        if (!s || strcmp(s->scenario, f[0]) || strcmp(s->backend, f[1]) || strcmp(s->policy, f[2]) ||
-            strcmp(s->variant, f[3])) {
-            if (ns == scap) {
-                size_t nc = scap ? scap * 2 : 8;
-                series_t *p = realloc(ser, nc * sizeof *p);
-                if (!p) {
-                    oom = 1;
-                    break;
-                }
-                ser = p;
-                scap = nc;
-            }
-            s = &ser[ns++];
-            memset(s, 0, sizeof *s);
-            snprintf(s->scenario, sizeof s->scenario, "%s", f[0]);
-            snprintf(s->backend, sizeof s->backend, "%s", f[1]);
-            snprintf(s->policy, sizeof s->policy, "%s", f[2]);
-            snprintf(s->variant, sizeof s->variant, "%s", f[3]);
-        }
-        point_t *p = s->n ? &s->pts[s->n - 1] : NULL;
-        if (!p || strcmp(p->run_id, f[4])) {
-            if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 8;
-                point_t *pp = realloc(s->pts, nc * sizeof *pp);
-                if (!pp) {
-                    oom = 1;
-                    break;
-                }
-                s->pts = pp;
-                s->cap = nc;
-            }
-            p = &s->pts[s->n++];
-            memset(p, 0, sizeof *p);
-            snprintf(p->run_id, sizeof p->run_id, "%s", f[4]);
-            snprintf(p->commit, sizeof p->commit, "%s", f[5]);
-            snprintf(p->night, sizeof p->night, "%s", f[6]);
-            p->unix_s = sqlite3_column_int64(q, 7);
-        }
-        if (push(&p->v, &p->n, &p->cap, sqlite3_column_double(q, 8)) != 0)
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && !oom)
+        if (trend_add_row(t, q) != 0)
             oom = 1;
-    }
     int qerr = rc != SQLITE_DONE && rc != SQLITE_ROW;
     if (qerr)
-        fprintf(stderr, "poolbench history: %s: %s\n", db, sqlite3_errmsg(sdb));
+        fprintf(errf, "poolbench history: %s: %s\n", o->db, sqlite3_errmsg(sdb));
     sqlite3_finalize(q);
     sqlite3_close(sdb);
     if (oom || qerr) {
         if (oom)
-            fprintf(stderr, "poolbench history: out of memory\n");
-        free_series(ser, ns);
+            fprintf(errf, "poolbench history: out of memory\n");
+        free_series(t->ser, t->ns);
+        t->ser = NULL;
+        t->ns = 0;
         return oom ? 3 : 2;
     }
-    if (ns == 0) {
-        printf("history %s: no ok %s samples for role %s%s%s\n", db, metric, role,
-               scen ? " and scenario " : "", scen ? scen : "");
-        free(ser);
-        return 0;
+    return 0;
+}
+
+/* Median and CI of one run's samples (NaN CI when n < 6). */
+static void trend_point_stats(point_t *p)
+{
+    stats_median_ci_t ci;
+    int r = stats_median_ci(p->v, p->n, 0.95, &ci);
+    if (r == 0 || r == STATS_ENOCI) {
+        stats_median(p->v, p->n, &p->median);
+        p->lo = r == 0 ? ci.lo : NAN;
+        p->hi = r == 0 ? ci.hi : NAN;
+    } else {
+        p->median = p->lo = p->hi = NAN;
     }
-    printf("history %s: metric %s, role %s; band: previous median to +%.0f %%\n", db, metric,
-           role, band * 100);
+}
+
+/* The trend table: per series, one row per run with median, CI and ratios. */
+static void trend_print(FILE *out, const history_trend_options_t *o, series_t *ser, size_t ns,
+                        double band)
+{
+    fprintf(out, "history %s: metric %s, role %s; band: previous median to +%.0f %%\n", o->db,
+            o->metric, o->role, band * 100);
     for (size_t s = 0; s < ns; s++) {
-        printf("\n%s %s/%s%s%s\n", ser[s].scenario, ser[s].backend, ser[s].policy,
-               ser[s].variant[0] ? " " : "", ser[s].variant);
-        printf("  %-10s  %-12s  %3s  %12s  %-27s  %8s  %8s\n", "night", "commit", "n", "median",
-               "95 % CI", "vs first", "vs prev");
+        fprintf(out, "\n%s %s/%s%s%s\n", ser[s].scenario, ser[s].backend, ser[s].policy,
+                ser[s].variant[0] ? " " : "", ser[s].variant);
+        fprintf(out, "  %-10s  %-12s  %3s  %12s  %-27s  %8s  %8s\n", "night", "commit", "n",
+                "median", "95 % CI", "vs first", "vs prev");
         for (size_t k = 0; k < ser[s].n; k++) {
             point_t *p = &ser[s].pts[k];
-            stats_median_ci_t ci;
-            int r = stats_median_ci(p->v, p->n, 0.95, &ci);
-            if (r == 0 || r == STATS_ENOCI) {
-                stats_median(p->v, p->n, &p->median);
-                p->lo = r == 0 ? ci.lo : NAN;
-                p->hi = r == 0 ? ci.hi : NAN;
-            } else {
-                p->median = p->lo = p->hi = NAN;
-            }
+            trend_point_stats(p);
             char cis[64];
             if (isnan(p->lo))
                 snprintf(cis, sizeof cis, "(n < 6: no CI)");
@@ -629,13 +630,41 @@ int history_main(int argc, char **argv)
                 snprintf(cis, sizeof cis, "[%.6g, %.6g]", p->lo, p->hi);
             double first = ser[s].pts[0].median, prev = k ? ser[s].pts[k - 1].median : p->median;
             const char *flag = k && p->median > prev * (1 + band) ? "  above band" : "";
-            printf("  %-10s  %-12.12s  %3zu  %12.6g  %-27s  %8.3f  %8.3f%s\n", p->night, p->commit,
-                   p->n, p->median, cis, p->median / first, p->median / prev, flag);
+            fprintf(out, "  %-10s  %-12.12s  %3zu  %12.6g  %-27s  %8.3f  %8.3f%s\n", p->night,
+                    p->commit, p->n, p->median, cis, p->median / first, p->median / prev, flag);
         }
     }
+}
+
+int history_trend(const history_trend_options_t *o, FILE *out, FILE *errf)
+{
+    if (!valid_metric(o->metric)) {
+        fprintf(errf, "poolbench history: unknown --metric '%s' (a name of harness/common/metrics.h, "
+                      "e.g. ns_per_op, alloc_calls, peak_live_bytes)\n", o->metric);
+        return 2;
+    }
+    double band;
+    if (trend_band(o->thresholds, &band, errf) != 0)
+        return 2;
+    /* read-only from here: the history command never writes the database */
+    sqlite3 *sdb = NULL;
+    int rc = trend_open(o->db, &sdb, out, errf);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    trend_t t = { NULL, 0, 0 };
+    rc = trend_read(sdb, o, &t, errf);
+    if (rc != 0)
+        return rc;
+    if (t.ns == 0) {
+        fprintf(out, "history %s: no ok %s samples for role %s%s%s\n", o->db, o->metric, o->role,
+                o->scenario ? " and scenario " : "", o->scenario ? o->scenario : "");
+        free(t.ser);
+        return 0;
+    }
+    trend_print(out, o, t.ser, t.ns, band);
     int ret = 0;
-    if (chart)
-        ret = draw_chart(chart, ser, ns, metric, band, scripts);
-    free_series(ser, ns);
+    if (o->chart)
+        ret = draw_chart(o->chart, t.ser, t.ns, o->metric, band, o->scripts_dir, out, errf);
+    free_series(t.ser, t.ns);
     return ret;
 }

@@ -11,12 +11,14 @@
  * (all its rows or none). A file that is not SQLite, is corrupt, belongs to another
  * application or has a newer schema is refused with HISTORY_EBADFILE and a message
  * naming it, and is never modified: it is checked through a read-only connection before
- * anything is written. Library part: never prints or exits.
+ * anything is written. Library part: never exits, and prints only on the streams
+ * history_trend is given.
  */
 #ifndef PB_HISTORY_H
 #define PB_HISTORY_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "journal.h"
 
 #define HISTORY_SCHEMA_VERSION 1
@@ -44,9 +46,31 @@ long long history_count(history_t *h);
 
 void history_close(history_t *h);
 
+/* What `poolbench history` shows (history_trend_default_options gives the defaults). */
+typedef struct history_trend_options {
+    const char *db;            /* the database (HISTORY_DEFAULT_DB)                    */
+    const char *scenario;      /* NULL = every scenario                                 */
+    const char *backend;       /* NULL = every backend                                  */
+    const char *policy;        /* NULL = every policy                                   */
+    const char *metric;        /* a PB_METRICS name (ns_per_op)                         */
+    const char *role;          /* which side of each gate run (candidate)               */
+    const char *chart;         /* OUT: draws OUT.png and OUT.svg; NULL = no chart       */
+    const char *thresholds;    /* for the band; NULL = scenarios/thresholds.ini if any  */
+    const char *scripts_dir;   /* the folder of trend.gp (scripts/charts)               */
+} history_trend_options_t;
+
+void history_trend_default_options(history_trend_options_t *o);
+
+/* The trend of every series (scenario x backend x policy x variant) of the database,
+ * read-only: per run the number of ok samples, the median with its 95 % CI and the
+ * ratios to the first and previous run, printed on out (messages on errf); the chart
+ * when asked. Returns the command's exit code: 0, 2 (bad metric, thresholds or
+ * database), 3 (out of memory, chart not drawn). */
+int history_trend(const history_trend_options_t *o, FILE *out, FILE *errf);
+
 /* `poolbench history [--db FILE] [--scenario S] [--backend B] [--policy P] [--metric M]
- * [--role R] [--chart OUT] [--thresholds FILE]`. Exit 0, 2 (bad input or database),
- * 3 (harness error). */
+ * [--role R] [--chart OUT] [--thresholds FILE]` (harness/cli/cmd_history.c: parses its
+ * arguments, then history_trend). Exit 0, 2 (bad input or database), 3 (harness error). */
 int history_main(int argc, char **argv);
 
 #endif
