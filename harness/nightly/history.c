@@ -1,4 +1,7 @@
-/* history.c: the nightly history database and `poolbench history` (history.h).
+/* history.c: the nightly history database and the trend that `poolbench history` shows
+ * (history.h; the command's arguments are parsed in harness/cli/cmd_history.c).
+ * Must not: write the database when showing the trend; print anywhere but the streams
+ * history_trend is given; exit.
  *
  * Schema (user_version 1, application_id "PBH1"):
  *   runs(run_id, role, commit_sha, recorded_unix_s, host, cpu_model, context_json,

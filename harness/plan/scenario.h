@@ -7,6 +7,10 @@
  * one message "FILE:LINE: what is wrong" and returns -1; it never prints, never exits and
  * never creates files. Key names are unique across sections, so a matrix file overrides a
  * key by its bare name.
+ *
+ * Where: scenario.c (the key table, values, checks across keys, overrides, backend
+ * names), scenario_file.c (scenario_load), scenario_lines.c (the line scanner before
+ * libinih), scenario_matrix.c (matrix files), scenario_set.c (scenario_load_set).
  */
 #ifndef PB_SCENARIO_H
 #define PB_SCENARIO_H

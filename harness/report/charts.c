@@ -1,4 +1,8 @@
 /* charts.c: data files and gnuplot runs for the report's charts (charts.h).
+ * For: grouping ok samples into arms, the median/CI (or ratio) table of each panel, one
+ * data file per panel, one variable file per chart, then gnuplot.
+ * Guarantees: see charts.h; a failing gnuplot is a chart status, never an error.
+ * Must not: print, exit, run cells, write outside DIR/charts.
  *
  * Data file layout (one per panel, tab-separated, "NaN" where an arm has no data):
  *   column 1: x (category index 0.. for bar charts, the swept value for sweep charts)

@@ -1,4 +1,12 @@
-/* cell.c: posix_spawn + pipes + poll + wait4 with a deadline (contract in cell.h). */
+/* cell.c: posix_spawn + pipes + poll + wait4 with a deadline (contract in cell.h).
+ *
+ * For: running one child or a concurrent group: spawn, read both pipes, enforce the
+ * deadline and the interrupt (SIGTERM to the process group, SIGKILL after the grace),
+ * reap, drain.
+ * Guarantees: every child is reaped and every pipe closed before cell_run_group returns;
+ * rusage is the child's own (wait4).
+ * Must not: print, exit, install signal handlers (the caller owns *interrupt).
+ */
 #define _GNU_SOURCE
 #include "cell.h"
 

@@ -1,4 +1,12 @@
-/* journal.c: reading, appending, locking and cross-checking results.jsonl (journal.h). */
+/* journal.c: reading, appending, locking and cross-checking results.jsonl (journal.h).
+ *
+ * For: the one reader and writer of the journal's lines; journal_load reads the file,
+ * files each line (context, cell, correction), dedupes cells by key and applies the
+ * corrections.
+ * Guarantees: every error names the file and line; a partial last line is skipped and
+ * reported, never an error; appends are one write(2) plus fsync.
+ * Must not: print, exit, decide anything about the cells it reads.
+ */
 #include "journal.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* runner.c: main of pb-<backend>: one cell, one process, one JSON object.
+ * Must not: link anything of the driver but harness/common, or let the kernels see time.
  *
  * Order of work: parse arguments; check that the linked allocator really serves malloc
  * for the whole process (refuse to run otherwise: exit 3); prepare the input; run the

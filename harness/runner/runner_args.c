@@ -1,4 +1,5 @@
 /* runner_args.c: command line of pb-<backend>.
+ * Must not: touch the input or the allocator (runner_input.c and runner.c do).
  *
  * Every value is validated here; a bad one gets one line on stderr naming the argument
  * and the expected form, and PB_EXIT_USAGE. Sizes accept K, M, G suffixes (KiB, MiB,

@@ -1,4 +1,5 @@
 /* runner_input.c: reads or generates the input of one cell, outside any timed window.
+ * Must not: run inside the timed window, or write anywhere but the cache folder.
  *
  * Generated inputs are deterministic (gen.h): data from (seed, size); trees from
  * (seed, files, size), cached under the cache folder as tree-s<seed>-f<files>-b<bytes>
