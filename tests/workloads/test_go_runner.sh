@@ -173,8 +173,10 @@ expect 2 "exclude" -- --workload checksum --input "$tmp/garbage" --size 10
 expect 2 --cpuprofile -- --workload image_tag --cpuprofile "$tmp/no/such/dir/cpu.out"
 expect 2 --fail-alloc-after -- --workload image_tag --fail-alloc-after 3
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" &
-holder=$!; sleep 0.5
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen()
+open(sys.argv[2],"w").close(); time.sleep(60)' "$port" "$tmp/listening" &
+holder=$!
+for _ in $(seq 1 100); do [ -e "$tmp/listening" ] && break; sleep 0.1; done
 expect 2 "address already in use" -- --workload image_tag --pprof-http --pprof-port "$port"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
 
