@@ -131,6 +131,7 @@ int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, s
         return -1;
     }
     bool pooled[BUFPOOL_CLASS_COUNT] = {false};
+    bool plain = false;
     const char *s = policy;
     int words = 0;
     for (;;) {
@@ -146,13 +147,15 @@ int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, s
         words++;
         if (n == 0) {
             bufpool_err(err, err_len,
-                        "empty pool class name in policy%.*s (expected all, none, or a "
-                        "comma list of hash, small, tar, string)", "", 0);
+                        "empty pool class name in policy%.*s (expected all, none, plain, "
+                        "or a comma list of hash, small, tar, string and plain)", "", 0);
             return -1;
         }
         bool all = n == 3 && memcmp(w, "all", 3) == 0;
         bool none = n == 4 && memcmp(w, "none", 4) == 0;
-        if (all || none) {
+        if (n == 5 && memcmp(w, "plain", 5) == 0) {
+            plain = true;
+        } else if (all || none) {
             if (words > 1 || *s) {
                 bufpool_err(err, err_len,
                             "pool policy word '%.*s' must stand alone (not in a list)", w, n);
@@ -168,8 +171,8 @@ int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, s
             }
             if (found < 0) {
                 bufpool_err(err, err_len,
-                            "unknown pool class '%.*s' (expected all, none, or a comma list "
-                            "of hash, small, tar, string)", w, n);
+                            "unknown pool class '%.*s' (expected all, none, plain, or a comma "
+                            "list of hash, small, tar, string and plain)", w, n);
                 return -1;
             }
             if (found == BUFPOOL_SMALL)
@@ -182,6 +185,7 @@ int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, s
     }
     pooled[BUFPOOL_SMALL] = pooled[BUFPOOL_HASH];
     memcpy(cfg->pooled, pooled, sizeof pooled);
+    cfg->plain = plain;
     return 0;
 }
 
@@ -299,6 +303,11 @@ void bufpool_destroy(bufpool_t *bp)
 const bufpool_config_t *bufpool_config(const bufpool_t *bp)
 {
     return &bp->cfg;
+}
+
+bool bufpool_plain(const bufpool_t *bp, bufpool_class_t cls)
+{
+    return (unsigned)cls < BUFPOOL_CLASS_COUNT && bp->cfg.plain && !bp->cfg.pooled[cls];
 }
 
 /* ---------------------------------------------------------------- counters ------- */

@@ -41,6 +41,11 @@ typedef enum bufpool_std_alloc {
 typedef struct bufpool_config {
     size_t size_bytes[BUFPOOL_CLASS_COUNT];   /* small mirrors hash                   */
     bool pooled[BUFPOOL_CLASS_COUNT];         /* small follows hash                   */
+    bool plain;                               /* Branch B for the classes not pooled:
+                                               * the code without pkg/memory (no buffer
+                                               * where the pooled one only carried a
+                                               * copy; KERNELS.md), not an allocation
+                                               * in place of each get                 */
     bool zero_on_put;
     bufpool_std_alloc_t std_alloc;
     size_t max_keep_bytes;                    /* 1 MiB: larger buffers are dropped      */
@@ -66,10 +71,17 @@ typedef struct bufpool_class_stats {
 
 /* Go's defaults: 64 KiB hash and tar, 1 KiB string, all pooled, zero on put, calloc. */
 void bufpool_config_default(bufpool_config_t *cfg);
-/* Parses a policy: "all", "none", or a comma list of class names ("hash,tar");
- * "small" is accepted as a synonym of "hash". Returns 0, or -1 with the bad word in err. */
+/* Parses a policy: "all", "none" (every class allocates in place of each get), "plain"
+ * (every class is the plain code of Branch B), or a comma list of class names
+ * ("hash,tar": those pooled, the others allocate), optionally with the word "plain"
+ * ("hash,plain": hash pooled, the others are the plain code). Fills cfg->pooled and
+ * cfg->plain. Returns 0, or -1 with a message in err. */
 int bufpool_policy_parse(const char *policy, bufpool_config_t *cfg, char *err, size_t err_len);
 const char *bufpool_class_name(bufpool_class_t cls);
+
+/* Is class cls the plain code here (not pooled, Branch B)? Kernels ask before taking a
+ * buffer that only carries a copy: with the plain code they use the data directly. */
+bool bufpool_plain(const bufpool_t *bp, bufpool_class_t cls);
 
 bufpool_t *bufpool_create(const bufpool_config_t *cfg);
 void bufpool_destroy(bufpool_t *bp);

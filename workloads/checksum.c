@@ -11,6 +11,8 @@
  * process (released at exit) and every hash gets its own EVP_MD_CTX, as Go's
  * sha256.New() allocates a digest per hash. Go's direct path (sha256.Sum256) does not
  * allocate; EVP has no allocation-free one-shot, so here it costs one context.
+ * Branch B (the hash class is the plain code, bufpool_plain): every input is hashed
+ * directly, with no buffer and no copy, as the Go code reads without pkg/memory.
  * Errors: SHA-256 of bytes in memory has no failure mode besides resources, so any
  * OpenSSL failure (new, init, update, final, fetch) is reported as PB_ERR_NOMEM.
  * Must not: print, exit, time, or keep any state other than the fetched method.
@@ -135,7 +137,8 @@ pb_err_t checksum_compute(bufpool_t *bp, const kernel_params_t *kp,
     if (!bp || !kp || !hex || (!data && len_bytes))
         return PB_ERR_INPUT;
     unsigned char digest[PB_SHA256_BYTES];
-    pb_err_t err = len_bytes <= kp->checksum_direct_max_bytes
+    /* Branch B (plain): the buffer only carried a copy of the tail: hash directly */
+    pb_err_t err = len_bytes <= kp->checksum_direct_max_bytes || bufpool_plain(bp, BUFPOOL_HASH)
                        ? checksum_direct(data, len_bytes, digest)
                        : checksum_buffered(bp, data, len_bytes, digest);
     if (err != PB_OK)

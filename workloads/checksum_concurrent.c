@@ -12,6 +12,8 @@
  *     channel) and, per chunk, takes a `hash` buffer, copies the chunk into it one
  *     buffer-sized piece at a time hashing each piece (a fresh SHA-256 per chunk),
  *     stores the raw digest in the chunk's slot, and puts the buffer back.
+ * Branch B (the hash class is the plain code, bufpool_plain): each worker hashes its
+ * chunk straight from the data; the chunking and the hash of hashes stay.
  * Errors: the first failure in any worker (allocation, thread creation) stops the other
  * workers from taking new chunks and is returned once every thread has been joined;
  * nothing leaks. Must not: print, exit, time, or leave a thread running.
@@ -40,10 +42,25 @@ typedef struct cc_job {
     atomic_int err;               /* first error, PB_OK while none           */
 } cc_job_t;
 
+/* Branch B: the chunk hashed straight from the data, no buffer, no copy. */
+static pb_err_t cc_hash_chunk_plain(cc_job_t *job, size_t start, size_t end, size_t idx)
+{
+    EVP_MD_CTX *ctx = NULL;
+    pb_err_t err = checksum_sha256_new(&ctx);
+    if (err == PB_OK)
+        err = checksum_sha256_update(ctx, job->data + start, end - start);
+    if (err == PB_OK)
+        return checksum_sha256_finish(ctx, job->slots[idx]);
+    EVP_MD_CTX_free(ctx);
+    return err;
+}
+
 static pb_err_t cc_hash_chunk(cc_job_t *job, size_t idx)
 {
     size_t start = idx * job->chunk_bytes;
     size_t end = idx == job->chunk_count - 1 ? job->len_bytes : start + job->chunk_bytes;
+    if (bufpool_plain(job->bp, BUFPOOL_HASH))
+        return cc_hash_chunk_plain(job, start, end, idx);
     bufpool_buf_t *buf = bufpool_get(job->bp, BUFPOOL_HASH);
     if (!buf)
         return PB_ERR_NOMEM;

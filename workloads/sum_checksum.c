@@ -5,6 +5,7 @@
  * `small` buffer is taken before hashing and held until the end although nothing is
  * written to it. That is pure overhead, kept on purpose (it is what is measured); a
  * compiler barrier keeps the get/put from being optimised away. Otherwise no pool.
+ * Branch B (the small class is the plain code, bufpool_plain): no buffer at all.
  * Must not: write to the held buffer, print, exit, or time.
  */
 #include "kernels.h"
@@ -24,7 +25,7 @@ pb_err_t sum_checksum_compute(bufpool_t *bp, const kernel_params_t *kp,
         return PB_ERR_INPUT;
     bufpool_buf_t *held = NULL;
     /* n * 32 > limit, without overflow */
-    if (n > kp->sum_checksum_pool_min_bytes / PB_SHA256_BYTES) {
+    if (n > kp->sum_checksum_pool_min_bytes / PB_SHA256_BYTES && !bufpool_plain(bp, BUFPOOL_SMALL)) {
         held = bufpool_get(bp, BUFPOOL_SMALL);
         if (!held)
             return PB_ERR_NOMEM;

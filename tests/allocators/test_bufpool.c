@@ -81,6 +81,24 @@ static void test_policy_parse(void **state)
     assert_true(cfg.pooled[BUFPOOL_SMALL]);
     assert_false(cfg.pooled[BUFPOOL_TAR]);
     assert_true(cfg.pooled[BUFPOOL_STRING]);
+    assert_false(cfg.plain);
+    /* Branch B: "plain" alone (nothing pooled), or with classes (the rest plain) */
+    assert_int_equal(bufpool_policy_parse("plain", &cfg, err, sizeof err), 0);
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        assert_false(cfg.pooled[i]);
+    assert_true(cfg.plain);
+    assert_int_equal(bufpool_policy_parse("tar,plain", &cfg, err, sizeof err), 0);
+    assert_true(cfg.plain);
+    assert_true(cfg.pooled[BUFPOOL_TAR]);
+    assert_false(cfg.pooled[BUFPOOL_HASH]);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    assert_true(bufpool_plain(bp, BUFPOOL_HASH));
+    assert_true(bufpool_plain(bp, BUFPOOL_SMALL));
+    assert_false(bufpool_plain(bp, BUFPOOL_TAR));
+    bufpool_destroy(bp);
+    assert_int_equal(bufpool_policy_parse("hash", &cfg, err, sizeof err), 0);
+    assert_false(cfg.plain);
 
     /* errors name the bad word and leave cfg untouched */
     bufpool_config_t before = cfg;

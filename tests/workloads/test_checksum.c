@@ -22,7 +22,8 @@
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
 
-static const char *const policies[] = {"all", "none", "hash", "tar", "hash,tar"};
+static const char *const policies[] = {"all", "none", "hash", "tar", "hash,tar", "plain",
+                                       "tar,plain"};
 static const size_t buf_sizes[] = {32 * KIB, 64 * KIB, MIB, 5000};
 
 static bufpool_t *make_pool(const char *policy, size_t hash_bytes)
@@ -163,6 +164,31 @@ static void test_checksum_threshold(void **state)
     free(data);
 }
 
+/* Branch B ("plain"): the hash class takes no buffer at all, whatever the size, and
+ * sum_checksum holds no small buffer; "hash,plain" still pools hash. */
+static void test_plain_takes_no_buffer(void **state)
+{
+    kernel_params_t kp;
+    kernel_params_default(&kp);
+    unsigned char *data = make_data(MIB + 3, 9);
+    char want[65], hex[PB_SHA256_HEX_BYTES];
+    ref_hex(data, MIB + 3, want);
+    bufpool_t *bp = make_pool("plain", 0);
+    assert_int_equal(checksum_compute(bp, &kp, data, MIB + 3, hex), PB_OK);
+    assert_string_equal(hex, want);
+    assert_int_equal(gets_of(bp, BUFPOOL_HASH), 0);
+    unsigned char (*digests)[PB_SHA256_BYTES] = (unsigned char (*)[PB_SHA256_BYTES])data;
+    assert_int_equal(sum_checksum_compute(bp, &kp, digests, 100, hex), PB_OK);
+    assert_int_equal(gets_of(bp, BUFPOOL_SMALL) + gets_of(bp, BUFPOOL_HASH), 0);
+    bufpool_destroy(bp);
+    bp = make_pool("hash,plain", 0);
+    assert_int_equal(checksum_compute(bp, &kp, data, MIB + 3, hex), PB_OK);
+    assert_string_equal(hex, want);
+    assert_int_equal(gets_of(bp, BUFPOOL_HASH), 1);
+    bufpool_destroy(bp);
+    free(data);
+}
+
 /* ---- sum_checksum ---------------------------------------------------------------- */
 
 static void test_sum_checksum(void **state)
@@ -180,8 +206,10 @@ static void test_sum_checksum(void **state)
             assert_int_equal(sum_checksum_compute(bp, &kp, (const void *)dig, n, hex), PB_OK);
             assert_string_equal(hex, want);
             uint64_t small = gets_of(bp, BUFPOOL_SMALL);
-            /* digests total > 1024 bytes (n > 32): exactly one small buffer held */
-            assert_int_equal(small, n * 32 > 1024 ? 1 : 0);
+            /* digests total > 1024 bytes (n > 32): exactly one small buffer held; the
+             * plain code (Branch B) holds none */
+            int plain = bufpool_config(bp)->plain && !bufpool_config(bp)->pooled[BUFPOOL_SMALL];
+            assert_int_equal(small, n * 32 > 1024 && !plain ? 1 : 0);
             assert_int_equal(gets_of(bp, BUFPOOL_TAR) + gets_of(bp, BUFPOOL_STRING), 0);
             bufpool_destroy(bp);
         }
@@ -309,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_nist_vectors),
         cmocka_unit_test(test_checksum_matches_oneshot),
         cmocka_unit_test(test_checksum_threshold),
+        cmocka_unit_test(test_plain_takes_no_buffer),
         cmocka_unit_test(test_sum_checksum),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_faults),
