@@ -113,6 +113,22 @@ static int record_history(gate_session_t *s, const journal_t *b, const journal_t
     return 0;
 }
 
+/* The end of every gate run: the summary, the exit code, the history; frees rep and
+ * both journals. */
+static int gate_finish(gate_session_t *s, gate_report_t *rep, journal_t *jb, journal_t *jc,
+                       const char *bl, const char *cl, const char *extra)
+{
+    emit_summary(rep, bl, cl, extra, s->cmd->summary);
+    int ec = gate_exit_code(rep);
+    int hr = record_history(s, jb, jc);
+    if (hr != 0 && ec == 0)
+        ec = hr;
+    gate_report_free(rep);
+    journal_free(jb);
+    journal_free(jc);
+    return ec;
+}
+
 /* ============================================================== saved journals ===== */
 
 static int gate_saved(gate_session_t *s)
@@ -127,21 +143,14 @@ static int gate_saved(gate_session_t *s)
     }
     gate_report_t rep;
     char err[GATE_ERR_BYTES];
-    int ec = GATE_EXIT_HARNESS;
     if (gate_compare(&jb, &jc, &s->compare, &rep, err) != 0) {
         fprintf(stderr, "poolbench gate: %s\n", err);
-    } else {
-        gate_mark_unconfirmable(&rep);
-        emit_summary(&rep, o->baseline, o->candidate, "saved journals", o->summary);
-        ec = gate_exit_code(&rep);
-        int hr = record_history(s, &jb, &jc);
-        if (hr != 0 && ec == 0)
-            ec = hr;
-        gate_report_free(&rep);
+        journal_free(&jb);
+        journal_free(&jc);
+        return GATE_EXIT_HARNESS;
     }
-    journal_free(&jb);
-    journal_free(&jc);
-    return ec;
+    gate_mark_unconfirmable(&rep);
+    return gate_finish(s, &rep, &jb, &jc, o->baseline, o->candidate, "saved journals");
 }
 
 /* ================================================================ two revisions ===== */
@@ -352,26 +361,22 @@ static int gate_revs(gate_session_t *s)
     if ((rc = revs_run_compare(s, J_BASE, J_CAND, s->seed, NULL, &rep, &jb, &jc)) != 0)
         return rc;
     int ec = revs_confirm(s, &rep);
-    if (ec == 0) {
-        char bl[128], cl[128], extra[160];
-        snprintf(bl, sizeof bl, "%s (%.12s)", o->rev_base, s->sha[0]);
-        snprintf(cl, sizeof cl, "%s (%.12s)", o->rev_cand, s->sha[1]);
-        snprintf(extra, sizeof extra, "interleaved in one job, seed %llu%s",
-                 (unsigned long long)s->seed,
-                 o->inject_slowdown_pct ? "; CALIBRATION: candidate slowed by --inject-slowdown" : "");
-        if (o->inject_slowdown_pct)
-            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%",
-                     o->inject_slowdown_pct);
-        emit_summary(&rep, bl, cl, extra, o->summary);
-        ec = gate_exit_code(&rep);
-        int hr = record_history(s, &jb, &jc);
-        if (hr != 0 && ec == 0)
-            ec = hr;
+    if (ec != 0) {
+        gate_report_free(&rep);
+        journal_free(&jb);
+        journal_free(&jc);
+        return ec;
     }
-    gate_report_free(&rep);
-    journal_free(&jb);
-    journal_free(&jc);
-    return ec;
+    char bl[128], cl[128], extra[160];
+    snprintf(bl, sizeof bl, "%s (%.12s)", o->rev_base, s->sha[0]);
+    snprintf(cl, sizeof cl, "%s (%.12s)", o->rev_cand, s->sha[1]);
+    snprintf(extra, sizeof extra, "interleaved in one job, seed %llu%s",
+             (unsigned long long)s->seed,
+             o->inject_slowdown_pct ? "; CALIBRATION: candidate slowed by --inject-slowdown" : "");
+    if (o->inject_slowdown_pct)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%",
+                 o->inject_slowdown_pct);
+    return gate_finish(s, &rep, &jb, &jc, bl, cl, extra);
 }
 
 /* ==================================================================== the body ===== */
