@@ -5,7 +5,9 @@
  * so they cannot disagree. Every metric is an unsigned 64-bit integer; units are in the
  * names. kind: PB_MK_TIME (noisy, compared with statistics), PB_MK_MEM (memory, compared
  * with statistics), PB_MK_COUNT (deterministic for a single-threaded kernel: compared
- * exactly, variation flagged).
+ * exactly, variation flagged), PB_MK_RUNTIME (what a garbage-collected runtime measures
+ * of itself: printed by pb-go only; a C runner has no collector and prints null, and a
+ * runner's output is complete without them).
  */
 #ifndef PB_METRICS_H
 #define PB_METRICS_H
@@ -14,7 +16,7 @@
 
 #define PB_SCHEMA_VERSION 1
 
-typedef enum pb_metric_kind { PB_MK_TIME, PB_MK_MEM, PB_MK_COUNT } pb_metric_kind_t;
+typedef enum pb_metric_kind { PB_MK_TIME, PB_MK_MEM, PB_MK_COUNT, PB_MK_RUNTIME } pb_metric_kind_t;
 
 #define PB_METRICS(X) \
     X(wall_ns,            PB_MK_TIME,  "wall-clock time of the timed window") \
@@ -37,7 +39,9 @@ typedef enum pb_metric_kind { PB_MK_TIME, PB_MK_MEM, PB_MK_COUNT } pb_metric_kin
     X(pool_drops,         PB_MK_COUNT, "puts that freed the buffer instead of keeping it") \
     X(pool_cycles,        PB_MK_COUNT, "cleanup cycles (the GC-run analogue)") \
     X(vol_ctx_switches,   PB_MK_COUNT, "voluntary context switches") \
-    X(invol_ctx_switches, PB_MK_COUNT, "involuntary context switches")
+    X(invol_ctx_switches, PB_MK_COUNT, "involuntary context switches") \
+    X(gc_cycles,          PB_MK_RUNTIME, "garbage collections in the window (Go runtime)") \
+    X(gc_pause_ns,        PB_MK_RUNTIME, "stop-the-world GC pause time in the window (Go runtime)")
 
 typedef struct pb_metrics {
 #define PB_METRIC_FIELD(name, kind, desc) uint64_t name;

@@ -208,23 +208,25 @@ typedef struct run_parsed {
     char why[256];
 } run_parsed_t;
 
-static int metrics_count(void)
+/* How many of the metrics every runner must print (all but the runtime's own) are
+ * missing from present. */
+static int metrics_missing(const journal_present_t *present)
 {
     int n = 0;
-#define COUNT_ONE(name, kind, desc) n++;
-    PB_METRICS(COUNT_ONE)
-#undef COUNT_ONE
+#define MISSING_ONE(name, kind, desc) n += kind != PB_MK_RUNTIME && !present->name;
+    PB_METRICS(MISSING_ONE)
+#undef MISSING_ONE
     return n;
 }
 
 /* Why a runner's JSON is not acceptable, or "" when it is. */
 static void runner_output_check(json_object *root, const cell_outcome_t *o,
-                                const char *runner_backend, int n_metrics, char *why,
-                                size_t cap)
+                                const char *runner_backend, const journal_present_t *present,
+                                char *why, size_t cap)
 {
     const char *st = journal_str(root, "status"), *be = journal_str(root, "backend");
     long long sv = journal_int(root, "schema_version", -1);
-    int n_all = metrics_count();
+    int missing = metrics_missing(present);
     why[0] = '\0';
     if (!root || !json_object_is_type(root, json_type_object) || o->out_truncated)
         snprintf(why, cap, "stdout is not one JSON object");
@@ -235,8 +237,8 @@ static void runner_output_check(json_object *root, const cell_outcome_t *o,
     else if (!be || strcmp(be, runner_backend) != 0)
         snprintf(why, cap, "runner reports backend %s, expected %s", be ? be : "?",
                  runner_backend);
-    else if (n_metrics != n_all)
-        snprintf(why, cap, "runner output lacks %d of the metrics", n_all - n_metrics);
+    else if (missing)
+        snprintf(why, cap, "runner output lacks %d of the metrics", missing);
     else if (!journal_str(root, "result"))
         snprintf(why, cap, "runner output has no result");
 }
@@ -248,10 +250,9 @@ static void run_parse(const cell_outcome_t *o, const char *runner_backend, run_p
     if (strcmp(p->status, "ok") != 0)
         return;
     json_object *root = o->out ? json_tokener_parse(o->out) : NULL;
-    int n_metrics = 0;
     if (root && json_object_is_type(root, json_type_object))
-        n_metrics = journal_metrics_get(root, &p->m, &p->present);
-    runner_output_check(root, o, runner_backend, n_metrics, p->why, sizeof p->why);
+        journal_metrics_get(root, &p->m, &p->present);
+    runner_output_check(root, o, runner_backend, &p->present, p->why, sizeof p->why);
     if (p->why[0]) {
         snprintf(p->status, sizeof p->status, "bad_output");
         memset(&p->present, 0, sizeof p->present);

@@ -358,7 +358,7 @@ static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
     json_object_object_add(o, "backend_verified", json_object_new_boolean(runner_backend_verified));
     json_object_object_add(o, "result", json_object_new_string(result));
 #define PB_METRIC_JSON(name, kind, desc) \
-    json_object_object_add(o, #name, json_object_new_uint64(m->name));
+    json_object_object_add(o, #name, kind == PB_MK_RUNTIME ? NULL : json_object_new_uint64(m->name));
     PB_METRICS(PB_METRIC_JSON)
 #undef PB_METRIC_JSON
     for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++) {
