@@ -11,7 +11,9 @@ PACKAGES=(
   hyperfine gnuplot-nox valgrind
   python3 python3-scipy         # tests: independent hash-of-hashes, summary.json re-check
   chromium                      # tests: the HTML report renders, headless
-  golang-go                     # tests: bench.txt parses as Go benchmark format
+  golang-go                     # tests: bench.txt parses as Go benchmark format; go tool pprof
+  libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev
+  curl                          # profiling: --pprof-http, --memprofile, profile-memory.sh
 )
 
 missing=()
