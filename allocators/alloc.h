@@ -75,9 +75,16 @@ static inline uint64_t alloc_gc_epoch(void)
 }
 
 /* Allocation sampling for heap profiles (Go's MemProfileRate): when set, fn is called
- * after roughly every rate_bytes allocated, with the block and its size, and on the free
- * of a sampled block (size 0 = free). fn must not allocate through malloc. NULL stops. */
+ * for an allocation when a per-thread countdown of bytes, drawn from an exponential
+ * distribution with mean rate_bytes, runs out (an allocation of n bytes is sampled with
+ * probability 1 - exp(-n / rate_bytes), as in Go; a size-0 request counts as 1 byte);
+ * rate_bytes 1 (or 0) samples every allocation. fn is also called on the free of a
+ * sampled block (size 0, is_free 1), before the block is released. fn runs inside
+ * malloc: it must not allocate through malloc unless it guards its own recursion.
+ * NULL stops. Sampled blocks are tracked in a fixed table of 1 Mi cells; a block that
+ * finds no cell is reported at alloc but its free is not (alloc_sample_untracked). */
 typedef void (*alloc_sample_fn)(void *ptr, size_t size_bytes, int is_free);
 void alloc_sample_set(alloc_sample_fn fn, size_t rate_bytes);
+uint64_t alloc_sample_untracked(void);
 
 #endif

@@ -50,7 +50,8 @@
 
 #define FRONT_SLOTS_COUNT     256
 #define FRONT_GC_FLUSH_BYTES  (64u * 1024u)
-#define FRONT_SAMPLE_TABLE_COUNT 8192u       /* power of two */
+#define FRONT_SAMPLE_TABLE_BITS  20u         /* 1 Mi cells (8 MiB of BSS, touched when used) */
+#define FRONT_SAMPLE_TABLE_COUNT (1u << FRONT_SAMPLE_TABLE_BITS)
 #define FRONT_SAMPLE_MAX_PROBE   64u
 #define FRONT_FEAT_FAULT  1u
 #define FRONT_FEAT_SAMPLE 2u
@@ -232,6 +233,7 @@ static _Atomic uint64_t g_sample_rate_bytes;
 static _Atomic uint64_t g_sample_gen;
 static _Atomic uintptr_t g_sample_table[FRONT_SAMPLE_TABLE_COUNT];
 static _Atomic uint64_t g_sample_untracked;
+static _Atomic bool g_sample_table_dirty;   /* a cell was written since the last clear */
 
 /* natural log of x in (0, 1], allocation-free and libm-free (|error| < 1e-6) */
 static double front_ln(double x)
@@ -253,6 +255,8 @@ static double front_ln(double x)
 
 static int64_t sample_next_interval(front_thread_t *t)
 {
+    if (atomic_load_explicit(&g_sample_rate_bytes, RELAXED) <= 1)
+        return 0;                 /* rate 1: every allocation, whatever its size (Go's 1) */
     uint64_t x = t->rng;
     x ^= x << 13;
     x ^= x >> 7;
@@ -269,11 +273,13 @@ static int64_t sample_next_interval(front_thread_t *t)
 static size_t sample_hash(uintptr_t p)
 {
     uint64_t h = (uint64_t)p * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 40) & (FRONT_SAMPLE_TABLE_COUNT - 1);
+    return (size_t)(h >> (64 - FRONT_SAMPLE_TABLE_BITS));
 }
 
 static void sample_track(uintptr_t p)
 {
+    if (unlikely(!atomic_load_explicit(&g_sample_table_dirty, RELAXED)))
+        atomic_store_explicit(&g_sample_table_dirty, true, RELAXED);
     size_t h = sample_hash(p);
     for (unsigned i = 0; i < FRONT_SAMPLE_MAX_PROBE; i++) {
         _Atomic uintptr_t *cell = &g_sample_table[(h + i) & (FRONT_SAMPLE_TABLE_COUNT - 1)];
@@ -329,13 +335,19 @@ static void sample_free(void *p)
         fn(p, 0, 1);
 }
 
+uint64_t alloc_sample_untracked(void)
+{
+    return atomic_load_explicit(&g_sample_untracked, RELAXED);
+}
+
 /* Changing the sampler while other threads allocate may miss the free of a block
  * sampled under the previous setting (the table is cleared). */
 void alloc_sample_set(alloc_sample_fn fn, size_t rate_bytes)
 {
     atomic_fetch_and_explicit(&g_features, ~FRONT_FEAT_SAMPLE, memory_order_seq_cst);
-    for (size_t i = 0; i < FRONT_SAMPLE_TABLE_COUNT; i++)
-        atomic_store_explicit(&g_sample_table[i], SAMPLE_EMPTY, RELAXED);
+    if (atomic_exchange_explicit(&g_sample_table_dirty, false, RELAXED))
+        for (size_t i = 0; i < FRONT_SAMPLE_TABLE_COUNT; i++)
+            atomic_store_explicit(&g_sample_table[i], SAMPLE_EMPTY, RELAXED);
     atomic_store_explicit(&g_sample_untracked, 0, RELAXED);
     if (fn == NULL)
         return;

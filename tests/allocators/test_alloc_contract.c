@@ -556,20 +556,30 @@ static void test_sampling(void **state)
     assert_int_equal(unknown, 0);
     assert_int_equal(g_bad_size, 0);
 
-    /* a tiny rate samples every call; realloc reports the old block's free */
+    /* rate 1 samples every call, 1-byte and 0-byte requests included (Go's
+     * MemProfileRate 1); realloc reports the old block's free */
     g_sampled_count = g_freed_count = g_freed_unknown = 0;
     alloc_sample_set(sample_cb, 1);
     char *a = malloc(100);
     char *b = malloc(100);
     char *c = realloc(a, 5000);
+    char *z = malloc(0);
+    char *one[64];
+    for (int i = 0; i < 64; i++)
+        one[i] = malloc(1);
+    for (int i = 0; i < 64; i++)
+        free(one[i]);
+    free(z);
     free(b);
     free(c);
     alloc_sample_set(NULL, 0);
     char *d = malloc(100);     /* off: not reported */
     free(d);
-    assert_int_equal(g_sampled_count, 3);
-    assert_int_equal(g_freed_count, 3);
+    assert_int_equal(g_sampled_count, 4 + 64);
+    assert_int_equal(g_sampled_size[3], 0);
+    assert_int_equal(g_freed_count, 4 + 64);
     assert_int_equal(g_freed_unknown, 0);
+    assert_int_equal(alloc_sample_untracked(), 0);
 }
 
 /* ---------------------------------------------------------------- threads */
