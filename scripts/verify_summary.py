@@ -21,7 +21,9 @@ Checks, per comparison / allocator_vs_pool / zeroing_cost row:
     within scipy's bootstrap distribution quantiles at its nominal level +-0.01 (a
     Monte-Carlo tolerance of about 6 standard errors at 10000 resamples);
   - method "exact": both sides constant, ratio = b/a, CI = [ratio, ratio], no p-value;
-  - Holm: every p_adjusted recomputed over all p-values of the file (one family),
+  - Holm: every p_adjusted recomputed within its family (the comparison's "family";
+    allocator_vs_pool and zeroing_cost together as "questions"), each family's size
+    checked against statistics.family_sizes,
     1e-6 relative.
 Exit status: 0 when nothing failed, 1 otherwise, 2 on unreadable input.
 Must not: modify the summary or depend on the C code.
@@ -200,27 +202,41 @@ def main(argv):
     resamples = int(th.get("bootstrap_resamples", 10000))
     rng = np.random.default_rng(12345)
     ck = Checker(verbose)
-    ck.check(s.get("schema_version") == 1, "schema_version is 1")
+    ck.check(s.get("schema_version") == 2, "schema_version is 2")
     rows = []
+    families = {}   # row name -> Holm family
     for i, c in enumerate(s.get("comparisons", [])):
-        rows.append((f"comparison {i} ({c['scenario']}/{c['backend']}/{c['class']}/"
-                     f"{c['metric']})", c))
+        name = (f"comparison {i} ({c['scenario']}/{c['backend']}/{c['class']}/"
+                f"{c['metric']})")
+        rows.append((name, c))
+        families[name] = c.get("family")
+        ck.check(c.get("family") in ("headline", "sensitivity", "evidence", "explain"),
+                 f"{name}: family {c.get('family')}")
     for i, c in enumerate(s.get("allocator_vs_pool", [])):
-        rows.append((f"allocator_vs_pool {i} ({c['scenario']}/{c['backend']})", c))
+        name = f"allocator_vs_pool {i} ({c['scenario']}/{c['backend']})"
+        rows.append((name, c))
+        families[name] = "questions"
     for i, c in enumerate(s.get("zeroing_cost", [])):
-        rows.append((f"zeroing_cost {i} ({c['scenario']}/{c['backend']}/{c['policy']})", c))
+        name = f"zeroing_cost {i} ({c['scenario']}/{c['backend']}/{c['policy']})"
+        rows.append((name, c))
+        families[name] = "questions"
     for name, row in rows:
         check_sides(ck, name, row, conf)
         if row.get("method") == "exact":
             check_exact(ck, name, row)
         else:
             check_mwu(ck, name, row, conf, resamples, rng)
-    ps = [(name, row) for name, row in rows if row.get("p_value") is not None]
-    if ps:
-        adj = holm([float(row["p_value"]) for _, row in ps])
-        for (name, row), a in zip(ps, adj):
-            ck.check(close(row.get("p_adjusted"), a), f"{name}: Holm p_adjusted "
-                     f"{row.get('p_adjusted')} vs {a}")
+    sizes = s.get("statistics", {}).get("family_sizes", {})
+    for fam in ("headline", "sensitivity", "evidence", "explain", "questions"):
+        ps = [(name, row) for name, row in rows
+              if families[name] == fam and row.get("p_value") is not None]
+        ck.check(sizes.get(fam) == len(ps), f"family {fam}: size {sizes.get(fam)} vs {len(ps)} "
+                 "p-values")
+        if ps:
+            adj = holm([float(row["p_value"]) for _, row in ps])
+            for (name, row), a in zip(ps, adj):
+                ck.check(close(row.get("p_adjusted"), a), f"{name}: Holm ({fam}) p_adjusted "
+                         f"{row.get('p_adjusted')} vs {a}")
     print(f"{ck.passed} passed, {ck.failed} failed")
     return 0 if ck.failed == 0 else 1
 

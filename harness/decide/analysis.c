@@ -1,43 +1,52 @@
 /* analysis.c: builds the decision model of a report from a loaded journal (analysis.h).
  *
- * Decision rules per scenario x backend x variant x class (b = class pooled, a = none;
- * ratios b/a; "exact" comparisons have CI [r, r] and count as significant):
- * Comparisons whose ratio is undefined (a zero baseline, e.g. pool_cycles of the no-pool
- * arm) are reported and warned about but take no part in the rules.
- *  0. DISQUALIFIED "failed_cells" when the backend has any failed cell in the scenario
- *     (the failed cells are listed).
+ * Arms and baselines. Per scenario x backend x variant, the baseline is Branch B, the
+ * code without pkg/memory (policy "plain"; in an older journal without it, "none"); each
+ * pooled arm (a single class, "hash" or "hash+plain", else "all") is compared with it
+ * (b = pooled, a = baseline; ratios b/a). Where the baseline is plain and a "none" arm
+ * exists, the pooled arm is also compared with "none" (allocate instead of each get):
+ * the explanation, how much of the difference is the allocator, which never votes.
+ *
+ * The headline is the configuration the Go code has: zero on put, zeroed allocation
+ * without the pool (calloc), the default buffer sizes, a real allocator and a scenario
+ * that votes (config "headline" not false). Every other arm is a what-if: its verdicts
+ * are computed alike, in their own Holm family, and never move a class verdict; the
+ * settings that would flip a class are listed (model flips).
+ *
+ * Costs and evidence. Time (wall_ns/ops unrounded, wall_ns for hyperfine cells), peak
+ * memory (peak_live_bytes, max_rss_bytes) and, where a garbage collector runs (pb-go),
+ * gc_cycles and gc_pause_ns are costs: they decide. Allocation calls and simulated
+ * cleanup cycles are evidence: compared, reported, never deciding.
+ *
+ * Holm runs within each family: headline costs, sensitivity costs, evidence, the
+ * explanation, and the side questions (allocator_vs_pool, zeroing_cost).
+ *
+ * Rules per verdict (the first that fires; "exact" comparisons have CI [r, r] and count
+ * as significant; a cost with an undefined ratio takes no part):
+ *  0. DISQUALIFIED "failed_cells" when the backend has any failed cell in the scenario.
  *  1. INCONCLUSIVE "too_few_samples" when either arm has fewer ok cells than
- *     min_samples_per_arm (no claim); "no_data" when no metric could be compared.
- *  2. KEEP when a comparison's whole CI is past its threshold, in the order ns_per_op
- *     ("speedup": CI high < 1/(1+speedup)), peak_live_bytes then max_rss_bytes
- *     ("peak_memory": CI high < 1-reduction), alloc_calls then pool_cycles ("pressure":
- *     CI high < 1-reduction), that comparison is significant (exact, or Holm-adjusted
- *     p < alpha: the percentile bootstrap undercovers at 4-6 samples, so an interval
- *     alone is not trusted to claim a difference), and no OTHER metric is significantly
- *     worse by more than the tolerance (p_adjusted < alpha and CI low > 1+tolerance;
- *     exact: r > 1+tolerance).
- *  3. REMOVE "worse" when a time or memory metric is significantly worse by more than
- *     the equivalence margin (p_adjusted < alpha and CI low > 1+equivalence; exact:
- *     r > 1+equivalence). A worsening inside +-equivalence is, by the seed's rule
- *     ("< 10 % difference"), no difference: it is judged by rule 4 with the rest, so a
- *     pool that keeps a few buffers (a constant +0.5 % peak) is not "worse" while its
- *     time is still undecided.
- *  4. REMOVE "equivalence" when every compared metric's CI lies within +-equivalence.
- *  5. INCONCLUSIVE "undecided" otherwise; reps_needed = the largest, over the unsettled
- *     statistical comparisons, of the smaller non-zero stats_reps_needed estimate
- *     (significance or equivalence); for a significant improvement whose CI straddles
- *     the KEEP limit t, the equivalence formula with margin |r-1| + |r-t| (reps until
- *     the CI clears t); when the estimate is not above the current sample count it is
- *     replaced by twice that count (the formula thought it enough).
- * Class verdict (basis: the reference backend's verdicts for the class when it has any,
- * else every backend's): KEEP when KEEP in at least one scenario and REMOVE "worse" in
- * none; REMOVE when every basis verdict is REMOVE; INCONCLUSIVE otherwise ("mixed"), or
- * "no_evidence" when every basis verdict is DISQUALIFIED. Overall: REMOVE_ALL when every
- * class is REMOVE, KEEP_ALL when every class is KEEP, else SELECTIVE; NO_DATA without
- * classes.
+ *     min_samples_per_arm; "no_data" when no cost could be compared.
+ *  2. KEEP when a cost's whole CI is past its threshold ("speedup": CI high <
+ *     1/(1+speedup); "peak_memory": CI high < 1-reduction; "gc": CI high <
+ *     1-pressure reduction), that comparison is significant (exact, or Holm-adjusted p <
+ *     alpha within its family), and every OTHER cost is non-inferior: its CI's upper
+ *     bound (exact: its ratio) below 1 + worse_tolerance.
+ *  3. REMOVE "worse" when a cost is significantly worse past the equivalence margin
+ *     (p_adjusted < alpha and CI low > 1+equivalence; exact: r > 1+equivalence).
+ *  4. REMOVE "equivalence" when every cost's CI lies within +-equivalence.
+ *  5. INCONCLUSIVE "undecided" otherwise, with the repetitions per arm that would likely
+ *     settle it (stats_reps_needed; see an_reps_to_settle).
+ * Class verdicts (basis: the reference backend's headline verdicts for the class when it
+ * has any, else every C backend's; the Go runtime's are its own, runtime_classes): KEEP
+ * when KEEP in at least one scenario and REMOVE "worse" in none; REMOVE when every basis
+ * verdict is REMOVE; INCONCLUSIVE otherwise ("mixed", with what would settle it), or
+ * "no_evidence" when every basis verdict is DISQUALIFIED. Overall: KEEP_ALL (every class
+ * KEEP), REMOVE_ALL (every class REMOVE), KEEP_SOME (at least one KEEP), else UNDECIDED;
+ * NO_DATA without classes.
  * Nothing here prints, exits or writes files.
  */
 #include "analysis.h"
+#include "scenario.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,11 +102,24 @@ const char *analysis_overall_name(analysis_overall_kind_t o)
 {
     switch (o) {
     case ANALYSIS_REMOVE_ALL: return "REMOVE_ALL";
-    case ANALYSIS_SELECTIVE: return "SELECTIVE";
+    case ANALYSIS_KEEP_SOME: return "KEEP_SOME";
     case ANALYSIS_KEEP_ALL: return "KEEP_ALL";
+    case ANALYSIS_UNDECIDED: return "UNDECIDED";
     case ANALYSIS_NO_DATA: return "NO_DATA";
     }
     return "?";
+}
+
+const char *analysis_family_name(analysis_family_t f)
+{
+    static const char *const names[ANALYSIS_FAMILY_COUNT] = {
+        "headline", "sensitivity", "evidence", "explain", "questions"};
+    return (unsigned)f < ANALYSIS_FAMILY_COUNT ? names[f] : "?";
+}
+
+const char *analysis_role_name(analysis_role_t r)
+{
+    return r == ANALYSIS_ROLE_COST ? "cost" : r == ANALYSIS_ROLE_EVIDENCE ? "evidence" : "explain";
 }
 
 static const char *an_group(analysis_metric_t m)
@@ -107,21 +129,44 @@ static const char *an_group(analysis_metric_t m)
     case ANALYSIS_M_wall_ns: return "time";
     case ANALYSIS_M_peak_live_bytes:
     case ANALYSIS_M_max_rss_bytes: return "memory";
+    case ANALYSIS_M_gc_cycles:
+    case ANALYSIS_M_gc_pause_ns: return "gc";
     default: return "pressure";
     }
 }
 
+/* The class an arm's policy pools on its own: "hash" and "hash+plain" give "hash", "all"
+ * gives "all"; the baselines ("none", "plain") and multi-class lists give 0. */
+static int an_policy_class(const char *policy, char *cls, size_t cap)
+{
+    char buf[ANALYSIS_NAME_BYTES];
+    an_copy(buf, sizeof buf, policy);
+    size_t n = strlen(buf);
+    if (n > 6 && strcmp(buf + n - 6, "+plain") == 0)
+        buf[n - 6] = '\0';
+    if (!buf[0] || !strcmp(buf, "none") || !strcmp(buf, "plain") || strchr(buf, '+') ||
+        strchr(buf, ','))
+        return 0;
+    an_copy(cls, cap, buf);
+    return 1;
+}
+
 static int an_is_single_class(const char *policy)
 {
-    return strcmp(policy, "none") != 0 && strcmp(policy, "all") != 0 && !strchr(policy, '+') &&
-           !strchr(policy, ',') && policy[0] != '\0';
+    char cls[ANALYSIS_NAME_BYTES];
+    return an_policy_class(policy, cls, sizeof cls) && strcmp(cls, "all") != 0;
+}
+
+static int an_is_baseline(const char *policy)
+{
+    return !strcmp(policy, "none") || !strcmp(policy, "plain");
 }
 
 /* ---- arms ----------------------------------------------------------------------------- */
 
 typedef struct an_build {
     analysis_model_t *m;
-    size_t cap_cmp, cap_verdicts, cap_classes, cap_avp, cap_zero, cap_warn;
+    size_t cap_cmp, cap_verdicts, cap_avp, cap_zero, cap_warn;
     char *err;
 } an_build_t;
 
@@ -137,7 +182,7 @@ static int an_oom(an_build_t *b)
 static int an_collect(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    const arms_options_t opt = {.time = ARMS_TIME_JOURNAL_NS_PER_OP,
+    const arms_options_t opt = {.time = ARMS_TIME_EXACT_NS_PER_OP,
                                 .order = ARMS_ORDER_REPETITION,
                                 .confidence_level = m->th.confidence_level,
                                 .scenarios = NULL,
@@ -256,11 +301,20 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     return 0;
 }
 
+/* The metrics of a verdict: the costs first (time, peak memory, real GC work), then the
+ * evidence (allocation calls, simulated cleanup cycles). */
 static const analysis_metric_t an_cmp_metrics[] = {
-    ANALYSIS_M_ns_per_op, ANALYSIS_M_peak_live_bytes, ANALYSIS_M_max_rss_bytes,
-    ANALYSIS_M_alloc_calls, ANALYSIS_M_pool_cycles,
+    ANALYSIS_M_ns_per_op,   ANALYSIS_M_peak_live_bytes, ANALYSIS_M_max_rss_bytes,
+    ANALYSIS_M_gc_cycles,   ANALYSIS_M_gc_pause_ns,     ANALYSIS_M_alloc_calls,
+    ANALYSIS_M_pool_cycles,
 };
 #define AN_N_CMP_METRICS (sizeof an_cmp_metrics / sizeof an_cmp_metrics[0])
+
+static analysis_role_t an_metric_role(analysis_metric_t mi)
+{
+    return mi == ANALYSIS_M_alloc_calls || mi == ANALYSIS_M_pool_cycles ? ANALYSIS_ROLE_EVIDENCE
+                                                                         : ANALYSIS_ROLE_COST;
+}
 
 static int an_same_group(const analysis_arm_t *x, const analysis_arm_t *y)
 {
@@ -276,64 +330,187 @@ static int an_scenario_backend_failed(const analysis_model_t *m, const char *sc,
     return 0;
 }
 
-/* One verdict shell for (none arm, class arm), with its comparisons filled in. */
-static int an_verdict_shell(an_build_t *b, size_t i_none, size_t i_class)
+/* "64K", "1M", or bytes. */
+static void an_size_label(char *out, size_t cap, unsigned long long v)
+{
+    if (v && v % (1ull << 20) == 0)
+        snprintf(out, cap, "%lluM", v >> 20);
+    else if (v && v % 1024 == 0)
+        snprintf(out, cap, "%lluK", v >> 10);
+    else
+        snprintf(out, cap, "%llu", v);
+}
+
+static void an_setting_add(char *out, size_t cap, const char *word)
+{
+    size_t l = strlen(out);
+    snprintf(out + l, cap - l, "%s%s", l ? " " : "", word);
+}
+
+/* A size setting of the cell's config differing from Go's default, or 0 (unset/default). */
+static unsigned long long an_config_size(json_object *cfg, const char *key,
+                                         unsigned long long dflt)
+{
+    json_object *v;
+    if (!cfg || !json_object_object_get_ex(cfg, key, &v) || !v)
+        return 0;
+    unsigned long long x = (unsigned long long)json_object_get_uint64(v);
+    return x == dflt ? 0 : x;
+}
+
+/* What an arm's configuration changes against the one the Go code has (zero on put,
+ * zeroed allocation without the pool, the default buffer sizes, a real allocator, a
+ * scenario that votes), as "key=value" words; "" for the headline configuration. */
+static void an_arm_setting(const analysis_arm_t *a, char *out, size_t cap)
+{
+    out[0] = '\0';
+    json_object *cfg = NULL, *v;
+    if (a->n_total)
+        json_object_object_get_ex(a->all_cells[0], "config", &cfg);
+    if (cfg && json_object_object_get_ex(cfg, "zero_on_put", &v) && v &&
+        !json_object_get_boolean(v))
+        an_setting_add(out, cap, "zero_on_put=off");
+    if (cfg && json_object_object_get_ex(cfg, "standard_alloc", &v) && v &&
+        strcmp(json_object_get_string(v), "calloc") != 0) {
+        char w[64];
+        snprintf(w, sizeof w, "standard_alloc=%s", json_object_get_string(v));
+        an_setting_add(out, cap, w);
+    }
+    unsigned long long hash = an_config_size(cfg, "hash_size_bytes", 65536),
+                       tar = an_config_size(cfg, "tar_size_bytes", 65536),
+                       str = an_config_size(cfg, "string_size_bytes", 1024);
+    char w[64], lbl[32];
+    if (hash && hash == tar) {
+        an_size_label(lbl, sizeof lbl, hash);
+        snprintf(w, sizeof w, "buffer_size=%s", lbl);
+        an_setting_add(out, cap, w);
+        hash = tar = 0;
+    }
+    const struct { const char *name; unsigned long long v; } sizes[] = {
+        {"hash_size", hash}, {"tar_size", tar}, {"string_size", str}};
+    for (size_t i = 0; i < 3; i++)
+        if (sizes[i].v) {
+            an_size_label(lbl, sizeof lbl, sizes[i].v);
+            snprintf(w, sizeof w, "%s=%s", sizes[i].name, lbl);
+            an_setting_add(out, cap, w);
+        }
+    if (scenario_backend_env(a->backend)) {     /* a control (glibc-mmap128k) */
+        snprintf(w, sizeof w, "backend=%s", a->backend);
+        an_setting_add(out, cap, w);
+    }
+    if (cfg && json_object_object_get_ex(cfg, "headline", &v) && v &&
+        !json_object_get_boolean(v)) {
+        snprintf(w, sizeof w, "scenario=%s", a->scenario);
+        an_setting_add(out, cap, w);
+    }
+}
+
+/* Compares metric mi of the pooled arm ib with arm ia; the comparison's role and family
+ * follow from the metric, the shell's family and whether ia is the explanation arm. */
+static int an_compare_in(an_build_t *b, size_t ia, size_t ib, const char *cls,
+                         analysis_metric_t mi, bool headline, bool explain)
+{
+    size_t before = b->m->n_comparisons;
+    if (an_compare(b, ia, ib, cls, mi) != 0)
+        return -1;
+    if (b->m->n_comparisons == before)
+        return 0;
+    analysis_comparison_t *c = &b->m->comparisons[before];
+    c->role = explain ? ANALYSIS_ROLE_EXPLAIN : an_metric_role(mi);
+    c->family = explain                          ? ANALYSIS_FAMILY_EXPLAIN
+                : c->role == ANALYSIS_ROLE_EVIDENCE ? ANALYSIS_FAMILY_EVIDENCE
+                : headline                         ? ANALYSIS_FAMILY_HEADLINE
+                                                   : ANALYSIS_FAMILY_SENSITIVITY;
+    return 0;
+}
+
+/* The comparisons of the pooled arm ic against ia, every metric; their indices in *ids. */
+static int an_compare_all(an_build_t *b, size_t ia, size_t ic, const char *cls, bool headline,
+                          bool explain, size_t **ids, size_t *n_ids)
 {
     analysis_model_t *m = b->m;
-    const analysis_arm_t *none_arm = &m->arms[i_none], *class_arm = &m->arms[i_class];
-    if (AN_PUSH(m->verdicts, m->n_verdicts, b->cap_verdicts) != 0)
-        return an_oom(b);
-    analysis_verdict_t *v = &m->verdicts[m->n_verdicts];
-    memset(v, 0, sizeof *v);
-    v->scenario = none_arm->scenario;
-    v->backend = none_arm->backend;
-    v->variant = none_arm->variant;
-    an_copy(v->cls, sizeof v->cls, class_arm->policy);
-    v->n_a = none_arm->n_cells;
-    v->n_b = class_arm->n_cells;
-    v->metric = -1;
-    v->ratio = v->ci_lo = v->ci_hi = v->p_adjusted = v->threshold = NAN;
     size_t first = m->n_comparisons;
     for (size_t k = 0; k < AN_N_CMP_METRICS; k++) {
         analysis_metric_t mi = an_cmp_metrics[k];
         if (mi == ANALYSIS_M_ns_per_op)
-            mi = an_pair_time_metric(none_arm, class_arm);
-        if (an_compare(b, i_none, i_class, class_arm->policy, mi) != 0)
+            mi = an_pair_time_metric(&m->arms[ia], &m->arms[ic]);
+        if (explain && an_metric_role(mi) != ANALYSIS_ROLE_COST)
+            continue;
+        if (an_compare_in(b, ia, ic, cls, mi, headline, explain) != 0)
             return -1;
     }
-    v->n_comparisons = m->n_comparisons - first;
-    if (v->n_comparisons) {
-        v->comparisons = calloc(v->n_comparisons, sizeof *v->comparisons);
-        if (!v->comparisons)
-            return an_oom(b);
-        for (size_t k = 0; k < v->n_comparisons; k++)
-            v->comparisons[k] = first + k;
-    }
-    m->n_verdicts++;
+    *n_ids = m->n_comparisons - first;
+    if (*n_ids == 0)
+        return 0;
+    if (!(*ids = calloc(*n_ids, sizeof **ids)))
+        return an_oom(b);
+    for (size_t k = 0; k < *n_ids; k++)
+        (*ids)[k] = first + k;
     return 0;
 }
 
-/* Verdict shells: one per (none arm, class arm) of a scenario x backend x variant; the
- * class arms are the single-class policies, or policy "all" where there is none. */
+/* One verdict shell: the pooled arm i_class against the baseline i_base (Branch B,
+ * "plain", or "none" in a journal without it), with the explanation against "none"
+ * (i_none, or -1) when the baseline is plain. */
+static int an_verdict_shell(an_build_t *b, size_t i_base, size_t i_class, long i_none)
+{
+    analysis_model_t *m = b->m;
+    const analysis_arm_t *base_arm = &m->arms[i_base], *class_arm = &m->arms[i_class];
+    if (AN_PUSH(m->verdicts, m->n_verdicts, b->cap_verdicts) != 0)
+        return an_oom(b);
+    analysis_verdict_t *v = &m->verdicts[m->n_verdicts];
+    memset(v, 0, sizeof *v);
+    v->scenario = base_arm->scenario;
+    v->backend = base_arm->backend;
+    v->variant = base_arm->variant;
+    v->baseline_policy = strcmp(base_arm->policy, "plain") == 0 ? "plain" : "none";
+    an_policy_class(class_arm->policy, v->cls, sizeof v->cls);
+    an_arm_setting(class_arm, v->setting, sizeof v->setting);
+    v->headline = v->setting[0] == '\0';
+    v->n_a = base_arm->n_cells;
+    v->n_b = class_arm->n_cells;
+    v->metric = -1;
+    v->ratio = v->ci_lo = v->ci_hi = v->p_adjusted = v->threshold = NAN;
+    m->n_verdicts++;
+    if (an_compare_all(b, i_base, i_class, v->cls, v->headline, false, &v->comparisons,
+                       &v->n_comparisons) != 0)
+        return -1;
+    if (i_none >= 0 && (size_t)i_none != i_base &&
+        an_compare_all(b, (size_t)i_none, i_class, v->cls, v->headline, true, &v->explain,
+                       &v->n_explain) != 0)
+        return -1;
+    return 0;
+}
+
+/* Verdict shells: per scenario x backend x variant with a baseline arm ("plain", else
+ * "none"), one per pooled arm: the single-class policies ("hash", "hash+plain"), or
+ * policy "all" where there is none. */
 static int an_comparisons(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    for (size_t i_none = 0; i_none < m->n_arms; i_none++) {
-        const analysis_arm_t *none_arm = &m->arms[i_none];
-        if (strcmp(none_arm->policy, "none") != 0)
+    for (size_t i_base = 0; i_base < m->n_arms; i_base++) {
+        const analysis_arm_t *base_arm = &m->arms[i_base];
+        if (!an_is_baseline(base_arm->policy))
             continue;
+        long i_plain = arms_find(&m->arm_model, base_arm->scenario, base_arm->backend, "plain",
+                                 base_arm->variant);
+        long i_none = arms_find(&m->arm_model, base_arm->scenario, base_arm->backend, "none",
+                                base_arm->variant);
+        if (strcmp(base_arm->policy, "none") == 0 && i_plain >= 0)
+            continue;   /* the group's baseline is its plain arm */
         int have_single = 0;
         for (size_t k = 0; k < m->n_arms; k++)
-            if (an_same_group(none_arm, &m->arms[k]) && an_is_single_class(m->arms[k].policy))
+            if (an_same_group(base_arm, &m->arms[k]) && an_is_single_class(m->arms[k].policy))
                 have_single = 1;
         for (size_t i_class = 0; i_class < m->n_arms; i_class++) {
             const analysis_arm_t *class_arm = &m->arms[i_class];
-            if (i_class == i_none || !an_same_group(none_arm, class_arm))
+            char cls[ANALYSIS_NAME_BYTES];
+            if (!an_same_group(base_arm, class_arm) ||
+                !an_policy_class(class_arm->policy, cls, sizeof cls))
                 continue;
-            if (have_single ? !an_is_single_class(class_arm->policy)
-                            : strcmp(class_arm->policy, "all") != 0)
+            if (have_single ? strcmp(cls, "all") == 0 : strcmp(cls, "all") != 0)
                 continue;
-            if (an_verdict_shell(b, i_none, i_class) != 0)
+            if (an_verdict_shell(b, i_base, i_class, i_none) != 0)
                 return -1;
         }
     }
@@ -343,11 +520,11 @@ static int an_comparisons(an_build_t *b)
 /* ---- allocator_vs_pool and zeroing_cost ---------------------------------------------- */
 
 /* Is arm ref_pooled the reference backend's pooled arm of its scenario x variant: policy
- * "all", else its only policy other than "none"? */
+ * "all", else its only pooled policy? */
 static int an_is_reference_pooled(const analysis_model_t *m, const analysis_arm_t *ref_pooled)
 {
     const char *ref = m->th.reference_backend;
-    if (strcmp(ref_pooled->backend, ref) != 0 || strcmp(ref_pooled->policy, "none") == 0)
+    if (strcmp(ref_pooled->backend, ref) != 0 || an_is_baseline(ref_pooled->policy))
         return 0;
     if (strcmp(ref_pooled->policy, "all") == 0)
         return 1;
@@ -355,9 +532,18 @@ static int an_is_reference_pooled(const analysis_model_t *m, const analysis_arm_
         return 0;
     int pooled_policies = 0;
     for (size_t k = 0; k < m->n_arms; k++)
-        if (an_same_group(ref_pooled, &m->arms[k]) && strcmp(m->arms[k].policy, "none") != 0)
+        if (an_same_group(ref_pooled, &m->arms[k]) && !an_is_baseline(m->arms[k].policy))
             pooled_policies++;
     return pooled_policies == 1;
+}
+
+/* The "no pool" arm of a group: Branch B ("plain") when the journal has it, else "none". */
+static int an_is_no_pool_arm(const analysis_model_t *m, const analysis_arm_t *a)
+{
+    if (strcmp(a->policy, "plain") == 0)
+        return 1;
+    return strcmp(a->policy, "none") == 0 &&
+           arms_find(&m->arm_model, a->scenario, a->backend, "plain", a->variant) < 0;
 }
 
 /* a = the reference backend's pooled arm, b = another backend's "none" arm; time. */
@@ -403,7 +589,7 @@ static int an_allocator_vs_pool(an_build_t *b)
             continue;
         for (size_t i_other = 0; i_other < m->n_arms; i_other++) {
             const analysis_arm_t *other_none = &m->arms[i_other];
-            if (strcmp(other_none->policy, "none") != 0 || strcmp(other_none->backend, ref) == 0 ||
+            if (!an_is_no_pool_arm(m, other_none) || strcmp(other_none->backend, ref) == 0 ||
                 strcmp(other_none->scenario, ref_pooled->scenario) != 0 ||
                 strcmp(other_none->variant, ref_pooled->variant) != 0)
                 continue;
@@ -471,7 +657,7 @@ static int an_zeroing(an_build_t *b)
     analysis_model_t *m = b->m;
     for (size_t i_on = 0; i_on < m->n_arms; i_on++) {
         const analysis_arm_t *zero_on = &m->arms[i_on];
-        if (strcmp(zero_on->policy, "none") == 0 || !strstr(zero_on->variant, "zero_on_put=on"))
+        if (an_is_baseline(zero_on->policy) || !strstr(zero_on->variant, "zero_on_put=on"))
             continue;
         char off_variant[ANALYSIS_VARIANT_BYTES];
         const char *at = strstr(zero_on->variant, "zero_on_put=on");
@@ -485,33 +671,42 @@ static int an_zeroing(an_build_t *b)
     return 0;
 }
 
-/* ---- Holm over every p-value of the report ------------------------------------------- */
+/* ---- Holm, one family per question -------------------------------------------------- */
 
+/* Holm within each family (analysis_family_t): the headline's comparisons are adjusted
+ * among themselves only, so a what-if, an explanation or a count never dilutes it. */
 static int an_holm(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    arms_family_t family = {0};
+    arms_family_t family[ANALYSIS_FAMILY_COUNT];
+    memset(family, 0, sizeof family);
     int rc = 0;
-    for (size_t i = 0; i < m->n_comparisons && rc == 0; i++)
-        rc = arms_family_add(&family, m->comparisons[i].p_value, &m->comparisons[i].p_adjusted);
+    for (size_t i = 0; i < m->n_comparisons && rc == 0; i++) {
+        analysis_comparison_t *c = &m->comparisons[i];
+        rc = arms_family_add(&family[c->family], c->p_value, &c->p_adjusted);
+    }
     for (size_t i = 0; i < m->n_avp && rc == 0; i++)
-        rc = arms_family_add(&family, m->avp[i].p_value, &m->avp[i].p_adjusted);
+        rc = arms_family_add(&family[ANALYSIS_FAMILY_QUESTIONS], m->avp[i].p_value,
+                             &m->avp[i].p_adjusted);
     for (size_t i = 0; i < m->n_zeroing && rc == 0; i++)
-        rc = arms_family_add(&family, m->zeroing[i].p_value, &m->zeroing[i].p_adjusted);
-    if (rc != 0) {
-        arms_family_free(&family);
-        return an_oom(b);
+        rc = arms_family_add(&family[ANALYSIS_FAMILY_QUESTIONS], m->zeroing[i].p_value,
+                             &m->zeroing[i].p_adjusted);
+    for (int f = 0; f < ANALYSIS_FAMILY_COUNT && rc == 0; f++) {
+        m->family_size[f] = family[f].n;
+        rc = arms_family_adjust(&family[f]);
+        if (rc == STATS_ENOMEM)
+            rc = -1;
+        else if (rc != STATS_OK) {
+            snprintf(b->err, ANALYSIS_ERR_BYTES, "Holm correction failed: %s", stats_strerror(rc));
+            rc = -2;
+        }
     }
-    m->holm_family_size = family.n;
-    rc = arms_family_adjust(&family);
-    arms_family_free(&family);
-    if (rc == STATS_ENOMEM)
+    for (int f = 0; f < ANALYSIS_FAMILY_COUNT; f++)
+        arms_family_free(&family[f]);
+    m->holm_family_size = m->family_size[ANALYSIS_FAMILY_HEADLINE];
+    if (rc == -1)
         return an_oom(b);
-    if (rc != STATS_OK) {
-        snprintf(b->err, ANALYSIS_ERR_BYTES, "Holm correction failed: %s", stats_strerror(rc));
-        return -1;
-    }
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 /* ---- verdicts ------------------------------------------------------------------------- */
@@ -548,10 +743,11 @@ static int an_equivalent(const analysis_model_t *m, const analysis_comparison_t 
     return stats_equivalence(c->ci_lo, c->ci_hi, margin);
 }
 
-/* A comparison the rules can use: its ratio is defined (not a zero baseline). */
+/* A comparison the rules can use: a cost (not evidence, not the explanation) whose
+ * ratio is defined (not a zero baseline). */
 static int an_usable(const analysis_comparison_t *c)
 {
-    return isfinite(c->ratio);
+    return c->role == ANALYSIS_ROLE_COST && isfinite(c->ratio);
 }
 
 static void an_numbers(analysis_verdict_t *v, const analysis_comparison_t *c, double threshold)
@@ -628,20 +824,26 @@ static int an_rule_no_claim(const analysis_model_t *m, analysis_verdict_t *v)
     return 1;
 }
 
-/* Is another usable comparison of v than `except` significantly worse past worse_t? */
-static int an_blocked(const analysis_model_t *m, const analysis_verdict_t *v, size_t except,
-                      double worse_t)
+/* Non-inferiority: is every other cost of v than `except` shown not worse past worse_t
+ * (its CI's upper bound below worse_t; exact: the ratio)? Returns the first that is not
+ * shown so, or NULL. */
+static const analysis_comparison_t *an_not_noninferior(const analysis_model_t *m,
+                                                       const analysis_verdict_t *v,
+                                                       size_t except, double worse_t)
 {
     for (size_t o = 0; o < v->n_comparisons; o++) {
         const analysis_comparison_t *other = &m->comparisons[v->comparisons[o]];
-        if (o != except && an_usable(other) && an_worse_than(m, other, worse_t))
-            return 1;
+        if (o == except || !an_usable(other))
+            continue;
+        double upper = other->method == ANALYSIS_METHOD_EXACT ? other->ratio : other->ci_hi;
+        if (!(upper < worse_t))
+            return other;
     }
-    return 0;
+    return NULL;
 }
 
-/* 2. KEEP: a significant comparison whose whole CI is below its KEEP limit, with no
- *    other metric significantly worse by more than the tolerance. */
+/* 2. KEEP: a significant cost whose whole CI is below its KEEP limit, with every other
+ *    cost shown non-inferior (CI upper bound below 1 + tolerance). */
 static int an_rule_keep(const analysis_model_t *m, analysis_verdict_t *v)
 {
     const thresholds_t *th = &m->th;
@@ -651,34 +853,32 @@ static int an_rule_keep(const analysis_model_t *m, analysis_verdict_t *v)
         double limit = an_keep_limit(m, c);
         if (!an_usable(c) || isnan(c->ci_hi) || !(c->ci_hi < limit) || !an_significant(m, c))
             continue;
-        if (an_blocked(m, v, k, worse_t))
+        if (an_not_noninferior(m, v, k, worse_t))
             continue;
         v->verdict = ANALYSIS_KEEP;
         v->rule = strcmp(c->group, "time") == 0     ? "speedup"
                   : strcmp(c->group, "memory") == 0 ? "peak_memory"
-                                                    : "pressure";
+                                                    : "gc";
         an_numbers(v, c, limit);
         char pbuf[48];
         an_fmt_p(pbuf, sizeof pbuf, c);
         snprintf(v->detail, sizeof v->detail,
-                 "%s ratio %.3f, CI [%.3f, %.3f] entirely below %.3f (%s); no other metric "
-                 "significantly worse by more than %.0f %%",
-                 c->metric_name, c->ratio, c->ci_lo, c->ci_hi, limit, pbuf,
-                 th->worse_tolerance_percent);
+                 "%s ratio %.3f, CI [%.3f, %.3f] entirely below %.3f (%s); every other cost's "
+                 "CI stays below %.2f (non-inferior)",
+                 c->metric_name, c->ratio, c->ci_lo, c->ci_hi, limit, pbuf, worse_t);
         return 1;
     }
     return 0;
 }
 
-/* 3. REMOVE "worse": a time or memory metric significantly worse past the margin. */
+/* 3. REMOVE "worse": a cost (time, memory, GC) significantly worse past the margin. */
 static int an_rule_worse(const analysis_model_t *m, analysis_verdict_t *v)
 {
     const thresholds_t *th = &m->th;
     double worse_limit = 1.0 + thresholds_equivalence_margin(th);
     for (size_t k = 0; k < v->n_comparisons; k++) {
         const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
-        if (!an_usable(c) || strcmp(c->group, "pressure") == 0 ||
-            !an_worse_than(m, c, worse_limit))
+        if (!an_usable(c) || !an_worse_than(m, c, worse_limit))
             continue;
         v->verdict = ANALYSIS_REMOVE;
         v->rule = "worse";
@@ -694,7 +894,7 @@ static int an_rule_worse(const analysis_model_t *m, analysis_verdict_t *v)
     return 0;
 }
 
-/* 4. REMOVE "equivalence": every usable comparison's CI within +-margin. */
+/* 4. REMOVE "equivalence": every cost's CI within +-margin. */
 static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
 {
     const thresholds_t *th = &m->th;
@@ -718,7 +918,7 @@ static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
     v->rule = "equivalence";
     an_numbers(v, widest, thresholds_equivalence_margin(th));
     snprintf(v->detail, sizeof v->detail,
-             "every metric's CI lies within +-%.0f %%; the widest is %s, CI [%.3f, %.3f]",
+             "every cost's CI lies within +-%.0f %%; the widest is %s, CI [%.3f, %.3f]",
              th->equivalence_percent, widest->metric_name, widest->ci_lo, widest->ci_hi);
     return 1;
 }
@@ -820,34 +1020,40 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
     return fired < 0 ? -1 : 0;
 }
 
-static int an_class_index(an_build_t *b, const char *cls)
+/* Which verdicts a class verdict is built from: the headline's (setting NULL) or one
+ * sensitivity setting's, on the C backends or on the Go runtime. */
+typedef struct an_basis_filter {
+    const char *setting;      /* NULL: headline verdicts                                 */
+    bool runtime;             /* true: backend "go" only; false: every other backend      */
+} an_basis_filter_t;
+
+static bool an_is_runtime(const char *backend) { return strcmp(backend, "go") == 0; }
+
+static bool an_in_filter(const analysis_verdict_t *v, const an_basis_filter_t *f)
 {
-    analysis_model_t *m = b->m;
-    for (size_t i = 0; i < m->n_classes; i++)
-        if (strcmp(m->classes[i].cls, cls) == 0)
-            return (int)i;
-    if (AN_PUSH(m->classes, m->n_classes, b->cap_classes) != 0)
-        return -1;
-    analysis_class_verdict_t *c = &m->classes[m->n_classes];
-    memset(c, 0, sizeof *c);
-    an_copy(c->cls, sizeof c->cls, cls);
-    return (int)m->n_classes++;
+    if (an_is_runtime(v->backend) != f->runtime)
+        return false;
+    return f->setting ? strcmp(v->setting, f->setting) == 0 : v->headline;
 }
 
-/* A class verdict from its basis (the reference backend's verdicts for the class when it
- * has any, else every backend's). */
-static void an_class_verdict(const analysis_model_t *m, analysis_class_verdict_t *c)
+/* A class verdict from its basis: the reference backend's verdicts in the filter when it
+ * has any (the Go runtime: its own), else every backend's in the filter. */
+static void an_class_verdict(const analysis_model_t *m, const an_basis_filter_t *f,
+                             analysis_class_verdict_t *c)
 {
-    const char *ref = m->th.reference_backend;
+    const char *ref = f->runtime ? "go" : m->th.reference_backend;
     int ref_has = 0;
     for (size_t i = 0; i < m->n_verdicts; i++)
-        if (strcmp(m->verdicts[i].cls, c->cls) == 0 && strcmp(m->verdicts[i].backend, ref) == 0)
+        if (strcmp(m->verdicts[i].cls, c->cls) == 0 && an_in_filter(&m->verdicts[i], f) &&
+            strcmp(m->verdicts[i].backend, ref) == 0)
             ref_has = 1;
     an_copy(c->basis, sizeof c->basis, ref_has ? ref : "all backends");
-    size_t total = 0;
+    size_t total = 0, settle_reps = 0;
+    const analysis_verdict_t *settle = NULL;
     for (size_t i = 0; i < m->n_verdicts; i++) {
         const analysis_verdict_t *v = &m->verdicts[i];
-        if (strcmp(v->cls, c->cls) != 0 || (ref_has && strcmp(v->backend, ref) != 0))
+        if (strcmp(v->cls, c->cls) != 0 || !an_in_filter(v, f) ||
+            (ref_has && strcmp(v->backend, ref) != 0))
             continue;
         total++;
         switch (v->verdict) {
@@ -857,7 +1063,13 @@ static void an_class_verdict(const analysis_model_t *m, analysis_class_verdict_t
             if (strcmp(v->rule, "worse") == 0)
                 c->n_worse++;
             break;
-        case ANALYSIS_INCONCLUSIVE: c->n_inconclusive++; break;
+        case ANALYSIS_INCONCLUSIVE:
+            c->n_inconclusive++;
+            if (!settle || v->reps_needed > settle_reps) {
+                settle = v;
+                settle_reps = v->reps_needed;
+            }
+            break;
         case ANALYSIS_DISQUALIFIED: c->n_disqualified++; break;
         }
     }
@@ -870,10 +1082,90 @@ static void an_class_verdict(const analysis_model_t *m, analysis_class_verdict_t
     } else if (total == c->n_disqualified) {
         c->verdict = ANALYSIS_INCONCLUSIVE;
         c->rule = "no_evidence";
+        snprintf(c->settle, sizeof c->settle, "cells that run: every verdict of the class "
+                 "was withheld for failed cells");
     } else {
         c->verdict = ANALYSIS_INCONCLUSIVE;
         c->rule = "mixed";
+        if (c->n_keep > 0)
+            snprintf(c->settle, sizeof c->settle, "KEEP in %zu scenario(s) but REMOVE (worse) "
+                     "in %zu: the pool helps one workload and hurts another", c->n_keep,
+                     c->n_worse);
+        else if (settle && settle_reps)
+            snprintf(c->settle, sizeof c->settle, "about %zu repetitions per arm (%s on %s)",
+                     settle_reps, settle->scenario, settle->backend);
+        else if (settle)
+            snprintf(c->settle, sizeof c->settle, "%s on %s: the effect lies between the "
+                     "equivalence band and the KEEP threshold; more repetitions will not "
+                     "settle it", settle->scenario, settle->backend);
     }
+}
+
+static int an_class_list(an_build_t *b, const an_basis_filter_t *f,
+                         analysis_class_verdict_t **out, size_t *n_out)
+{
+    analysis_model_t *m = b->m;
+    size_t cap = 0;
+    for (size_t i = 0; i < m->n_verdicts; i++) {
+        const analysis_verdict_t *v = &m->verdicts[i];
+        if (!an_in_filter(v, f))
+            continue;
+        size_t k = 0;
+        while (k < *n_out && strcmp((*out)[k].cls, v->cls) != 0)
+            k++;
+        if (k < *n_out)
+            continue;
+        if (AN_PUSH(*out, *n_out, cap) != 0)
+            return an_oom(b);
+        memset(&(*out)[*n_out], 0, sizeof **out);
+        an_copy((*out)[*n_out].cls, sizeof (*out)[0].cls, v->cls);
+        (*n_out)++;
+    }
+    for (size_t k = 0; k < *n_out; k++)
+        an_class_verdict(m, f, &(*out)[k]);
+    return 0;
+}
+
+/* The what-ifs that would change a headline class verdict: per sensitivity setting, the
+ * class verdict of that setting's verdicts, where it differs from the headline's. */
+static int an_flips(an_build_t *b)
+{
+    analysis_model_t *m = b->m;
+    size_t cap = 0;
+    for (size_t i = 0; i < m->n_verdicts; i++) {
+        const analysis_verdict_t *v = &m->verdicts[i];
+        if (v->headline || an_is_runtime(v->backend))
+            continue;
+        int seen = 0;
+        for (size_t k = 0; k < m->n_flips && !seen; k++)
+            seen = !strcmp(m->flips[k].cls, v->cls) && !strcmp(m->flips[k].setting, v->setting);
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !m->verdicts[k].headline && !strcmp(m->verdicts[k].cls, v->cls) &&
+                   !strcmp(m->verdicts[k].setting, v->setting);
+        if (seen)
+            continue;
+        const analysis_class_verdict_t *head = NULL;
+        for (size_t k = 0; k < m->n_classes; k++)
+            if (!strcmp(m->classes[k].cls, v->cls))
+                head = &m->classes[k];
+        analysis_class_verdict_t what_if;
+        memset(&what_if, 0, sizeof what_if);
+        an_copy(what_if.cls, sizeof what_if.cls, v->cls);
+        an_basis_filter_t f = {.setting = v->setting, .runtime = false};
+        an_class_verdict(m, &f, &what_if);
+        if (head && head->verdict == what_if.verdict)
+            continue;
+        if (AN_PUSH(m->flips, m->n_flips, cap) != 0)
+            return an_oom(b);
+        analysis_flip_t *x = &m->flips[m->n_flips++];
+        memset(x, 0, sizeof *x);
+        an_copy(x->cls, sizeof x->cls, v->cls);
+        an_copy(x->setting, sizeof x->setting, v->setting);
+        x->headline = head ? head->verdict : ANALYSIS_INCONCLUSIVE;
+        x->what_if = what_if.verdict;
+        an_copy(x->why, sizeof x->why, v->detail);
+    }
+    return 0;
 }
 
 /* The overall answer and the lists of KEEP and INCONCLUSIVE classes. */
@@ -898,12 +1190,14 @@ static int an_overall(an_build_t *b)
         else
             m->inconclusive_classes[m->n_inconclusive_classes++] = c->cls;
     }
-    if (n_remove == m->n_classes)
-        m->overall = ANALYSIS_REMOVE_ALL;
-    else if (m->n_keep_classes == m->n_classes)
+    if (m->n_keep_classes == m->n_classes)
         m->overall = ANALYSIS_KEEP_ALL;
+    else if (n_remove == m->n_classes)
+        m->overall = ANALYSIS_REMOVE_ALL;
+    else if (m->n_keep_classes > 0)
+        m->overall = ANALYSIS_KEEP_SOME;
     else
-        m->overall = ANALYSIS_SELECTIVE;
+        m->overall = ANALYSIS_UNDECIDED;
     return 0;
 }
 
@@ -913,11 +1207,12 @@ static int an_decide(an_build_t *b)
     for (size_t i = 0; i < m->n_verdicts; i++)
         if (an_decide_one(b, &m->verdicts[i]) != 0)
             return -1;
-    for (size_t i = 0; i < m->n_verdicts; i++)
-        if (an_class_index(b, m->verdicts[i].cls) < 0)
-            return an_oom(b);
-    for (size_t ci = 0; ci < m->n_classes; ci++)
-        an_class_verdict(m, &m->classes[ci]);
+    an_basis_filter_t headline = {.setting = NULL, .runtime = false};
+    an_basis_filter_t runtime = {.setting = NULL, .runtime = true};
+    if (an_class_list(b, &headline, &m->classes, &m->n_classes) != 0 ||
+        an_class_list(b, &runtime, &m->runtime_classes, &m->n_runtime_classes) != 0 ||
+        an_flips(b) != 0)
+        return -1;
     return an_overall(b);
 }
 
@@ -1230,10 +1525,13 @@ void analysis_free(analysis_model_t *m)
     free(m->comparisons);
     for (size_t i = 0; i < m->n_verdicts; i++) {
         free(m->verdicts[i].comparisons);
+        free(m->verdicts[i].explain);
         free(m->verdicts[i].failed);
     }
     free(m->verdicts);
     free(m->classes);
+    free(m->runtime_classes);
+    free(m->flips);
     free(m->keep_classes);
     free(m->inconclusive_classes);
     free(m->avp);

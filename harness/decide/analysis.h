@@ -1,34 +1,14 @@
 /* analysis.h: the decision model of a poolbench report, built from a loaded journal.
  *
  * What it is for: every output (summary.json, report.md/.html, samples.csv, bench.txt,
- * charts) reads this one in-memory model, so they cannot disagree. analysis_build():
- *  1. arms (arms.h, the one model shared with summary.md and the gate): ok cells grouped
- *     by (scenario, backend, policy, variant), every PB_METRICS value kept as raw samples
- *     (cells in repetition order), per-metric median + CI; time is the journal's integer
- *     ns_per_op (ARMS_TIME_JOURNAL_NS_PER_OP; issue 8 will make the report exact too);
- *  2. failed cells (status != "ok") listed; a backend with any failed cell in a scenario
- *     is DISQUALIFIED there (never silently dropped);
- *  3. comparisons per scenario x backend x variant x class C: arm a = policy "none",
- *     arm b = the policy pooling only C ("hash", "tar", "string", "small"); policy "all"
- *     is compared as class "all" only where no single-class policy exists for that
- *     scenario x backend x variant. Metrics: ns_per_op (wall_ns when ns_per_op is absent,
- *     e.g. hyperfine cells), peak_live_bytes, max_rss_bytes, alloc_calls, pool_cycles;
- *     metrics absent from every cell of either arm are skipped;
- *  4. p-values: two-sided Mann-Whitney (stats.h); ratio = median(b)/median(a) with a
- *     seeded percentile bootstrap CI; Holm over every p-value of the report (comparisons,
- *     allocator_vs_pool and zeroing_cost together: one family);
- *  5. exact comparisons: when every sample of each arm is identical the ratio is the
- *     ratio of the constants, CI [r, r], no p-value (method "exact"). Counts
- *     (alloc_calls, pool_cycles) are expected deterministic when the cell is
- *     single-threaded (config threads <= 1 or unset, mode "cell", workload not
- *     checksum_concurrent / tar_create_concurrent / tar_create / build / pool_churn);
- *     when such counts vary they are flagged count_varies (and warned about), and the
- *     comparison falls back to the statistical method with that flag set;
- *  6. verdicts per scenario x backend x variant x class (rules in analysis.c's header:
- *     KEEP needs the whole CI past the threshold AND a significant comparison (exact, or
- *     Holm-adjusted p < alpha); comparisons with an undefined ratio (zero baseline) are
- *     reported but take no part), class verdicts on the reference backend, the overall
- *     answer, allocator_vs_pool, zeroing_cost, warnings with advice.
+ * charts) reads this one in-memory model, so they cannot disagree. analysis_build()
+ * collects the arms (arms.h; time as wall_ns/ops unrounded, cells in repetition order),
+ * lists failed cells (a backend with any failed cell in a scenario is DISQUALIFIED
+ * there), compares each pooled arm with the plain code (Branch B) and with
+ * allocate-instead, decides per verdict, per class (headline only) and overall, answers
+ * the side questions (allocator_vs_pool, zeroing_cost) and collects warnings. The rules,
+ * the headline/what-if split, the cost/evidence split and the Holm families are
+ * documented in analysis.c's header.
  * Guarantees: deterministic for a journal + thresholds (seeded bootstrap); every
  * allocation checked (-1 "out of memory"); the journal is only read and must outlive the
  * model (names and cells point into it). What it must not do: print, exit, write files.
@@ -77,13 +57,37 @@ typedef enum analysis_method {
     ANALYSIS_METHOD_EXACT     /* both arms constant: ratio of the constants, no p      */
 } analysis_method_t;
 
+/* The statistical families: p-values are Holm-adjusted within one family only, so a
+ * question never pays for another's tests (ANALYSIS_FAMILY_COUNT of them). */
+typedef enum analysis_family {
+    ANALYSIS_FAMILY_HEADLINE,     /* cost comparisons of the headline configuration    */
+    ANALYSIS_FAMILY_SENSITIVITY,  /* cost comparisons of the what-if variants          */
+    ANALYSIS_FAMILY_EVIDENCE,     /* allocation calls, simulated cleanup cycles        */
+    ANALYSIS_FAMILY_EXPLAIN,      /* the pool against "allocate instead" (policy none)  */
+    ANALYSIS_FAMILY_QUESTIONS,    /* allocator_vs_pool and zeroing_cost                */
+    ANALYSIS_FAMILY_COUNT
+} analysis_family_t;
+
+/* A comparison's role in the rules: a cost that exists in that process (time, peak
+ * memory, and real GC cycles and pauses where a collector runs) decides; evidence
+ * (allocation calls, simulated cleanup cycles on the C backends) and the explanation
+ * (the pool against allocate-instead) are reported and never vote. */
+typedef enum analysis_role {
+    ANALYSIS_ROLE_COST,
+    ANALYSIS_ROLE_EVIDENCE,
+    ANALYSIS_ROLE_EXPLAIN
+} analysis_role_t;
+
 typedef struct analysis_comparison {
     const char *scenario, *backend, *variant;   /* point into arms[arm_a]             */
     char cls[ANALYSIS_NAME_BYTES];              /* pool class, or "all"               */
     analysis_metric_t metric;
     const char *metric_name;                    /* PB_METRICS name                    */
-    const char *group;                          /* "time", "memory", "pressure"       */
-    size_t arm_a, arm_b;                        /* indices into model arms (a = none) */
+    const char *group;                          /* "time", "memory", "gc", "pressure" */
+    analysis_role_t role;
+    analysis_family_t family;
+    size_t arm_a, arm_b;                        /* indices into model arms: a is the
+                                                   baseline (plain, or none), b pooled */
     analysis_method_t method;
     const char *method_name;                    /* "exact" or "mannwhitneyu"          */
     const char *mwu_method;                     /* "exact"/"asymptotic"; NULL if exact */
@@ -112,6 +116,13 @@ typedef enum analysis_verdict_kind {
 typedef struct analysis_verdict {
     const char *scenario, *backend, *variant;
     char cls[ANALYSIS_NAME_BYTES];
+    bool headline;                       /* the Go code's configuration: votes          */
+    char setting[ANALYSIS_VARIANT_BYTES];/* sensitivity: what differs from the headline
+                                            ("zero_on_put=off", "backend=glibc-mmap128k",
+                                            "scenario=monitored_build"); "" headline     */
+    const char *baseline_policy;         /* "plain" (Branch B) or "none" (older journals) */
+    size_t *explain;                     /* the pool against "none": explanation        */
+    size_t n_explain;
     analysis_verdict_kind_t verdict;
     const char *rule;
     /* the numbers that fired the rule (metric < 0 when no single metric did, e.g.
@@ -127,10 +138,12 @@ typedef struct analysis_verdict {
     size_t n_failed;
 } analysis_verdict_t;
 
-/* Class verdict (rule in analysis.c): basis = reference backend's verdicts when it has
- * any for the class, else every backend's. */
+/* Class verdict (rule in analysis.c): basis = reference backend's headline verdicts when
+ * it has any for the class, else every C backend's; the Go runtime's own class verdicts
+ * (basis "go") are kept apart (runtime_classes). */
 typedef struct analysis_class_verdict {
     char cls[ANALYSIS_NAME_BYTES];
+    char settle[ANALYSIS_TEXT_BYTES];    /* INCONCLUSIVE: what would settle it            */
     analysis_verdict_kind_t verdict;     /* KEEP, REMOVE or INCONCLUSIVE               */
     const char *rule;                    /* "keep_somewhere_worse_nowhere",
                                             "remove_everywhere", "mixed", "no_evidence" */
@@ -138,12 +151,25 @@ typedef struct analysis_class_verdict {
     size_t n_keep, n_remove, n_worse, n_inconclusive, n_disqualified;
 } analysis_class_verdict_t;
 
+/* The overall answer names what it found: KEEP_SOME only with at least one KEEP class,
+ * REMOVE_ALL only when every class is REMOVE, KEEP_ALL only when every class is KEEP,
+ * otherwise UNDECIDED (with the classes and what would settle each). */
 typedef enum analysis_overall_kind {
     ANALYSIS_REMOVE_ALL,
-    ANALYSIS_SELECTIVE,
+    ANALYSIS_KEEP_SOME,
     ANALYSIS_KEEP_ALL,
+    ANALYSIS_UNDECIDED,
     ANALYSIS_NO_DATA                     /* no class verdict at all                    */
 } analysis_overall_kind_t;
+
+/* A what-if that would change a class's verdict: the class verdict computed from the
+ * verdicts of one sensitivity setting (on the basis backend) differs from the headline's. */
+typedef struct analysis_flip {
+    char cls[ANALYSIS_NAME_BYTES];
+    char setting[ANALYSIS_VARIANT_BYTES];
+    analysis_verdict_kind_t headline, what_if;
+    char why[ANALYSIS_TEXT_BYTES];       /* the deciding verdict's detail               */
+} analysis_flip_t;
 
 /* "Does no pool on a better allocator match pool on glibc?": for each scenario x
  * variant and backend X != glibc with a "none" arm: a = glibc's pooled arm ("all", else
@@ -192,6 +218,8 @@ typedef struct analysis_model {
     analysis_comparison_t *comparisons; size_t n_comparisons;
     analysis_verdict_t *verdicts;     size_t n_verdicts;
     analysis_class_verdict_t *classes; size_t n_classes;
+    analysis_class_verdict_t *runtime_classes; size_t n_runtime_classes; /* basis "go" */
+    analysis_flip_t *flips;           size_t n_flips;
     analysis_overall_kind_t overall;
     const char **keep_classes;        size_t n_keep_classes;         /* point into classes */
     const char **inconclusive_classes; size_t n_inconclusive_classes;
@@ -199,7 +227,8 @@ typedef struct analysis_model {
     analysis_zeroing_t *zeroing;      size_t n_zeroing;
     analysis_warning_t *warnings;     size_t n_warnings;
     long long pool_code_lines;           /* from context; -1 when absent               */
-    size_t holm_family_size;             /* p-values adjusted together                 */
+    size_t holm_family_size;             /* p-values of the headline family             */
+    size_t family_size[ANALYSIS_FAMILY_COUNT]; /* p-values adjusted together, per family */
 } analysis_model_t;
 
 /* Builds the model. th NULL = defaults. Returns 0, or -1 with err (out of memory or a
@@ -215,5 +244,7 @@ void analysis_free(analysis_model_t *m);
 const char *analysis_metric_name(analysis_metric_t m);        /* PB_METRICS name       */
 const char *analysis_verdict_name(analysis_verdict_kind_t v);  /* "KEEP", ...           */
 const char *analysis_overall_name(analysis_overall_kind_t o);  /* "REMOVE_ALL", ...     */
+const char *analysis_family_name(analysis_family_t f);         /* "headline", ...       */
+const char *analysis_role_name(analysis_role_t r);             /* "cost", ...           */
 
 #endif

@@ -244,11 +244,14 @@ static int arms_take_samples(arms_arm_t *a, arms_time_t time)
         a->samples[ARMS_M_##name][a->stat[ARMS_M_##name].n++] = (double)mv.name;
         PB_METRICS(ARMS_TAKE)
 #undef ARMS_TAKE
+        if (time == ARMS_TIME_EXACT_NS_PER_OP && pr.ns_per_op && pr.wall_ns && mv.ops > 0)
+            a->samples[ARMS_M_ns_per_op][a->stat[ARMS_M_ns_per_op].n - 1] =
+                (double)mv.wall_ns / (double)mv.ops;
         if (time == ARMS_TIME_EXACT_WALL_PER_OP && arms_exact_time(&mv, &pr, &a->time[a->n_time]))
             a->n_time++;
     }
     a->time_metric = ARMS_M_ns_per_op;
-    if (time == ARMS_TIME_JOURNAL_NS_PER_OP) {
+    if (time == ARMS_TIME_JOURNAL_NS_PER_OP || time == ARMS_TIME_EXACT_NS_PER_OP) {
         if (a->stat[ARMS_M_ns_per_op].n == 0)
             a->time_metric = ARMS_M_wall_ns;
         a->n_time = a->stat[a->time_metric].n;
@@ -300,7 +303,7 @@ static int arms_fill(arms_model_t *m)
             s->median = s->ci_lo = s->ci_hi = s->mad = s->min = s->max = NAN;
             s->ci_status = STATS_EINVAL;
         }
-        a->time_metric = m->opt.time == ARMS_TIME_JOURNAL_NS_PER_OP ? ARMS_M_wall_ns
+        a->time_metric = m->opt.time != ARMS_TIME_EXACT_WALL_PER_OP ? ARMS_M_wall_ns
                                                                     : ARMS_M_ns_per_op;
         if (a->n_cells == 0)
             continue;

@@ -63,7 +63,11 @@ typedef enum arms_time {
     ARMS_TIME_JOURNAL_NS_PER_OP,
     /* the gate: per cell wall_ns / ops unrounded, else the journal's ns_per_op, else
        wall_ns (hyperfine cells) */
-    ARMS_TIME_EXACT_WALL_PER_OP
+    ARMS_TIME_EXACT_WALL_PER_OP,
+    /* the report: the ns_per_op samples themselves are wall_ns / ops unrounded where a
+       cell has both (the journal's integer is a 1-20 % step at 5-100 ns per op), else
+       the journal's; an arm without any uses its wall_ns, as the journal choice */
+    ARMS_TIME_EXACT_NS_PER_OP
 } arms_time_t;
 
 /* The order of an arm's ok cells, hence of its samples. */

@@ -109,48 +109,75 @@ static const char *verdict_word(analysis_verdict_kind_t v)
     return analysis_verdict_name(v);
 }
 
+/* Appends the classes of one verdict kind as "`a`, `b`" (what would settle each, for
+ * INCONCLUSIVE); returns how many. */
+static size_t class_list(const analysis_model_t *m, analysis_verdict_kind_t kind, bool settle,
+                         char *b, size_t cap)
+{
+    size_t n = 0, l = strlen(b);
+    for (size_t i = 0; i < m->n_classes && l < cap; i++) {
+        const analysis_class_verdict_t *c = &m->classes[i];
+        if (c->verdict != kind)
+            continue;
+        l += (size_t)snprintf(b + l, cap - l, "%s`%s`", n ? ", " : "", c->cls);
+        if (settle && c->settle[0] && l < cap)
+            l += (size_t)snprintf(b + l, cap - l, " (would settle: %s)", c->settle);
+        n++;
+    }
+    return n;
+}
+
 static const char *overall_sentence(const analysis_model_t *m, char *b, size_t cap)
 {
-    size_t l = 0;
+    size_t l;
+    b[0] = '\0';
     switch (m->overall) {
     case ANALYSIS_REMOVE_ALL:
-        snprintf(b, cap, "**Remove the pool package**: every pool class is REMOVE (the pool is "
-                         "significantly worse or within ±%.0f %% on every metric).",
-                 m->th.equivalence_percent);
+        snprintf(b, cap, "**REMOVE_ALL: remove the pool package**: every pool class is REMOVE "
+                         "(the pool is significantly worse, or every cost is within ±%.0f %%, "
+                         "against the code without it).", m->th.equivalence_percent);
         break;
     case ANALYSIS_KEEP_ALL:
-        snprintf(b, cap, "**Keep the whole pool package**: every pool class is KEEP (a CI past a keep "
-                         "threshold and nothing significantly worse).");
+        snprintf(b, cap, "**KEEP_ALL: keep the whole pool package**: every pool class is KEEP "
+                         "(a cost measurably lower, nothing else worse).");
         break;
-    case ANALYSIS_SELECTIVE: {
-        /* keep / remove / undecided lists from the class verdicts */
-        l = (size_t)snprintf(b, cap, "**Keep selectively**:");
-        static const analysis_verdict_kind_t kinds[3] = {ANALYSIS_KEEP, ANALYSIS_REMOVE,
-                                                         ANALYSIS_INCONCLUSIVE};
-        static const char *const words[3] = {" keep ", " remove ", " undecided (more repetitions "
-                                                                   "or scenarios needed): "};
-        int groups = 0;
-        for (int k = 0; k < 3; k++) {
-            int first = 1;
-            for (size_t i = 0; i < m->n_classes && l < cap; i++) {
-                if (m->classes[i].verdict != kinds[k])
-                    continue;
-                l += (size_t)snprintf(b + l, cap - l, "%s%s`%s`", first && groups ? ";" : "",
-                                      first ? words[k] : ", ", m->classes[i].cls);
-                if (first)
-                    groups++;
-                first = 0;
+    case ANALYSIS_KEEP_SOME:
+        snprintf(b, cap, "**KEEP_SOME: keep ");
+        class_list(m, ANALYSIS_KEEP, false, b, cap);
+        l = strlen(b);
+        snprintf(b + l, cap - l, "**");
+        if (m->n_keep_classes < m->n_classes) {
+            l = strlen(b);
+            snprintf(b + l, cap - l, "; remove ");
+            if (!class_list(m, ANALYSIS_REMOVE, false, b, cap)) {
+                l = strlen(b);
+                snprintf(b + l, cap - l, "none");
+            }
+            if (m->n_inconclusive_classes) {
+                l = strlen(b);
+                snprintf(b + l, cap - l, "; undecided ");
+                class_list(m, ANALYSIS_INCONCLUSIVE, true, b, cap);
             }
         }
-        if (l < cap)
-            snprintf(b + l, cap - l, ". Rule: not every class is KEEP and not every class is REMOVE%s.",
-                     m->n_keep_classes ? "" : " (no class is KEEP yet)");
+        l = strlen(b);
+        snprintf(b + l, cap - l, ".");
         break;
-    }
+    case ANALYSIS_UNDECIDED:
+        snprintf(b, cap, "**UNDECIDED**: no class is shown worth keeping, and not every class "
+                         "is shown removable. Undecided: ");
+        class_list(m, ANALYSIS_INCONCLUSIVE, true, b, cap);
+        if (m->n_classes > m->n_inconclusive_classes) {
+            l = strlen(b);
+            snprintf(b + l, cap - l, "; remove ");
+            class_list(m, ANALYSIS_REMOVE, false, b, cap);
+        }
+        l = strlen(b);
+        snprintf(b + l, cap - l, ".");
+        break;
     case ANALYSIS_NO_DATA:
     default:
-        snprintf(b, cap, "**No decision**: the journal has no comparison of a pooled policy with "
-                         "`none` (run scenarios with policies none and a class).");
+        snprintf(b, cap, "**NO_DATA: no decision**: the journal has no comparison of a pooled "
+                         "policy with `plain` or `none` (run scenarios with those policies).");
         break;
     }
     return b;

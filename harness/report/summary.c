@@ -24,7 +24,7 @@ static const char *nz(const char *s) { return s ? s : ""; }
 /* The arms of summary.md and compare: every cell (unnamed ones under ""), journal order. */
 static int summary_collect(const journal_t *j, arms_model_t *out)
 {
-    const arms_options_t opt = {.time = ARMS_TIME_JOURNAL_NS_PER_OP,
+    const arms_options_t opt = {.time = ARMS_TIME_EXACT_NS_PER_OP,
                                 .order = ARMS_ORDER_JOURNAL,
                                 .confidence_level = SUMMARY_CONFIDENCE,
                                 .scenarios = NULL,

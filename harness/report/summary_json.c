@@ -183,6 +183,8 @@ static json_object *sj_comparisons(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "class", sj_str(s, c->cls));
         sj_add(s, o, "metric", sj_str(s, c->metric_name));
         sj_add(s, o, "group", sj_str(s, c->group));
+        sj_add(s, o, "role", sj_str(s, analysis_role_name(c->role)));
+        sj_add(s, o, "family", sj_str(s, analysis_family_name(c->family)));
         sj_add(s, o, "method", sj_str(s, c->method_name));
         sj_add(s, o, "mwu_method", sj_str(s, c->mwu_method));
         sj_add(s, o, "a", sj_side(s, A, c->metric));
@@ -227,6 +229,9 @@ static json_object *sj_verdicts(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "backend", sj_str(s, v->backend));
         sj_add(s, o, "variant", sj_str(s, v->variant));
         sj_add(s, o, "class", sj_str(s, v->cls));
+        sj_add(s, o, "headline", sj_bool(s, v->headline));
+        sj_add(s, o, "setting", sj_str(s, v->setting));
+        sj_add(s, o, "baseline", sj_str(s, v->baseline_policy));
         sj_add(s, o, "verdict", sj_str(s, analysis_verdict_name(v->verdict)));
         sj_add(s, o, "rule", sj_str(s, v->rule));
         json_object *n = sj_obj(s);
@@ -249,6 +254,10 @@ static json_object *sj_verdicts(sj_t *s, const analysis_model_t *m)
         for (size_t k = 0; ids && k < v->n_comparisons; k++)
             sj_push(s, ids, sj_int(s, (long long)v->comparisons[k]));
         sj_add(s, o, "comparisons", ids);
+        json_object *ex = sj_arr(s);
+        for (size_t k = 0; ex && k < v->n_explain; k++)
+            sj_push(s, ex, sj_int(s, (long long)v->explain[k]));
+        sj_add(s, o, "explain", ex);
         json_object *fc = sj_arr(s);
         for (size_t k = 0; fc && k < v->n_failed; k++)
             sj_push(s, fc, sj_failed_cell(s, &m->failed[v->failed[k]]));
@@ -258,16 +267,17 @@ static json_object *sj_verdicts(sj_t *s, const analysis_model_t *m)
     return arr;
 }
 
-static json_object *sj_classes(sj_t *s, const analysis_model_t *m)
+static json_object *sj_classes(sj_t *s, const analysis_class_verdict_t *classes, size_t n_classes)
 {
     json_object *arr = sj_arr(s);
-    for (size_t i = 0; arr && i < m->n_classes; i++) {
-        const analysis_class_verdict_t *c = &m->classes[i];
+    for (size_t i = 0; arr && i < n_classes; i++) {
+        const analysis_class_verdict_t *c = &classes[i];
         json_object *o = sj_obj(s);
         sj_add(s, o, "class", sj_str(s, c->cls));
         sj_add(s, o, "verdict", sj_str(s, analysis_verdict_name(c->verdict)));
         sj_add(s, o, "rule", sj_str(s, c->rule));
         sj_add(s, o, "basis", sj_str(s, c->basis));
+        sj_add(s, o, "settle", c->settle[0] ? sj_str(s, c->settle) : NULL);
         json_object *n = sj_obj(s);
         sj_add(s, n, "keep", sj_int(s, (long long)c->n_keep));
         sj_add(s, n, "remove", sj_int(s, (long long)c->n_remove));
@@ -275,6 +285,22 @@ static json_object *sj_classes(sj_t *s, const analysis_model_t *m)
         sj_add(s, n, "inconclusive", sj_int(s, (long long)c->n_inconclusive));
         sj_add(s, n, "disqualified", sj_int(s, (long long)c->n_disqualified));
         sj_add(s, o, "counts", n);
+        sj_push(s, arr, o);
+    }
+    return arr;
+}
+
+static json_object *sj_flips(sj_t *s, const analysis_model_t *m)
+{
+    json_object *arr = sj_arr(s);
+    for (size_t i = 0; arr && i < m->n_flips; i++) {
+        const analysis_flip_t *f = &m->flips[i];
+        json_object *o = sj_obj(s);
+        sj_add(s, o, "class", sj_str(s, f->cls));
+        sj_add(s, o, "setting", sj_str(s, f->setting));
+        sj_add(s, o, "headline", sj_str(s, analysis_verdict_name(f->headline)));
+        sj_add(s, o, "what_if", sj_str(s, analysis_verdict_name(f->what_if)));
+        sj_add(s, o, "why", sj_str(s, f->why));
         sj_push(s, arr, o);
     }
     return arr;
@@ -292,8 +318,9 @@ static json_object *sj_overall(sj_t *s, const analysis_model_t *m)
     for (size_t i = 0; q && i < m->n_inconclusive_classes; i++)
         sj_push(s, q, sj_str(s, m->inconclusive_classes[i]));
     sj_add(s, o, "inconclusive", q);
-    sj_add(s, o, "rule", sj_str(s, "REMOVE_ALL when every class is REMOVE, KEEP_ALL when every "
-                                   "class is KEEP, else SELECTIVE (keep the listed classes)"));
+    sj_add(s, o, "rule", sj_str(s, "KEEP_ALL when every class is KEEP, REMOVE_ALL when every "
+                                   "class is REMOVE, KEEP_SOME when at least one class is KEEP "
+                                   "(the listed ones), else UNDECIDED"));
     return o;
 }
 
@@ -337,14 +364,24 @@ json_object *summary_json_build(const analysis_model_t *m)
     sj_add(s, stats, "confidence_level", sj_num(s, m->th.confidence_level));
     sj_add(s, stats, "bootstrap_resamples", sj_int(s, (long long)m->th.bootstrap_resamples));
     sj_add(s, stats, "bootstrap_seed", json_object_new_uint64(m->th.bootstrap_seed));
-    sj_add(s, stats, "correction", sj_str(s, "Holm over every p-value of this summary "
-                                             "(comparisons, allocator_vs_pool, zeroing_cost)"));
+    sj_add(s, stats, "correction", sj_str(s, "Holm within each family: comparisons by their "
+                                             "\"family\" (headline, sensitivity, evidence, "
+                                             "explain); allocator_vs_pool and zeroing_cost "
+                                             "together (questions)"));
     sj_add(s, stats, "holm_family_size", sj_int(s, (long long)m->holm_family_size));
+    json_object *fams = sj_obj(s);
+    for (int f = 0; fams && f < ANALYSIS_FAMILY_COUNT; f++)
+        sj_add(s, fams, analysis_family_name((analysis_family_t)f),
+               sj_int(s, (long long)m->family_size[f]));
+    sj_add(s, stats, "family_sizes", fams);
     sj_add(s, root, "statistics", stats);
     sj_add(s, root, "arms", sj_arms(s, m));
     sj_add(s, root, "comparisons", sj_comparisons(s, m));
     sj_add(s, root, "verdicts", sj_verdicts(s, m));
-    sj_add(s, root, "class_verdicts", sj_classes(s, m));
+    sj_add(s, root, "class_verdicts", sj_classes(s, m->classes, m->n_classes));
+    sj_add(s, root, "runtime_class_verdicts", sj_classes(s, m->runtime_classes,
+                                                         m->n_runtime_classes));
+    sj_add(s, root, "what_if", sj_flips(s, m));
     sj_add(s, root, "overall", sj_overall(s, m));
     json_object *avp = sj_arr(s);
     for (size_t i = 0; avp && i < m->n_avp; i++) {

@@ -16,7 +16,7 @@
 #include "analysis.h"
 
 #define SUMMARY_JSON_FILE "summary.json"
-#define SUMMARY_JSON_SCHEMA_VERSION 1
+#define SUMMARY_JSON_SCHEMA_VERSION 2
 
 /* The summary as a new json object; NULL on out of memory. */
 json_object *summary_json_build(const analysis_model_t *m);

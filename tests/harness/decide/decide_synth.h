@@ -58,6 +58,11 @@ static inline void synth_write(FILE *f, const synth_arm_t *a)
     stats_rng_t r;
     stats_rng_seed(&r, a->seed);
     const char *variant = a->variant ? a->variant : "";
+    /* the config the engine journals for the swept settings of the variant */
+    char config[160];
+    snprintf(config, sizeof config, "\"threads\":%d,\"zero_on_put\":%s,\"standard_alloc\":\"%s\"",
+             a->threads, strstr(variant, "zero_on_put=off") ? "false" : "true",
+             strstr(variant, "standard_alloc=malloc") ? "malloc" : "calloc");
     for (int rep = 0; rep < a->n; rep++) {
         double t = a->time_ns * (1.0 + a->time_rel_sd * synth_normal(&r));
         if (t < 1)
@@ -71,10 +76,10 @@ static inline void synth_write(FILE *f, const synth_arm_t *a)
         fprintf(f,
                 "{\"type\":\"cell\",\"key\":\"%s-%s-%s-%s-%d\",\"scenario\":\"%s\","
                 "\"workload\":\"%s\",\"mode\":\"cell\",\"backend\":\"%s\",\"policy\":\"%s\","
-                "\"variant\":\"%s\",\"config\":{\"threads\":%d},\"rep\":%d,\"status\":\"%s\","
+                "\"variant\":\"%s\",\"config\":{%s},\"rep\":%d,\"status\":\"%s\","
                 "\"result\":\"abc\",\"source\":\"runner\",\"metrics\":",
                 a->scenario, a->backend, a->policy, variant, rep, a->scenario, a->workload,
-                a->backend, a->policy, variant, a->threads, rep,
+                a->backend, a->policy, variant, config, rep,
                 failed ? a->fail_status : "ok");
         if (failed)
             fprintf(f, "{\"wall_ns\":null,\"ns_per_op\":null}}\n");

@@ -189,9 +189,11 @@ static void test_inconclusive_noisy(void **state)
     assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
     assert_string_equal(v->rule, "undecided");
     assert_true(v->reps_needed > 5);
-    assert_int_equal(fx->m.overall, ANALYSIS_SELECTIVE);
+    /* nothing to keep and nothing shown removable: UNDECIDED, never "keep selectively" */
+    assert_int_equal(fx->m.overall, ANALYSIS_UNDECIDED);
     assert_int_equal(fx->m.n_inconclusive_classes, 1);
     assert_int_equal(fx->m.n_keep_classes, 0);
+    assert_true(fx->m.classes[0].settle[0] != '\0');
 }
 
 static void test_too_few_samples(void **state)
@@ -241,7 +243,9 @@ static void test_failed_cell_disqualifies(void **state)
     assert_string_equal(cv->rule, "no_evidence");
 }
 
-static void test_exact_pressure_keep(void **state)
+/* Fewer allocation calls cost nothing by themselves in a C process: an exact 40 % drop
+ * with time and memory unchanged is evidence, not a KEEP (it is REMOVE by equivalence). */
+static void test_exact_pressure_is_evidence(void **state)
 {
     fixture_t *fx = *state;
     synth_arm_t a = synth_arm("s", "glibc", "none", 5, 1000, 16);
@@ -252,16 +256,123 @@ static void test_exact_pressure_keep(void **state)
     synth_write(fx->f, &b);
     build(fx);
     const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    assert_int_equal(v->verdict, ANALYSIS_KEEP);
-    assert_string_equal(v->rule, "pressure");
-    assert_int_equal(v->metric, ANALYSIS_M_alloc_calls);
+    assert_int_not_equal(v->verdict, ANALYSIS_KEEP);
+    assert_int_equal(v->verdict, ANALYSIS_REMOVE);
+    assert_string_equal(v->rule, "equivalence");
     const analysis_comparison_t *c = find_cmp(&fx->m, v, ANALYSIS_M_alloc_calls);
+    assert_int_equal(c->role, ANALYSIS_ROLE_EVIDENCE);
+    assert_int_equal(c->family, ANALYSIS_FAMILY_EVIDENCE);
     assert_int_equal(c->method, ANALYSIS_METHOD_EXACT);
     assert_string_equal(c->method_name, "exact");
     assert_true(fabs(c->ratio - 0.6) < 1e-12);
     assert_true(c->ci_lo == c->ratio && c->ci_hi == c->ratio);
     assert_true(c->deterministic_expected);
     assert_false(c->count_varies);
+    assert_int_equal(find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op)->role, ANALYSIS_ROLE_COST);
+}
+
+/* Branch B ("plain") is the baseline when the journal has it; "allocate instead" ("none")
+ * becomes the explanation, compared but never voting. */
+static void test_plain_is_the_baseline(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t none = synth_arm("s", "glibc", "none", 10, 1000, 61);
+    synth_arm_t plain = synth_arm("s", "glibc", "plain", 10, 700, 62);
+    synth_arm_t hash = synth_arm("s", "glibc", "hash", 10, 800, 63);
+    synth_write(fx->f, &none);
+    synth_write(fx->f, &plain);
+    synth_write(fx->f, &hash);
+    build(fx);
+    assert_int_equal(fx->m.n_verdicts, 1);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    assert_string_equal(v->baseline_policy, "plain");
+    /* against plain the pool is 14 % slower: not a KEEP, although it beats allocating */
+    assert_int_not_equal(v->verdict, ANALYSIS_KEEP);
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_true(fabs(t->ratio - 800.0 / 700.0) < 0.03);
+    assert_string_equal(fx->m.arms[t->arm_a].policy, "plain");
+    assert_true(v->n_explain > 0);
+    for (size_t k = 0; k < v->n_explain; k++) {
+        const analysis_comparison_t *e = &fx->m.comparisons[v->explain[k]];
+        assert_int_equal(e->role, ANALYSIS_ROLE_EXPLAIN);
+        assert_int_equal(e->family, ANALYSIS_FAMILY_EXPLAIN);
+        assert_string_equal(fx->m.arms[e->arm_a].policy, "none");
+        if (e->metric == ANALYSIS_M_ns_per_op)
+            assert_true(e->ratio < 0.85);   /* the pool beats allocating */
+    }
+}
+
+/* KEEP needs non-inferiority: a clear speed-up does not stand while another cost's CI
+ * reaches past the +10 % band, even when that cost is not significantly worse. */
+static void test_keep_needs_noninferiority(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t a = synth_arm("s", "glibc", "plain", 10, 1000, 71);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", 10, 600, 72);
+    a.rss_rel_sd = b.rss_rel_sd = 0.06;
+    b.rss_bytes = a.rss_bytes * 1.07;
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *rss = find_cmp(&fx->m, v, ANALYSIS_M_max_rss_bytes);
+    assert_true(rss->ci_lo < 1.10 && rss->ci_hi > 1.10);   /* the premise */
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_true(t->ci_hi < 0.85);                          /* a clear speed-up */
+    assert_int_not_equal(v->verdict, ANALYSIS_KEEP);
+    assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
+}
+
+/* A what-if variant never moves the headline; the report learns which variant would
+ * flip which class. */
+static void test_sensitivity_never_moves_headline(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t arms[] = {
+        synth_arm("s", "glibc", "plain", 10, 1000, 81),
+        synth_arm("s", "glibc", "hash", 10, 1000, 82),   /* headline: no difference */
+        synth_arm("s", "glibc", "plain", 10, 1000, 83),
+        synth_arm("s", "glibc", "hash", 10, 500, 84),    /* zero_on_put=off: faster */
+    };
+    arms[0].variant = arms[1].variant = "zero_on_put=on";
+    arms[2].variant = arms[3].variant = "zero_on_put=off";
+    for (size_t i = 0; i < 4; i++)
+        synth_write(fx->f, &arms[i]);
+    build(fx);
+    const analysis_class_verdict_t *h = find_class(&fx->m, "hash");
+    assert_int_equal(h->verdict, ANALYSIS_REMOVE);
+    assert_int_equal(fx->m.overall, ANALYSIS_REMOVE_ALL);
+    assert_int_equal(h->n_keep + h->n_remove + h->n_inconclusive, 1);  /* one voter */
+    assert_int_equal(fx->m.n_flips, 1);
+    assert_string_equal(fx->m.flips[0].cls, "hash");
+    assert_string_equal(fx->m.flips[0].setting, "zero_on_put=off");
+    assert_int_equal(fx->m.flips[0].headline, ANALYSIS_REMOVE);
+    assert_int_equal(fx->m.flips[0].what_if, ANALYSIS_KEEP);
+    /* the what-if's p-values live in their own family */
+    assert_int_equal(fx->m.family_size[ANALYSIS_FAMILY_HEADLINE],
+                     fx->m.family_size[ANALYSIS_FAMILY_SENSITIVITY]);
+}
+
+/* The Go runtime's verdicts are its own class verdicts, beside the C model's. */
+static void test_go_runtime_classes_apart(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t arms[] = {
+        synth_arm("s", "glibc", "plain", 10, 1000, 91),
+        synth_arm("s", "glibc", "tar", 10, 1000, 92),
+        synth_arm("s", "go", "plain", 10, 1000, 93),
+        synth_arm("s", "go", "tar", 10, 600, 94),
+    };
+    for (size_t i = 0; i < 4; i++)
+        synth_write(fx->f, &arms[i]);
+    build(fx);
+    assert_int_equal(fx->m.n_classes, 1);
+    assert_int_equal(find_class(&fx->m, "tar")->verdict, ANALYSIS_REMOVE);
+    assert_string_equal(find_class(&fx->m, "tar")->basis, "glibc");
+    assert_int_equal(fx->m.n_runtime_classes, 1);
+    assert_string_equal(fx->m.runtime_classes[0].cls, "tar");
+    assert_string_equal(fx->m.runtime_classes[0].basis, "go");
+    assert_int_equal(fx->m.runtime_classes[0].verdict, ANALYSIS_KEEP);
 }
 
 static void test_count_varies_flagged(void **state)
@@ -351,7 +462,7 @@ static void test_overall_selective(void **state)
     assert_int_equal(t->verdict, ANALYSIS_REMOVE);
     assert_int_equal(t->n_worse, 1);
     assert_int_equal(find_class(&fx->m, "string")->verdict, ANALYSIS_REMOVE);
-    assert_int_equal(fx->m.overall, ANALYSIS_SELECTIVE);
+    assert_int_equal(fx->m.overall, ANALYSIS_KEEP_SOME);
     assert_int_equal(fx->m.n_keep_classes, 1);
     assert_string_equal(fx->m.keep_classes[0], "hash");
     assert_int_equal(fx->m.n_inconclusive_classes, 0);
@@ -412,6 +523,16 @@ static void test_all_only_and_side_questions(void **state)
     build(fx);
     assert_int_equal(fx->m.n_verdicts, 2);
     assert_string_equal(fx->m.verdicts[0].cls, "all");
+    /* zero_on_put=off is a what-if: only the zero_on_put=on verdict is the headline */
+    size_t n_headline = 0;
+    for (size_t i = 0; i < fx->m.n_verdicts; i++)
+        if (fx->m.verdicts[i].headline) {
+            n_headline++;
+            assert_string_equal(fx->m.verdicts[i].variant, "zero_on_put=on");
+        } else {
+            assert_string_equal(fx->m.verdicts[i].setting, "zero_on_put=off");
+        }
+    assert_int_equal(n_headline, 1);
     assert_int_equal(fx->m.n_classes, 1);
     assert_string_equal(fx->m.classes[0].cls, "all");
     /* mimalloc none vs glibc all, per variant */
@@ -426,8 +547,12 @@ static void test_all_only_and_side_questions(void **state)
     assert_string_equal(fx->m.zeroing[0].policy, "all");
     assert_string_equal(fx->m.zeroing[0].variant, "");
     assert_true(fx->m.zeroing[0].ratio > 0.85 && fx->m.zeroing[0].ratio < 1.0);
-    assert_int_equal(fx->m.holm_family_size,
-                     fx->m.n_avp + fx->m.n_zeroing + 2 * 2 /* time + rss per verdict */);
+    /* one Holm family per question: the side questions apart from the verdicts' costs
+       (time + rss per verdict; peak is exact), the headline apart from the what-if */
+    assert_int_equal(fx->m.family_size[ANALYSIS_FAMILY_QUESTIONS], fx->m.n_avp + fx->m.n_zeroing);
+    assert_int_equal(fx->m.family_size[ANALYSIS_FAMILY_HEADLINE], 2);
+    assert_int_equal(fx->m.family_size[ANALYSIS_FAMILY_SENSITIVITY], 2);
+    assert_int_equal(fx->m.holm_family_size, 2);
 }
 
 /* pool_cycles is 0 without a pool: the ratio is undefined and must not block KEEP */
@@ -532,7 +657,7 @@ static void test_summary_json(void **state)
     assert_non_null(s);
     json_object *v;
     assert_true(json_object_object_get_ex(s, "schema_version", &v));
-    assert_int_equal(json_object_get_int(v), 1);
+    assert_int_equal(json_object_get_int(v), SUMMARY_JSON_SCHEMA_VERSION);
     assert_true(json_object_object_get_ex(s, "overall", &v));
     json_object *ov;
     assert_true(json_object_object_get_ex(v, "verdict", &ov));
@@ -624,7 +749,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_inconclusive_noisy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_cell_disqualifies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exact_pressure_keep, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exact_pressure_is_evidence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plain_is_the_baseline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_needs_noninferiority, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sensitivity_never_moves_headline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_go_runtime_classes_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_varies_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aa_never_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overall_selective, setup, teardown),
