@@ -16,6 +16,7 @@
 #include "kernels.h"
 #include "metrics.h"
 #include "pool.h"
+#include "profile.h"
 
 #include <archive.h>
 #include <errno.h>
@@ -222,6 +223,7 @@ typedef struct runner_window {
 
 static void window_start(runner_ctx_t *c, runner_window_t *w)
 {
+    profile_window_start();   /* before the reset: the profilers' own start-up is not counted */
     bufpool_stats_reset(c->bp);
     alloc_stats_reset();
     alloc_stats_t s;
@@ -599,6 +601,7 @@ static int runner_report(runner_ctx_t *c, runner_run_t *r)
     pb_metrics_t m;
     bufpool_class_stats_t cls[BUFPOOL_CLASS_COUNT];
     fill_metrics(c, &r->w, r->ops, &m, cls);
+    profile_window_stop();   /* after the counters are read: its work is not counted */
     alloc_fault_clear();   /* reporting must not fail after a successful run */
     int rc = PB_EXIT_OK;
     if (c->a->output_path)
@@ -622,6 +625,8 @@ int main(int argc, char **argv)
     if (a.version)
         return print_version();
     rc = runner_start(&a);
+    if (rc == PB_EXIT_OK)
+        rc = profile_begin(&a);
     if (rc != PB_EXIT_OK)
         return rc;
 
@@ -654,6 +659,9 @@ int main(int argc, char **argv)
 
     if (rc == PB_EXIT_OK)
         rc = runner_report(&c, &r);
+    int prc = profile_end();
+    if (rc == PB_EXIT_OK)
+        rc = prc;
     free(r.result);
     free(r.warm_result);
     runner_out_free(&r.warm);

@@ -50,6 +50,11 @@ typedef struct runner_args {
     unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
     bool version;
     bool skip_backend_check;       /* under valgrind/sanitizers: results marked unverified */
+    const char *cpuprofile_path;   /* profiling (profile.h): NULL = off             */
+    const char *memprofile_path;
+    uint64_t memprofile_rate;      /* bytes between heap samples, 1 = every one      */
+    bool pprof_http;
+    unsigned pprof_port;
 } runner_args_t;
 
 /* Parses argv. Returns PB_EXIT_OK, or PB_EXIT_USAGE after printing one line naming the

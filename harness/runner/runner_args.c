@@ -8,6 +8,7 @@
  */
 #include "runner.h"
 #include "metrics.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +74,13 @@ static void runner_args_usage(FILE *f, const char *prog)
 "  --skip-backend-check    run although another allocator serves malloc (valgrind,\n"
 "                          sanitizers); the JSON then says \"backend_verified\": false\n"
 "                          and poolbench refuses such results\n"
+"profiling (go tool pprof reads the profiles; see README.md, Profiling):\n"
+"  --cpuprofile FILE       CPU profile of the timed window (gperftools)\n"
+"  --memprofile FILE       heap profile at the end (gzipped pprof protobuf, symbolized)\n"
+"  --memprofile-rate N     bytes between heap samples (Go's MemProfileRate, 524288;\n"
+"                          1 = every allocation)\n"
+"  --pprof-http            serve /debug/pprof/ on 127.0.0.1 while running\n"
+"  --pprof-port N          its port (default 6060)\n"
 "calibration only (poolbench calibrate / gate):\n"
 "  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
 "                          a known slowdown for checking the regression gate\n"
@@ -144,11 +152,14 @@ static void runner_args_defaults(runner_args_t *a)
     a->string_size_bytes = 1 << 10;
     a->gogc_percent = 100;
     a->fail_alloc_after = -1;
+    a->memprofile_rate = PROFILE_DEFAULT_RATE_BYTES;
+    a->pprof_port = PROFILE_DEFAULT_PORT;
 }
 
 enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
        O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP };
+       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP,
+       O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT };
 
 static const struct option runner_args_options[] = {
     {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
@@ -167,6 +178,11 @@ static const struct option runner_args_options[] = {
     {"fail-alloc-after", required_argument, 0, O_FAIL},
     {"inject-slowdown", required_argument, 0, O_SLOW},
     {"skip-backend-check", no_argument, 0, O_SKIPCHK},
+    {"cpuprofile", required_argument, 0, O_CPUPROF},
+    {"memprofile", required_argument, 0, O_MEMPROF},
+    {"memprofile-rate", required_argument, 0, O_MEMRATE},
+    {"pprof-http", no_argument, 0, O_PPROF_HTTP},
+    {"pprof-port", required_argument, 0, O_PPROF_PORT},
     {"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, O_HELP},
     {0, 0, 0, 0}};
 
@@ -282,6 +298,19 @@ static int runner_args_pool_testing(int c, const char *prog, const char *name, r
         a->inject_slowdown_pct = (unsigned)v;
         return PB_EXIT_OK;
     case O_SKIPCHK: a->skip_backend_check = true; return PB_EXIT_OK;
+    case O_CPUPROF: a->cpuprofile_path = optarg; return PB_EXIT_OK;
+    case O_MEMPROF: a->memprofile_path = optarg; return PB_EXIT_OK;
+    case O_MEMRATE:
+        if (parse_u64(optarg, false, &v) || v == 0 || v > (1ull << 30))
+            return bad(prog, "--memprofile-rate", optarg, "bytes from 1 to 1G between samples");
+        a->memprofile_rate = v;
+        return PB_EXIT_OK;
+    case O_PPROF_HTTP: a->pprof_http = true; return PB_EXIT_OK;
+    case O_PPROF_PORT:
+        if (parse_u64(optarg, false, &v) || v == 0 || v > 65535)
+            return bad(prog, "--pprof-port", optarg, "a TCP port from 1 to 65535");
+        a->pprof_port = (unsigned)v;
+        return PB_EXIT_OK;
     case O_VERSION: a->version = true; return PB_EXIT_OK;
     default:
         return -1;
