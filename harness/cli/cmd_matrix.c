@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "matrix.h"
 #include "matrix_run.h"
+#include "adaptive.h"
 #include "scenario.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef PB_SOURCE_DIR
 #define PB_SOURCE_DIR "."
@@ -34,7 +36,7 @@ static void usage_matrix(FILE *f)
 "  --scenario-dir DIR   where scenario names are looked up (default: the matrix file's\n"
 "                       folder, else %s/scenarios)\n"
 "  --backends LIST      keep only these backends (glibc, mimalloc, jemalloc, tcmalloc,\n"
-"                       glibc-mmap128k) of each scenario\n"
+"                       glibc-mmap128k, go) of each scenario\n"
 "  --out DIR            output folder (default results/YYYYmmdd-HHMMSS-HOST)\n"
 "  --resume             continue DIR's journal: skip cells already in it\n"
 "  --shard K/N          run only the K-th of N deterministic parts (by cell key)\n"
@@ -42,7 +44,15 @@ static void usage_matrix(FILE *f)
 "  --bin-dir DIR        where pb-<backend> live (default: poolbench's own folder)\n"
 "  --cache-dir DIR      passed to the runners (generated input trees)\n"
 "  --dry-run            list the plan and exit without running or creating anything\n"
-"\n%s", PB_SOURCE_DIR, cli_exit_codes_text);
+"  --budget SECONDS     adaptive repetitions afterwards: undecided headline comparisons\n"
+"                       whose estimate says more repetitions could settle them get more,\n"
+"                       interleaved and shuffled, within SECONDS of wall time (default 0:\n"
+"                       off); every test then runs at alpha / LOOKS (sequential, valid\n"
+"                       under peeking) and each look is journalled\n"
+"  --looks K            looks planned, the final report included (default %u, 2..10)\n"
+"  --thresholds FILE    the decision thresholds the looks use (default\n"
+"                       %s/scenarios/thresholds.ini)\n"
+"\n%s", PB_SOURCE_DIR, ADAPTIVE_DEFAULT_LOOKS, PB_SOURCE_DIR, cli_exit_codes_text);
 }
 
 /* Every name of the comma list is a known backend (else a message, and -1). */
@@ -54,7 +64,7 @@ static int backends_check(const char *backends)
          t = strtok_r(NULL, ",", &save))
         if (!scenario_backend_known(t)) {
             fprintf(stderr, "poolbench matrix: unknown backend '%s' in --backends (glibc, "
-                            "mimalloc, jemalloc, tcmalloc, glibc-mmap128k)\n", t);
+                            "mimalloc, jemalloc, tcmalloc, glibc-mmap128k, go)\n", t);
             rc = -1;
         }
     free(copy);
@@ -88,6 +98,34 @@ static int matrix_options_check(matrix_run_options_t *o, const char *shard, cons
     return CLI_EXIT_OK;
 }
 
+/* --budget and --looks; the default thresholds file. Returns CLI_EXIT_OK or _USAGE. */
+static int adaptive_options_check(adaptive_options_t *ad, const char *budget, const char *looks)
+{
+    char *end;
+    if (budget) {
+        errno = 0;
+        ad->budget_s = strtod(budget, &end);
+        if (errno || *end || !budget[0] || !(ad->budget_s >= 0 && ad->budget_s <= 86400)) {
+            fprintf(stderr, "poolbench matrix: bad --budget '%s' (seconds, 0..86400)\n", budget);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (looks) {
+        errno = 0;
+        unsigned long k = strtoul(looks, &end, 10);
+        if (errno || *end || !looks[0] || looks[0] == '-' || k < 2 || k > 10) {
+            fprintf(stderr, "poolbench matrix: bad --looks '%s' (2..10)\n", looks);
+            return CLI_EXIT_USAGE;
+        }
+        ad->looks_planned = (unsigned)k;
+    }
+    static char default_th[PATH_MAX];
+    snprintf(default_th, sizeof default_th, "%s/scenarios/thresholds.ini", PB_SOURCE_DIR);
+    if (!ad->thresholds && access(default_th, R_OK) == 0)
+        ad->thresholds = default_th;
+    return CLI_EXIT_OK;
+}
+
 int matrix_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -96,10 +134,13 @@ int matrix_main(int argc, char **argv)
         {"out", required_argument, 0, 'o'}, {"resume", no_argument, 0, 'r'},
         {"shard", required_argument, 0, 'k'}, {"seed", required_argument, 0, 'e'},
         {"bin-dir", required_argument, 0, 'B'}, {"cache-dir", required_argument, 0, 'C'},
-        {"dry-run", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"dry-run", no_argument, 0, 'n'}, {"budget", required_argument, 0, 'u'},
+        {"looks", required_argument, 0, 'l'}, {"thresholds", required_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     matrix_run_options_t o = {.default_scenario_dir = PB_SOURCE_DIR "/scenarios",
                               .argc = argc, .argv = argv};
-    const char *shard = NULL, *seed = NULL;
+    adaptive_options_t ad = {.run = &o, .looks_planned = ADAPTIVE_DEFAULT_LOOKS};
+    const char *shard = NULL, *seed = NULL, *budget = NULL, *looks = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -115,6 +156,9 @@ int matrix_main(int argc, char **argv)
         case 'B': o.bin_dir = optarg; break;
         case 'C': o.cache_dir = optarg; break;
         case 'n': o.dry_run = 1; break;
+        case 'u': budget = optarg; break;
+        case 'l': looks = optarg; break;
+        case 't': ad.thresholds = optarg; break;
         case 'h': usage_matrix(stdout); return CLI_EXIT_OK;
         default: usage_matrix(stderr); return CLI_EXIT_USAGE;
         }
@@ -124,5 +168,19 @@ int matrix_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     int rc = matrix_options_check(&o, shard, seed);
-    return rc != CLI_EXIT_OK ? rc : matrix_run(&o);
+    if (rc == CLI_EXIT_OK)
+        rc = adaptive_options_check(&ad, budget, looks);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    char out[PATH_MAX];
+    if (!o.out) {   /* the adaptive looks continue the same folder */
+        matrix_run_default_out(out, sizeof out);
+        o.out = out;
+    }
+    rc = matrix_run(&o);
+    if (ad.budget_s > 0 && !o.dry_run && (rc == CLI_EXIT_OK || rc == CLI_EXIT_FAILED_CELLS)) {
+        int ar = adaptive_run(&ad);
+        rc = ar == CLI_EXIT_OK ? rc : ar;
+    }
+    return rc;
 }

@@ -1466,6 +1466,28 @@ static long long an_find_int(json_object *o, const char *key, int depth)
     return -1;
 }
 
+/* ---- adaptive repetitions: the alpha split over the planned looks ---------------------- */
+
+static void an_looks(analysis_model_t *m, size_t looks_planned_min)
+{
+    m->alpha_nominal = m->th.alpha;
+    m->confidence_nominal = m->th.confidence_level;
+    m->n_looks = m->journal->n_looks;
+    m->looks_planned = 1;
+    long long planned = m->n_looks ? journal_int(m->journal->looks[0], "looks_planned", 1) : 1;
+    if (planned < (long long)looks_planned_min)
+        planned = (long long)looks_planned_min;
+    if (planned <= 1)
+        return;
+    if (planned < 1)
+        planned = 1;
+    if ((size_t)planned < m->n_looks)
+        planned = (long long)m->n_looks;   /* never fewer than were taken */
+    m->looks_planned = (size_t)planned;
+    m->th.alpha = m->alpha_nominal / (double)planned;
+    m->th.confidence_level = 1.0 - (1.0 - m->confidence_nominal) / (double)planned;
+}
+
 /* ---- public ----------------------------------------------------------------------------- */
 
 /* The answers of allocator_vs_pool (they need the adjusted p-values). */
@@ -1496,6 +1518,12 @@ static void an_avp_answers(analysis_model_t *m)
 int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t *out,
                    char err[ANALYSIS_ERR_BYTES])
 {
+    return analysis_build_planned(j, th, 1, out, err);
+}
+
+int analysis_build_planned(const journal_t *j, const thresholds_t *th, size_t looks_planned,
+                           analysis_model_t *out, char err[ANALYSIS_ERR_BYTES])
+{
     memset(out, 0, sizeof *out);
     err[0] = '\0';
     out->journal = j;
@@ -1505,6 +1533,7 @@ int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t 
     else
         thresholds_default(&out->th);
     out->pool_code_lines = an_find_int(j->context, "pool_code_lines", 0);
+    an_looks(out, looks_planned);
     an_build_t b = {.m = out, .err = err};
     if (an_collect(&b) != 0 || an_comparisons(&b) != 0 || an_allocator_vs_pool(&b) != 0 ||
         an_zeroing(&b) != 0 || an_holm(&b) != 0 || an_decide(&b) != 0 || an_warnings(&b) != 0) {

@@ -228,6 +228,12 @@ typedef struct analysis_model {
     analysis_warning_t *warnings;     size_t n_warnings;
     long long pool_code_lines;           /* from context; -1 when absent               */
     size_t holm_family_size;             /* p-values of the headline family             */
+    /* adaptive repetitions (harness/adaptive/): looks taken and planned; with more than
+       one look planned, every test runs at alpha / looks_planned and every interval at
+       1 - (1 - confidence) / looks_planned (a Bonferroni split over the looks), so that
+       looking and adding repetitions does not inflate false alarms; th holds those */
+    size_t n_looks, looks_planned;
+    double alpha_nominal, confidence_nominal;
     size_t family_size[ANALYSIS_FAMILY_COUNT]; /* p-values adjusted together, per family */
 } analysis_model_t;
 
@@ -235,6 +241,12 @@ typedef struct analysis_model {
  * statistics error that is a bug). */
 int analysis_build(const journal_t *j, const thresholds_t *th, analysis_model_t *out,
                    char err[ANALYSIS_ERR_BYTES]);
+
+/* The same, for a look of the adaptive repetitions: at least looks_planned looks are
+ * planned, whatever the journal says yet (its first look line is written after the
+ * analysis that decides what it adds). */
+int analysis_build_planned(const journal_t *j, const thresholds_t *th, size_t looks_planned,
+                           analysis_model_t *out, char err[ANALYSIS_ERR_BYTES]);
 
 void analysis_free(analysis_model_t *m);
 

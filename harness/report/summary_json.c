@@ -374,6 +374,15 @@ json_object *summary_json_build(const analysis_model_t *m)
         sj_add(s, fams, analysis_family_name((analysis_family_t)f),
                sj_int(s, (long long)m->family_size[f]));
     sj_add(s, stats, "family_sizes", fams);
+    json_object *seq = sj_obj(s);
+    sj_add(s, seq, "looks_taken", sj_int(s, (long long)m->n_looks));
+    sj_add(s, seq, "looks_planned", sj_int(s, (long long)m->looks_planned));
+    sj_add(s, seq, "alpha_nominal", sj_num(s, m->alpha_nominal));
+    sj_add(s, seq, "alpha_per_look", sj_num(s, m->th.alpha));
+    sj_add(s, seq, "confidence_per_look", sj_num(s, m->th.confidence_level));
+    sj_add(s, seq, "method", sj_str(s, "Bonferroni split of alpha and of the interval's "
+                                       "error over the planned looks (adaptive repetitions)"));
+    sj_add(s, stats, "sequential", seq);
     sj_add(s, root, "statistics", stats);
     sj_add(s, root, "arms", sj_arms(s, m));
     sj_add(s, root, "comparisons", sj_comparisons(s, m));

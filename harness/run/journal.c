@@ -45,6 +45,9 @@ void journal_free(journal_t *j)
     for (size_t i = 0; i < j->n_cells; i++)
         json_object_put(j->cells[i]);
     free(j->cells);
+    for (size_t i = 0; i < j->n_looks; i++)
+        json_object_put(j->looks[i]);
+    free(j->looks);
     free(j->sorted_keys);
     memset(j, 0, sizeof *j);
 }
@@ -186,6 +189,15 @@ static int journal_take_line(const char *path, int line, json_object *o, journal
         json_object_put(o);
         snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: a second context block", path, line);
         return -1;
+    } else if (strcmp(type, "look") == 0) {
+        json_object **g = realloc(j->looks, (j->n_looks + 1) * sizeof *g);
+        if (!g) {
+            json_object_put(o);
+            snprintf(err, JOURNAL_ERR_BYTES, "%s: out of memory", path);
+            return -1;
+        }
+        j->looks = g;
+        j->looks[j->n_looks++] = o;
     } else {
         json_object_put(o);   /* unknown line types from later schema parts: ignored */
     }

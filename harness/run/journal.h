@@ -5,7 +5,10 @@
  * {"type":"correction","key":HEX,"status":"wrong_result","expected":R,"got":R} appended
  * after the run when the cross-check of results (all ok cells of one scenario+input must
  * agree) finds a cell that disagrees with the reference: the reader applies corrections
- * to the cell they name, so the cell's status is the corrected one. Each line is written
+ * to the cell they name, so the cell's status is the corrected one. A "look" line
+ * {"type":"look","look":K,"looks_planned":N,...} records one look of the adaptive
+ * repetitions (harness/adaptive/): what was analysed and which arms got more cells; the
+ * reader keeps them in order (looks). Each line is written
  * with one write(2) and fsync'd, so a crash leaves at most one partial last line.
  *
  * Cell line fields (schema_version 1): type, key, arm_key, input_key, scenario, workload,
@@ -41,6 +44,8 @@ typedef struct journal {
     int truncated_line;        /* line number of a partial last line, or 0             */
     size_t n_duplicates;       /* cell lines whose key was already present             */
     const char **sorted_keys;  /* for journal_has                                      */
+    json_object **looks;       /* owned: "look" lines of adaptive repetitions, in order */
+    size_t n_looks;
 } journal_t;
 
 /* Loads a journal. A partial last line (no newline, or not valid JSON and last) is

@@ -41,6 +41,16 @@ typedef struct matrix_session {
     progress_t progress;
 } matrix_session_t;
 
+void matrix_run_default_out(char *out, size_t cap)
+{
+    char host[64] = "host", when[32];
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    time_t t = time(NULL);
+    strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+    snprintf(out, cap, "results/%s-%s", when, host);
+}
+
 uint64_t matrix_run_clock_seed(void)
 {
     struct timespec ts;
@@ -101,16 +111,10 @@ static int session_prepare(matrix_session_t *s)
                         "scenarios out with --scenarios\n");
         return MATRIX_RUN_USAGE;
     }
-    if (o->out) {
+    if (o->out)
         snprintf(s->out, sizeof s->out, "%s", o->out);
-    } else {
-        char host[64] = "host", when[32];
-        gethostname(host, sizeof host);
-        host[sizeof host - 1] = '\0';
-        time_t t = time(NULL);
-        strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(s->out, sizeof s->out, "results/%s-%s", when, host);
-    }
+    else
+        matrix_run_default_out(s->out, sizeof s->out);
     snprintf(s->journal_path, sizeof s->journal_path, "%s/%s", s->out, JOURNAL_FILE);
     return MATRIX_RUN_OK;
 }
@@ -311,12 +315,11 @@ static int session_run(matrix_session_t *s, size_t *written)
     return rc;
 }
 
-/* Cross-checks results across the whole journal (the reference may have come later). */
-static int session_crosscheck(matrix_session_t *s)
+int matrix_run_crosscheck(const char *journal_path, int fd)
 {
     journal_t all;
     char err[JOURNAL_ERR_BYTES];
-    if (journal_load(s->journal_path, &all, err) != 0) {
+    if (journal_load(journal_path, &all, err) != 0) {
         fprintf(stderr, "poolbench matrix: rereading the journal: %s\n", err);
         return MATRIX_RUN_HARNESS;
     }
@@ -324,7 +327,7 @@ static int session_crosscheck(matrix_session_t *s)
     json_object *corr = json_object_new_array();
     int nfix = corr ? journal_verify_results(&all, corr) : -1;
     for (int i = 0; i < nfix; i++)
-        if (write_line(s->fd, json_object_array_get_idx(corr, (size_t)i), s->journal_path) != 0)
+        if (write_line(fd, json_object_array_get_idx(corr, (size_t)i), journal_path) != 0)
             rc = MATRIX_RUN_HARNESS;
     if (nfix > 0)
         fprintf(stderr, "poolbench: %d cell(s) disagree with the reference result: marked "
@@ -337,7 +340,7 @@ static int session_crosscheck(matrix_session_t *s)
     }
     json_object_put(corr);
     fprintf(stderr, "poolbench: done: %zu cells in %s (%zu ok, %zu failed)\n", all.n_cells,
-            s->journal_path, all.n_cells - bad, bad);
+            journal_path, all.n_cells - bad, bad);
     journal_free(&all);
     if (rc == MATRIX_RUN_OK && bad)
         rc = MATRIX_RUN_FAILED_CELLS;
@@ -362,7 +365,7 @@ int matrix_run(const matrix_run_options_t *opt)
         if (rc == MATRIX_RUN_OK)
             rc = session_run(&s, &written);
         if (rc == MATRIX_RUN_OK)
-            rc = session_crosscheck(&s);
+            rc = matrix_run_crosscheck(s.journal_path, s.fd);
     }
     if (s.fd >= 0)
         close(s.fd);

@@ -11,6 +11,7 @@
 #ifndef PB_MATRIX_RUN_H
 #define PB_MATRIX_RUN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes of `poolbench matrix` (README, --help). */
@@ -36,6 +37,14 @@ typedef struct matrix_run_options {
 
 /* Runs the matrix. Returns one of the exit codes above. */
 int matrix_run(const matrix_run_options_t *opt);
+
+/* Cross-checks results across the whole journal at journal_path (the reference result
+ * may have come after a cell), appends corrections through fd, prints the tally.
+ * Returns MATRIX_RUN_OK, _FAILED_CELLS (some cell is not ok) or _HARNESS. */
+int matrix_run_crosscheck(const char *journal_path, int fd);
+
+/* The default output folder, results/YYYYmmdd-HHMMSS-HOST. */
+void matrix_run_default_out(char *out, size_t cap);
 
 /* A seed from the clock and the pid, below 2^48 (exact in a JSON double). */
 uint64_t matrix_run_clock_seed(void);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# test_adaptive.sh BIN_DIR SRC_DIR: adaptive repetitions on the real runners. A noisy
+# multi-threaded kernel (micro_checksum_concurrent, glibc) with few repetitions leaves
+# its headline comparison undecided; `poolbench matrix --budget` must then add cells of
+# both arms within the budget, journal one look line per look with the planned looks,
+# and the report must run every test at alpha / looks (summary.json statistics.sequential)
+# with every p-value and CI still reproduced by scipy. Bad --budget/--looks exit 2.
+set -uo pipefail
+bin=$1 src=$2
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache
+cat >"$tmp/noisy.matrix" <<'M'
+[matrix]
+name = adaptive-test
+[micro_checksum_concurrent]
+backends = glibc
+iterations = 2
+repetitions = 6
+M
+start=$(date +%s)
+"$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --scenario-dir "$src/scenarios" \
+  --out "$tmp/run" --bin-dir "$bin" --seed 7 --budget 15 --looks 3 >"$tmp/matrix.log" 2>&1
+check_eq "matrix with --budget: exit code" "$?" 0
+elapsed=$(( $(date +%s) - start ))
+read -r cells looks planned added <<<"$(python3 - "$tmp/run/results.jsonl" <<'PY'
+import json, sys
+cells = looks = planned = added = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == "cell":
+        cells += 1
+    elif o.get("type") == "look":
+        looks += 1
+        planned = o["looks_planned"]
+        added += o["cells_added"]
+print(cells, looks, planned, added)
+PY
+)"
+echo "journal: $cells cells, $looks look line(s), $planned looks planned, $added cells added by looks; ${elapsed}s in all"
+[ "$looks" -ge 1 ] && ok "at least one look journalled ($looks)" || nok "no look line: $(tail -5 "$tmp/matrix.log")"
+check_eq "looks planned" "$planned" 3
+[ "$looks" -le 2 ] && ok "no more than looks_planned - 1 extension looks" || nok "$looks looks"
+# the base plan (from --dry-run: measured units, no warm-ups): every cell beyond it came
+# from a look
+base=$("$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --scenario-dir "$src/scenarios" \
+  --out "$tmp/dry" --bin-dir "$bin" --seed 7 --dry-run | tail -n +2 | grep -vc 'warm-up')
+base=$((base + added))
+[ "$added" -gt 0 ] && ok "the looks added cells ($added)" || nok "no cells added: $(grep -i adaptive "$tmp/matrix.log" | tail -3)"
+check_eq "cells in the journal = base plan + added" "$cells" "$base"
+"$bin/poolbench" report "$tmp/run" --no-charts >"$tmp/report.log" 2>&1
+check_eq "report exit code" "$?" 0
+read -r taken planned2 alpha <<<"$(python3 - "$tmp/run/summary.json" <<'PY'
+import json, sys
+q = json.load(open(sys.argv[1]))["statistics"]["sequential"]
+print(q["looks_taken"], q["looks_planned"], q["alpha_per_look"])
+PY
+)"
+check_eq "summary: looks taken" "$taken" "$looks"
+check_eq "summary: looks planned" "$planned2" 3
+python3 -c "import sys; sys.exit(0 if abs(float('$alpha') - 0.05/3) < 1e-12 else 1)" \
+  && ok "tests run at alpha / looks ($alpha)" || nok "alpha per look $alpha"
+if /usr/bin/python3 "$src/scripts/verify_summary.py" "$tmp/run/summary.json" >"$tmp/verify.log" 2>&1; then
+  ok "verify_summary.py reproduces the adaptive summary ($(tail -1 "$tmp/verify.log"))"
+else
+  nok "verify_summary.py: $(tail -3 "$tmp/verify.log")"
+fi
+"$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --out "$tmp/x" --budget -3 >/dev/null 2>"$tmp/e1"
+check_eq "--budget -3 exit code" "$?" 2
+grep -q -- "--budget" "$tmp/e1" && ok "--budget message names the argument" || nok "$(cat "$tmp/e1")"
+"$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --out "$tmp/x" --budget 5 --looks 1 >/dev/null 2>"$tmp/e2"
+check_eq "--looks 1 exit code" "$?" 2
+finish
