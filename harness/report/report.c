@@ -55,7 +55,8 @@ static int write_file(const char *dir, const char *name, writer_fn fn, void *ctx
 
 static int w_csv(void *ctx, FILE *out) { return export_csv_write(ctx, out) < 0 ? -1 : 0; }
 static int w_bench(void *ctx, FILE *out) { return export_gobench_write(ctx, out, NULL) < 0 ? -1 : 0; }
-static int w_md(void *ctx, FILE *out) { return report_md_write(ctx, out); }
+static int w_md(void *ctx, FILE *out) { return report_md_write(ctx, REPORT_DOC_SHORT, out); }
+static int w_md_full(void *ctx, FILE *out) { return report_md_write(ctx, REPORT_DOC_FULL, out); }
 static int w_html(void *ctx, FILE *out) { return report_html_write(ctx, out); }
 
 int report_write(const char *dir, const char *thresholds_path, const report_options_t *optp,
@@ -159,12 +160,15 @@ int report_write(const char *dir, const char *thresholds_path, const report_opti
         .calibration = cal, .calibration_path = cpath,
     };
     if (write_file(dir, "report.md", w_md, &doc, err, err_cap) < 0 ||
+        write_file(dir, "report-full.md", w_md_full, &doc, err, err_cap) < 0 ||
         write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0) {
         json_object_put(cal);
         goto done;
     }
     json_object_put(cal);
     snprintf(out->report_md, sizeof out->report_md, "%s/report.md", dir);
+    snprintf(out->report_full_md, sizeof out->report_full_md, "%s/report-full.md", dir);
+    snprintf(out->report_html, sizeof out->report_html, "%s/report.html", dir);
     rc = REPORT_OK;
 done:
     analysis_free(&m);

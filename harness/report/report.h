@@ -4,7 +4,8 @@
  * report_write() loads the journal (journal.h), the thresholds (thresholds.h), builds the
  * analysis model (analysis.h) and writes, in DIR: summary.json (summary_json.h),
  * samples.csv (export_csv.h), bench.txt (export_gobench.h), charts/ (charts.h),
- * report.md (report_md.h) and report.html (report_html.h). Each file is written to
+ * report.md (the answer, at most 65,536 characters), report-full.md (everything; both
+ * report_md.h) and report.html (everything, report_html.h). Each file is written to
  * NAME.tmp and renamed, so a reader never sees half a file.
  * A journal cut mid-line is not an error: the complete lines are used and
  * outcome->truncated_line names the partial line (the report says so too).
@@ -39,9 +40,11 @@ typedef struct report_outcome {
     size_t n_cells;                          /* cells used                                  */
     size_t n_warnings;                       /* model warnings                              */
     size_t n_chart_problems;                 /* charts with status CHARTS_FAILED            */
-    const char *overall;                     /* "REMOVE_ALL", "SELECTIVE", ... (static)     */
+    const char *overall;                     /* "KEEP_SOME", "REMOVE_ALL", ... (static)     */
     charts_result_t charts[CHARTS_COUNT];    /* per chart: status and message               */
     char report_md[REPORT_PATH_BYTES];       /* path of report.md, to print to the user     */
+    char report_full_md[REPORT_PATH_BYTES];  /* path of report-full.md (everything)         */
+    char report_html[REPORT_PATH_BYTES];     /* path of report.html (everything, collapsed)  */
 } report_outcome_t;
 
 /* Writes every output of DIR. thresholds_path NULL: DIR/../scenarios/thresholds.ini is NOT

@@ -59,5 +59,7 @@ int report_dir(const char *dir, const char *thresholds, const report_options_t *
     printf("overall: %s (%zu cells, %zu warnings; thresholds: %s)\n", out.overall, out.n_cells,
            out.n_warnings, thresholds ? thresholds : "built-in defaults");
     printf("report:  %s\n", out.report_md);
+    printf("full:    %s\n", out.report_full_md);
+    printf("html:    %s\n", out.report_html);
     return REPORT_DIR_OK;
 }

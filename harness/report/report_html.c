@@ -1,5 +1,8 @@
-/* report_html.c: the HTML emitter of the report (report_html.h). Text is HTML-escaped;
- * **bold** and `code` become <strong> and <code>; verdict words get a colour class.
+/* report_html.c: the HTML emitter of the report (report_html.h): the full document
+ * (REPORT_DOC_FULL, as report-full.md). Text is HTML-escaped; **bold** and `code` become
+ * <strong> and <code>; verdict words get a colour class; tables longer than
+ * HTML_COLLAPSE_ROWS rows are collapsed in <details> with a summary giving the row count
+ * (the answer's class table stays open).
  * Charts are embedded as data:image/png;base64 (a chart whose PNG cannot be read is
  * reported in place). Never prints to the terminal, never exits. */
 #include "report_html.h"
@@ -80,10 +83,22 @@ static void h_item(report_emitter_t *e, const char *t)
 
 static void h_list_end(report_emitter_t *e) { put(e, "</ul>\n"); }
 
-static void h_table_start(report_emitter_t *e, size_t ncols, const char *const *h)
+/* tables longer than this are collapsed (<details>), unless REPORT_TABLE_OPEN */
+#define HTML_COLLAPSE_ROWS 12
+
+typedef struct html_state {
+    int collapsed;                     /* the open table is inside <details>            */
+} html_state_t;
+
+static void h_table_start(report_emitter_t *e, size_t ncols, const char *const *h, size_t nrows,
+                          int flags)
 {
+    html_state_t *st = e->state;
     end_list(e);
     e->ncols = ncols;
+    st->collapsed = !(flags & REPORT_TABLE_OPEN) && nrows > HTML_COLLAPSE_ROWS;
+    if (st->collapsed)
+        fprintf(e->out, "<details><summary>%zu rows (click to show the table)</summary>\n", nrows);
     put(e, "<div class=\"scroll\"><table>\n<thead><tr>");
     for (size_t i = 0; i < ncols; i++) {
         put(e, "<th>");
@@ -121,7 +136,14 @@ static void h_table_row(report_emitter_t *e, const char *const *cells)
     put(e, "</tr>\n");
 }
 
-static void h_table_end(report_emitter_t *e) { put(e, "</tbody></table></div>\n"); }
+static void h_table_end(report_emitter_t *e)
+{
+    html_state_t *st = e->state;
+    put(e, "</tbody></table></div>\n");
+    if (st->collapsed)
+        put(e, "</details>\n");
+    st->collapsed = 0;
+}
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -198,21 +220,25 @@ static const char css[] =
     "td.inconclusive{background:#fff3cd;color:#6b4e00}td.disq{background:#e2e2e2;color:#333}"
     "code{background:#f3f3f3;padding:0 .2em;border-radius:3px}"
     "figure{margin:1em 0}img.chart{max-width:100%;height:auto;border:1px solid #ddd}"
-    "figcaption{font-size:.85em;color:#555}";
+    "figcaption{font-size:.85em;color:#555}"
+    "details{margin:.5em 0 1em}summary{cursor:pointer;color:#444;font-size:.9em}";
 
 int report_html_write(const report_doc_t *doc, FILE *out)
 {
+    html_state_t st = {0};
     report_emitter_t e = {
         .out = out, .heading = h_heading, .para = h_para, .item = h_item,
         .list_end = h_list_end, .table_start = h_table_start, .table_row = h_table_row,
-        .table_end = h_table_end, .chart = h_chart,
+        .table_end = h_table_end, .chart = h_chart, .state = &st,
     };
     put(&e, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>poolbench report</title>\n<style>");
+            "<title>poolbench report: ");
+    text(&e, analysis_overall_name(doc->model->overall));
+    put(&e, "</title>\n<style>");
     put(&e, css);
     put(&e, "</style>\n</head>\n<body>\n");
-    int rc = report_md_content(doc, &e);
+    int rc = report_md_content(doc, &e, REPORT_DOC_FULL);
     put(&e, "</body>\n</html>\n");
     if (e.error || fflush(out) != 0 || ferror(out))
         rc = -1;

@@ -1,5 +1,6 @@
-/* report_html.h: DIR/report.html, the same report as report.md (same content generator,
- * report_md_content), self-contained: CSS inline, charts embedded as base64 data: PNGs,
+/* report_html.h: DIR/report.html, the same report as report-full.md (the same content
+ * walker, report_md_content with REPORT_DOC_FULL; the answer and the class table first and
+ * open, long tables collapsed), self-contained: CSS inline, charts embedded as base64 data: PNGs,
  * no script, no external resource of any kind, so it opens from disk and survives being
  * mailed or attached to a CI run. Nothing here prints to the terminal or exits.
  */

@@ -11,6 +11,9 @@
  *  - rapid_builds (hyperfine): glibc/mimalloc x none/all, only wall_ns;
  *  - one failed cell (signal:11) in single_build/tcmalloc/string.
  * Values are deterministic (xorshift noise). Returns the number of cell lines, -1 on error.
+ * synth_arms_open / synth_arm_write build a journal arm by arm instead (any scenario,
+ * backend including `go` with gc_cycles, policy including `plain`, config), for tests
+ * that need a given decision.
  * The test expectations are computed from what is written, not hard-coded.
  */
 #ifndef PB_SYNTH_JOURNAL_H
@@ -175,6 +178,83 @@ static long synth_journal_write(const char *path, int reps)
 fail:
     fclose(f);
     return -1;
+}
+
+/* ---- journals built arm by arm (test_report.c's decision scenarios) ----------------- */
+
+/* One arm of a journal built arm by arm: its cells, each with the metrics the decision
+ * reads. cfg: the cell's config as a JSON object text (NULL: {}); gc_cycles < 0: none
+ * (a C backend, null like the C runners); noise: relative half-width of the time noise. */
+typedef struct synth_arm {
+    const char *scenario, *workload, *backend, *policy, *variant, *cfg;
+    double ns_per_op, noise;
+    uint64_t peak_live, hits, gets, cycles;
+    long long gc_cycles;
+} synth_arm_t;
+
+static inline int synth_arm_write(FILE *f, const synth_arm_t *a, int reps)
+{
+    for (int r = 0; r < reps; r++) {
+        json_object *c = json_object_new_object();
+        char key[72];
+        snprintf(key, sizeof key, "%064lx", ++synth_counter);
+        json_object_object_add(c, "type", json_object_new_string("cell"));
+        json_object_object_add(c, "key", json_object_new_string(key));
+        json_object_object_add(c, "scenario", json_object_new_string(a->scenario));
+        json_object_object_add(c, "workload", json_object_new_string(a->workload));
+        json_object_object_add(c, "mode", json_object_new_string("cell"));
+        json_object_object_add(c, "backend", json_object_new_string(a->backend));
+        json_object_object_add(c, "policy", json_object_new_string(a->policy));
+        json_object_object_add(c, "variant", json_object_new_string(a->variant ? a->variant : ""));
+        json_object *cfg = a->cfg ? json_tokener_parse(a->cfg) : json_object_new_object();
+        json_object_object_add(c, "config", cfg ? cfg : json_object_new_object());
+        json_object_object_add(c, "rep", json_object_new_int(r));
+        json_object_object_add(c, "status", json_object_new_string("ok"));
+        json_object_object_add(c, "result", json_object_new_string("ab12cd"));
+        json_object_object_add(c, "source", json_object_new_string("runner"));
+        json_object_object_add(c, "backend_version", json_object_new_string("synthetic 1.0"));
+        json_object *m = json_object_new_object();
+        const uint64_t ops = 1000;
+        double ns = a->ns_per_op * (1.0 + a->noise * synth_noise());
+        uint64_t wall = (uint64_t)(ns * (double)ops);
+#define SYNTH_I(name, v) json_object_object_add(m, #name, json_object_new_int64((int64_t)(v)))
+        SYNTH_I(wall_ns, wall);
+        SYNTH_I(user_ns, wall * 0.9);
+        SYNTH_I(sys_ns, wall * 0.05);
+        SYNTH_I(ns_per_op, ns);
+        SYNTH_I(ops, ops);
+        SYNTH_I(max_rss_bytes, a->peak_live + 6000000 + (int64_t)(2000 * synth_noise()));
+        SYNTH_I(peak_live_bytes, a->peak_live);
+        SYNTH_I(alloc_calls, 3 * ops);
+        SYNTH_I(pool_gets, a->gets);
+        SYNTH_I(pool_hits, a->hits);
+        SYNTH_I(pool_misses, a->gets - a->hits);
+        SYNTH_I(pool_drops, 0);
+        SYNTH_I(pool_cycles, a->cycles);
+#undef SYNTH_I
+        json_object_object_add(m, "gc_cycles",
+                               a->gc_cycles >= 0 ? json_object_new_int64(a->gc_cycles) : NULL);
+        json_object_object_add(c, "metrics", m);
+        int rc = fprintf(f, "%s\n", json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+        json_object_put(c);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Starts a journal built arm by arm: the context block. NULL on error. */
+static inline FILE *synth_arms_open(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    synth_counter = 0;
+    synth_rng_state = 88172645463325252ull;
+    fprintf(f, "{\"type\":\"context\",\"schema_version\":%d,\"cpu_model\":\"Synthetic CPU\","
+               "\"cores\":2,\"driver_git_commit\":\"0123456789abcdef\",\"seed\":42,"
+               "\"pool_code_lines\":812}\n", PB_SCHEMA_VERSION);
+    return f;
 }
 
 #endif
