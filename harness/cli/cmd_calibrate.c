@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "calibrate.h"
+#include "calibrate_decision.h"
 #include "gate_runner.h"
 #include "interrupt.h"
 #include "matrix.h"
@@ -45,7 +46,13 @@ static void cmd_calibrate_usage(FILE *f)
 "  --scenarios LIST     scenario names (default: the gate's set, %s)\n"
 "  --matrix FILE        a matrix file instead\n"
 "  --scenario-dir DIR   where scenario names are looked up\n"
-"  --runs N             A/A and A/A' comparisons per workload (default 5)\n"
+"  --runs N             A/A and A/A' comparisons per workload (default 5; 0: none, with\n"
+"                       --decision)\n"
+"  --decision N         also calibrate the DECISION: N A/A matrices (both arms of every\n"
+"                       comparison run the same code), each analysed with the headline\n"
+"                       rules as shipped; writes DIR/decision-calibration.json (false\n"
+"                       KEEP and false REMOVE-as-worse rates), which the report quotes\n"
+"  --decision-matrix FILE   the A/A matrix (default %s/scenarios/aa.matrix)\n"
 "  --repetitions R      repetitions per arm and side (default %u, as the gate)\n"
 "  --slowdowns LIST     injected slowdowns in %% (default 5,10,25)\n"
 "  --out DIR            output folder (default results/calibrate-YYYYmmdd-HHMMSS)\n"
@@ -60,15 +67,15 @@ static void cmd_calibrate_usage(FILE *f)
 "                       them; --out DIR2 writes the files there instead of replacing DIR's\n"
 "\n"
 "exit codes: 0 done; 2 bad argument, scenario or thresholds file, output folder in use;\n"
-"3 harness error; 130 interrupted\n", GATE_DEFAULT_SCENARIOS, GATE_DEFAULT_REPETITIONS,
-            PB_SOURCE_DIR);
+"3 harness error; 130 interrupted\n", GATE_DEFAULT_SCENARIOS, PB_SOURCE_DIR,
+            GATE_DEFAULT_REPETITIONS, PB_SOURCE_DIR);
 }
 
 /* What the command line said, before defaults. */
 typedef struct cmd_calibrate_args {
     const char *scenarios, *matrix, *scenario_dir, *out_dir, *bin_dir, *thresholds;
-    const char *slowdowns, *cache_dir, *reanalyse;
-    unsigned runs, repetitions;
+    const char *slowdowns, *cache_dir, *reanalyse, *decision_matrix;
+    unsigned runs, repetitions, decision_runs;
     uint64_t seed;
     int have_seed, have_slowdowns;
 } cmd_calibrate_args_t;
@@ -97,6 +104,7 @@ static int cmd_calibrate_parse(int argc, char **argv, cmd_calibrate_args_t *a)
         {"out", required_argument, 0, 'o'}, {"bin-dir", required_argument, 0, 'B'},
         {"thresholds", required_argument, 0, 't'}, {"seed", required_argument, 0, 'e'},
         {"cache-dir", required_argument, 0, 'C'}, {"reanalyse", required_argument, 0, 'R'},
+        {"decision", required_argument, 0, 'D'}, {"decision-matrix", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *a = (cmd_calibrate_args_t){.slowdowns = "5,10,25", .runs = 5,
                                 .repetitions = GATE_DEFAULT_REPETITIONS};
@@ -114,8 +122,21 @@ static int cmd_calibrate_parse(int argc, char **argv, cmd_calibrate_args_t *a)
         case 't': a->thresholds = optarg; break;
         case 'C': a->cache_dir = optarg; break;
         case 'R': a->reanalyse = optarg; break;
+        case 'M': a->decision_matrix = optarg; break;
+        case 'D': {
+            char *end = NULL;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!optarg[0] || *end || optarg[0] == '-' || v > 100) {
+                fprintf(stderr, "poolbench calibrate: bad --decision '%s' (0..100)\n", optarg);
+                return 2;
+            }
+            a->decision_runs = (unsigned)v;
+            break;
+        }
         case 'r':
-            if (cmd_calibrate_count("runs", optarg, CALIBRATE_MAX_RUNS, &a->runs) != 0)
+            if (strcmp(optarg, "0") == 0)
+                a->runs = 0;   /* no gate calibration: only --decision */
+            else if (cmd_calibrate_count("runs", optarg, CALIBRATE_MAX_RUNS, &a->runs) != 0)
                 return 2;
             break;
         case 'n':
@@ -209,6 +230,32 @@ static void cmd_calibrate_progress(void *user, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
+/* --decision N: the A/A matrices of the decision rules (calibrate_decision.h). */
+static int cmd_calibrate_decision(const cmd_calibrate_args_t *a, const calibrate_options_t *opt)
+{
+    char matrix[PATH_MAX], *markdown = NULL, err[CALIBRATE_ERR_BYTES];
+    snprintf(matrix, sizeof matrix, "%s", a->decision_matrix ? a->decision_matrix
+                                                             : PB_SOURCE_DIR "/scenarios/aa.matrix");
+    if (util_mkdir_p(opt->out_dir) != 0) {
+        fprintf(stderr, "poolbench calibrate: cannot create %s: %s\n", opt->out_dir,
+                strerror(errno));
+        return 3;
+    }
+    calibrate_decision_options_t d = {.matrix_file = matrix, .scenario_dir = a->scenario_dir,
+                                      .default_scenario_dir = PB_SOURCE_DIR "/scenarios",
+                                      .runs = a->decision_runs, .bin_dir = opt->bin_dir,
+                                      .cache_dir = a->cache_dir, .out_dir = opt->out_dir,
+                                      .th = opt->th, .seed = opt->seed};
+    int rc = calibrate_decision_run(&d, &markdown, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "poolbench calibrate: decision: %s\n", err);
+        return rc;
+    }
+    printf("\n%s", markdown ? markdown : "");
+    free(markdown);
+    return 0;
+}
+
 int calibrate_main(int argc, char **argv)
 {
     cmd_calibrate_args_t a;
@@ -231,16 +278,18 @@ int calibrate_main(int argc, char **argv)
         cmd_calibrate_defaults(&a, bin_dir, sizeof bin_dir, out_dir, sizeof out_dir, &opt);
         interrupt_install();
     }
-    calibrate_outcome_t out;
-    char err[CALIBRATE_ERR_BYTES];
-    rc = calibrate_run(&opt, &out, err);
-    if (rc != 0) {
-        if (rc != 130 && err[0])
-            fprintf(stderr, "poolbench calibrate: %s\n", err);
-        return rc;
+    if (a.runs > 0 || a.reanalyse) {
+        calibrate_outcome_t out;
+        char err[CALIBRATE_ERR_BYTES];
+        rc = calibrate_run(&opt, &out, err);
+        if (rc != 0) {
+            if (rc != 130 && err[0])
+                fprintf(stderr, "poolbench calibrate: %s\n", err);
+            return rc;
+        }
+        fwrite(out.markdown, 1, out.markdown_len, stdout);
+        printf("\ncalibration: %s %s\n", out.json_path, out.md_path);
+        free(out.markdown);
     }
-    fwrite(out.markdown, 1, out.markdown_len, stdout);
-    printf("\ncalibration: %s %s\n", out.json_path, out.md_path);
-    free(out.markdown);
-    return 0;
+    return a.decision_runs && !a.reanalyse ? cmd_calibrate_decision(&a, &opt) : 0;
 }
