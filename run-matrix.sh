@@ -3,18 +3,20 @@
 # runs the scenario matrix (quick by default), writes the report, prints where it is.
 #
 #   ./run-matrix.sh [--quick|--full] [--out DIR] [--scenarios LIST] [--backends LIST]
-#                   [--resume] [--calibrate]
+#                   [--resume] [--calibrate] [--budget SECONDS]
 #
 # The default output folder is results/<date>-<host>/. --resume without --out continues
 # the newest folder under results/. --calibrate (implied by --full) also runs
-# `poolbench calibrate` into DIR/calibration/, which the report quotes.
+# `poolbench calibrate` into DIR/calibration/ (the gate's A/A and A/A' runs and 3 A/A
+# matrices of the decision rules), which the report quotes. --budget is the time for
+# adaptive repetitions after the matrix (default 30 s quick, 300 s full; 0 = off).
 # Exit status: that of `poolbench matrix` (0 all cells ok, 1 some cells failed but the
 # matrix completed, 2 bad input, 3 harness error).
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
-matrix=quick out="" resume=() extra=() calibrate=0
+matrix=quick out="" resume=() extra=() calibrate=0 budget=
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) matrix=quick ;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "run-matrix: $1 needs a comma-separated list" >&2; exit 2; }
       extra+=("$1" "$2"); shift ;;
     --resume) resume=(--resume) ;;
+    --budget) [ $# -ge 2 ] || { echo "run-matrix: --budget needs seconds" >&2; exit 2; }; budget=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run-matrix: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -45,9 +48,12 @@ if [ -z "$out" ]; then
   fi
 fi
 
+if [ -z "$budget" ]; then
+  if [ "$matrix" = full ]; then budget=300; else budget=30; fi
+fi
 set +e
 "$bin/poolbench" matrix --matrix "$root/scenarios/$matrix.matrix" --out "$out" \
-  --bin-dir "$bin" "${resume[@]}" "${extra[@]}"
+  --bin-dir "$bin" --budget "$budget" "${resume[@]}" "${extra[@]}"
 rc=$?
 set -e
 if [ $rc -ge 2 ]; then
@@ -56,7 +62,7 @@ fi
 report_args=()
 if [ $calibrate -eq 1 ]; then
   if [ ! -f "$out/calibration/calibration.json" ]; then
-    "$bin/poolbench" calibrate --out "$out/calibration" --bin-dir "$bin" >/dev/null \
+    "$bin/poolbench" calibrate --out "$out/calibration" --bin-dir "$bin" --decision 3 >/dev/null \
       || { echo "run-matrix: calibration failed; the report will not quote it" >&2; }
   fi
   [ -f "$out/calibration/calibration.json" ] && report_args=(--calibration "$out/calibration/calibration.json")
