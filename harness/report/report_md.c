@@ -589,10 +589,15 @@ static void fmt_agreement(char *b, size_t cap, const mr_side_t *c, const mr_side
                           bool have_g)
 {
     size_t l;
+    bool c_none = have_c && c->cv && c->cv->rule && !strcmp(c->cv->rule, "no_evidence");
+    bool g_none = have_g && g->cv && g->cv->rule && !strcmp(g->cv->rule, "no_evidence");
     if (!have_c)
         snprintf(b, cap, "no model verdict");
     else if (!have_g)
         snprintf(b, cap, "no runtime verdict");
+    else if (c_none || g_none)
+        snprintf(b, cap, "not comparable: the %s's verdicts were all withheld for failed cells",
+                 g_none ? "runtime" : "model");
     else if (cv == gv)
         snprintf(b, cap, "**agree** (both %s)", verdict_word(cv));
     else
@@ -662,7 +667,8 @@ static void section_model_runtime(const report_doc_t *d, report_emitter_t *e)
         fmt_cycles(gy, sizeof gy, &g);
         fmt_agreement(ag, sizeof ag, &c, &g, c.cv ? c.cv->verdict : ANALYSIS_INCONCLUSIVE,
                       g.cv ? g.cv->verdict : ANALYSIS_INCONCLUSIVE, c.cv != NULL, g.cv != NULL);
-        if (c.cv && g.cv) {
+        if (c.cv && g.cv && strcmp(or_dash(c.cv->rule), "no_evidence") != 0 &&
+            strcmp(or_dash(g.cv->rule), "no_evidence") != 0) {
             n_both++;
             n_agree += c.cv->verdict == g.cv->verdict;
         }
@@ -670,7 +676,8 @@ static void section_model_runtime(const report_doc_t *d, report_emitter_t *e)
         e->table_row(e, row);
     }
     e->table_end(e);
-    emitf(e, e->para, "The model and the runtime agree on %zu of the %zu classes both decide%s",
+    emitf(e, e->para, "The model and the runtime give the same class verdict for %zu of the %zu "
+                      "classes both have evidence for%s",
           n_agree, n_both, n_agree == n_both ? "." : ": where they disagree, the runtime is the "
           "Go code's own behaviour and the model's verdict should not be acted on alone.");
     if (e->document != REPORT_DOC_FULL)
