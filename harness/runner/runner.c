@@ -165,26 +165,72 @@ static void runner_atexit(void)
 
 /* ---- pool_churn: threads hammering get/put (the contention scenario) ---------------- */
 
+/* Every arm (pooled, none, plain) does the same work: thread t's operation i gets a
+ * buffer of class churn_classes[i % 3] (the class sizes of the run), writes 16 probe
+ * bytes spread over its capacity (first to last byte; values from the seed, the thread
+ * and i, never zero), reads them back after a compiler barrier, folds what it read into
+ * the thread's checksum and puts the buffer back. The result is a function of the
+ * arguments only (seed, threads, warm-up, iterations, sizes), so it is the same in every
+ * arm; a pool that hands one buffer to two threads at once changes the bytes read back,
+ * and a buffer that should arrive zeroed (pooled with zero on put, or a calloc'd
+ * allocation) but does not is counted and named in the result.
+ * Test hook: with PB_TEST_CHURN_SCRIBBLE=1 in the environment, a thread writes one byte
+ * into each pooled buffer after putting it back (a use after put, as broken code would):
+ * tests/harness/runner/test_runner.sh checks that the result then changes. */
+#define CHURN_PROBES 16
+static const bufpool_class_t churn_classes[] = {BUFPOOL_HASH, BUFPOOL_TAR, BUFPOOL_STRING};
+#define CHURN_N_CLASSES (sizeof churn_classes / sizeof churn_classes[0])
+
 typedef struct churn_thread {
     runner_ctx_t *c;
     pthread_barrier_t *ready, *start, *stop;
     uint64_t warmup, iterations;
-    int nclasses;
-    bufpool_class_t classes[BUFPOOL_CLASS_COUNT];
-    uint64_t checksum;
+    uint64_t seed;            /* this thread's: from --seed and the thread index      */
+    bool expect_zero[BUFPOOL_CLASS_COUNT];
+    bool scribble[BUFPOOL_CLASS_COUNT];   /* the test hook, pooled classes only      */
+    uint64_t checksum;        /* FNV-style fold of the bytes read back                 */
+    uint64_t unzeroed;        /* gets whose buffer should have been zeroed and was not */
     pb_err_t err;
 } churn_thread_t;
 
-static pb_err_t churn_loop(churn_thread_t *t, uint64_t n)
+static uint64_t churn_mix(uint64_t z)
 {
-    for (uint64_t i = 0; i < n; i++) {
-        bufpool_class_t cls = t->classes[i % (uint64_t)t->nclasses];
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Operations first .. first+n-1 of thread t. */
+static pb_err_t churn_loop(churn_thread_t *t, uint64_t first, uint64_t n)
+{
+    for (uint64_t i = first; i < first + n; i++) {
+        bufpool_class_t cls = churn_classes[i % CHURN_N_CLASSES];
         bufpool_buf_t *b = bufpool_get(t->c->bp, cls);
         if (!b)
             return PB_ERR_NOMEM;
-        b->data[0] = (unsigned char)i;           /* a real use of the buffer */
-        t->checksum += b->data[0];
+        size_t last = b->cap_bytes ? b->cap_bytes - 1 : 0;
+        unsigned char want[CHURN_PROBES], got[CHURN_PROBES];
+        uint64_t x[2] = {churn_mix(t->seed ^ (2 * i)), churn_mix(t->seed ^ (2 * i + 1))};
+        memcpy(want, x, sizeof want);
+        if (t->expect_zero[cls] && b->cap_bytes) {
+            unsigned char any = 0;
+            for (int j = 0; j < CHURN_PROBES; j++)
+                any |= b->data[last * (size_t)j / (CHURN_PROBES - 1)];
+            t->unzeroed += any != 0;
+        }
+        for (int j = 0; j < CHURN_PROBES && b->cap_bytes; j++)
+            b->data[last * (size_t)j / (CHURN_PROBES - 1)] = (unsigned char)(want[j] | 1u);
+        __asm__ volatile("" : : "r"(b->data) : "memory");   /* read what memory holds */
+        for (int j = 0; j < CHURN_PROBES; j++)
+            got[j] = b->cap_bytes ? b->data[last * (size_t)j / (CHURN_PROBES - 1)] : 0;
+        uint64_t g[2];
+        memcpy(g, got, sizeof g);
+        t->checksum = (t->checksum ^ g[0]) * 0x100000001B3ULL;
+        t->checksum = (t->checksum ^ g[1]) * 0x100000001B3ULL;
         bufpool_put(t->c->bp, b);
+        if (t->scribble[cls] && b->cap_bytes)
+            b->data[0] = 0x5A;   /* the test hook: a use after put (see above) */
     }
     return PB_OK;
 }
@@ -192,11 +238,11 @@ static pb_err_t churn_loop(churn_thread_t *t, uint64_t n)
 static void *churn_main(void *arg)
 {
     churn_thread_t *t = arg;
-    t->err = churn_loop(t, t->warmup);
+    t->err = churn_loop(t, 0, t->warmup);
     pthread_barrier_wait(t->ready);     /* the runner resets the counters now */
     pthread_barrier_wait(t->start);
     if (t->err == PB_OK)
-        t->err = churn_loop(t, t->iterations);
+        t->err = churn_loop(t, t->warmup, t->iterations);
     pthread_barrier_wait(t->stop);
     return NULL;
 }
@@ -445,20 +491,25 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     pthread_barrier_init(&ready, NULL, (unsigned)n + 1);
     pthread_barrier_init(&start, NULL, (unsigned)n + 1);
     pthread_barrier_init(&stop, NULL, (unsigned)n + 1);
-    int nclasses = 0;
-    bufpool_class_t classes[BUFPOOL_CLASS_COUNT];
     const bufpool_config_t *cfg = bufpool_config(c->bp);
-    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++)
-        if (k != BUFPOOL_SMALL && cfg->pooled[k])
-            classes[nclasses++] = (bufpool_class_t)k;
-    if (nclasses == 0)
-        classes[nclasses++] = BUFPOOL_HASH;    /* "none": the same gets, unpooled */
+    bool expect_zero[BUFPOOL_CLASS_COUNT];
+    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++)   /* a miss is zeroed whatever the policy */
+        expect_zero[k] = cfg->pooled[k] ? cfg->zero_on_put : cfg->std_alloc == BUFPOOL_STD_CALLOC;
+    const char *hook = getenv("PB_TEST_CHURN_SCRIBBLE");
+    bool scribble[BUFPOOL_CLASS_COUNT];
+    for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++)   /* never into a freed buffer */
+        scribble[k] = hook && strcmp(hook, "1") == 0 && cfg->pooled[k] &&
+                      cfg->size_bytes[k] <= cfg->max_keep_bytes &&
+                      (k != BUFPOOL_STRING || cfg->size_bytes[k] <= cfg->string_keep_max_bytes);
     int started = 0, rc = PB_EXIT_OK;
     for (int i = 0; i < n; i++) {
         t[i] = (churn_thread_t){ .c = c, .ready = &ready, .start = &start, .stop = &stop,
                                  .warmup = a->warmup, .iterations = a->iterations,
-                                 .nclasses = nclasses };
-        memcpy(t[i].classes, classes, sizeof classes);
+                                 .seed = churn_mix(a->seed ^ (0xD1B54A32D192ED03ULL *
+                                                              (uint64_t)(i + 1))),
+                                 .checksum = 0xCBF29CE484222325ULL };
+        memcpy(t[i].expect_zero, expect_zero, sizeof expect_zero);
+        memcpy(t[i].scribble, scribble, sizeof scribble);
         if (pthread_create(&tid[i], NULL, churn_main, &t[i]) != 0) {
             fprintf(stderr, "pb: pool_churn: cannot start thread %d\n", i);
             rc = PB_EXIT_KERNEL;
@@ -477,21 +528,24 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     pthread_barrier_wait(&stop);
     window_stretch(w, a->inject_slowdown_pct);
     window_stop(w);
-    uint64_t sum = 0;
+    uint64_t sum = 0xCBF29CE484222325ULL, unzeroed = 0;
     for (int i = 0; i < started; i++) {
         pthread_join(tid[i], NULL);
         if (t[i].err != PB_OK && rc == PB_EXIT_OK)
             rc = fail_kernel(a, t[i].err, "pool_churn");
-        sum += t[i].checksum;
+        sum = (sum ^ t[i].checksum) * 0x100000001B3ULL;   /* in thread order */
+        unzeroed += t[i].unzeroed;
     }
     pthread_barrier_destroy(&ready);
     pthread_barrier_destroy(&start);
     pthread_barrier_destroy(&stop);
     *ops = a->iterations * (uint64_t)n;
-    char buf[96];
-    snprintf(buf, sizeof buf, "pairs=%llu/classes=%d",
-             (unsigned long long)*ops, nclasses);
-    (void)sum;
+    char buf[128];
+    int len = snprintf(buf, sizeof buf, "pairs=%llu/check=%016llx", (unsigned long long)*ops,
+                       (unsigned long long)sum);
+    if (unzeroed)   /* a broken pool: the result differs from every healthy arm's */
+        snprintf(buf + len, sizeof buf - (size_t)len, "/unzeroed=%llu",
+                 (unsigned long long)unzeroed);
     free(t);
     free(tid);
     if (rc == PB_EXIT_OK && !(*result = strdup(buf)))

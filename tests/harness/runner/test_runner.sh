@@ -6,7 +6,9 @@
 #  - tar_create (both variants) and tar_copy archives list and extract with GNU tar to
 #    exactly the source tree; tar_read returns byte-identical content;
 #  - every kernel gives the same result on every backend and under every pool policy;
-#  - with the tar class pooled, pool hits + misses equals the tar-buffer gets.
+#  - with the tar class pooled, pool hits + misses equals the tar-buffer gets;
+#  - pool_churn gives the same result (recomputed independently) and the same gets per
+#    class under every policy, and a use after put changes its result.
 set -uo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,6 +111,59 @@ for wl in checksum sum_checksum checksum_concurrent tar_create tar_create_seq ta
     done
   done
   [ -n "$ref" ] && ok "$wl: one result on ${#backends[@]} backends x ${#policies[@]} policies x 3 variants"
+done
+
+# --- pool_churn: every arm does the same gets and puts and computes the same result -----
+# The result is recomputed here independently (the probe bytes each operation writes and
+# reads back, folded per thread, then across threads); every policy, allocator variant and
+# backend must give it, with the same gets per class; a use after put (the runner's test
+# hook) must change it.
+churn_want=$(python3 - <<'PY'
+M = (1 << 64) - 1
+def mix(z):
+    z = (z + 0x9E3779B97F4A7C15) & M
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    return z ^ (z >> 31)
+seed, threads, warmup, iters = 31, 3, 7, 300
+total = 0xCBF29CE484222325
+for t in range(threads):
+    ts = mix(seed ^ ((0xD1B54A32D192ED03 * (t + 1)) & M))
+    cs = 0xCBF29CE484222325
+    for i in range(warmup + iters):
+        want = mix(ts ^ (2 * i)).to_bytes(8, 'little') + mix(ts ^ (2 * i + 1)).to_bytes(8, 'little')
+        got = bytes(b | 1 for b in want)
+        for w in (got[:8], got[8:]):
+            cs = ((cs ^ int.from_bytes(w, 'little')) * 0x100000001B3) & M
+    total = ((total ^ cs) * 0x100000001B3) & M
+print("pairs=%d/check=%016x" % (threads * iters, total))
+PY
+)
+churn=(--workload pool_churn --threads 3 --warmup 7 --iterations 300 --seed 31)
+churn_ok=1
+# gets are counted in the timed window only: ops 7..306 of 3 threads, classes in turn
+for b in "${backends[@]}"; do
+  for p in all none plain hash,tar hash,plain tar,string; do
+    for extra in "" "--standard-alloc malloc" "--zero-on-put off"; do
+      # result and gets per class in one python start (the interpreter is slow to start)
+      read -r got gets < <(run "$b" "${churn[@]}" --pools "$p" $extra | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["result"], ",".join(str(d["pool_classes"][c]["gets"]) for c in ("hash", "tar", "string")))' 2>/dev/null)
+      if [ "$got" != "$churn_want" ] || [ "$gets" != "300,300,300" ]; then
+        nok "pool_churn $b pools=$p $extra: result '$got' gets '$gets', want '$churn_want' and 300,300,300"
+        churn_ok=0
+      fi
+    done
+  done
+done
+[ "$churn_ok" = 1 ] && ok "pool_churn: one result ($churn_want) and the same gets per class on every backend, policy and variant"
+for p in all hash,tar; do
+  got=$(json_field "$(PB_TEST_CHURN_SCRIBBLE=1 run glibc "${churn[@]}" --pools "$p")" result)
+  case "$got" in
+    "$churn_want"/unzeroed=*) ok "pool_churn pools=$p: a use after put changes the result ($got)" ;;
+    *) nok "pool_churn pools=$p: a use after put left the result '$got' (want '$churn_want/unzeroed=N')" ;;
+  esac
 done
 
 # --- pool accounting: hits + misses == tar-buffer gets -----------------------------------
