@@ -20,8 +20,10 @@ static void usage_report(FILE *f)
 "usage: poolbench report DIR [--thresholds FILE] [--calibration FILE] [--no-charts]\n"
 "\n"
 "Reads DIR/results.jsonl (never reruns) and writes, in DIR:\n"
-"  report.md     the decision (keep / remove / keep selectively) and its evidence\n"
-"  report.html   the same, self-contained, charts embedded\n"
+"  report.md     the answer first (KEEP_SOME / REMOVE_ALL / KEEP_ALL / UNDECIDED), the\n"
+"                class table and what decided each class; at most 65,536 characters\n"
+"  report-full.md  every verdict, what-if, explanation and piece of evidence\n"
+"  report.html   report-full.md, self-contained, charts embedded, long tables folded\n"
 "  summary.json  machine-readable verdicts with the raw samples behind every comparison\n"
 "  samples.csv   one row per sample;  bench.txt  Go benchmark format (for benchstat)\n"
 "  charts/       gnuplot charts, PNG and SVG\n"
@@ -30,7 +32,9 @@ static void usage_report(FILE *f)
 "--thresholds FILE  the decision thresholds (default: scenarios/thresholds.ini of the\n"
 "                   source tree, when present; else the built-in seed defaults)\n"
 "--calibration FILE the calibration.json of `poolbench calibrate`, quoted in the report\n"
-"                   (default: DIR/calibration.json when present)\n"
+"                   (default: DIR/calibration.json when present); a\n"
+"                   decision-calibration.json beside it, in DIR or in DIR/calibration\n"
+"                   (`poolbench calibrate --decision N`) is quoted too\n"
 "--no-charts        skip gnuplot\n\n%s", cli_exit_codes_text);
 }
 

@@ -59,6 +59,35 @@ static int w_md(void *ctx, FILE *out) { return report_md_write(ctx, REPORT_DOC_S
 static int w_md_full(void *ctx, FILE *out) { return report_md_write(ctx, REPORT_DOC_FULL, out); }
 static int w_html(void *ctx, FILE *out) { return report_html_write(ctx, out); }
 
+/* The decision calibration (`poolbench calibrate --decision`), quoted when present: beside
+ * the calibration file, in DIR, or in DIR/calibration. A file of another kind is ignored. */
+static json_object *report_decision_calibration(const char *dir, const char *cal_path,
+                                                char *path, size_t cap)
+{
+    char beside[REPORT_PATH_BYTES];
+    snprintf(beside, sizeof beside, "%s", cal_path);
+    char *slash = strrchr(beside, '/');
+    if (slash)
+        *slash = '\0';
+    const char *folders[3] = {slash ? beside : ".", dir, NULL};
+    char sub[REPORT_PATH_BYTES];
+    snprintf(sub, sizeof sub, "%s/calibration", dir);
+    folders[2] = sub;
+    path[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, cap, "%s/decision-calibration.json", folders[i]);
+        if (access(path, R_OK) != 0)
+            continue;
+        json_object *o = json_object_from_file(path), *k;
+        if (o && json_object_object_get_ex(o, "kind", &k) &&
+            strcmp(json_object_get_string(k), "poolbench-decision-calibration") == 0)
+            return o;
+        json_object_put(o);
+    }
+    path[0] = '\0';
+    return NULL;
+}
+
 int report_write(const char *dir, const char *thresholds_path, const report_options_t *optp,
                  report_outcome_t *outp, char *err, size_t err_cap)
 {
@@ -154,18 +183,23 @@ int report_write(const char *dir, const char *thresholds_path, const report_opti
             goto done;
         }
     }
+    char dpath[REPORT_PATH_BYTES];
+    json_object *dcal = report_decision_calibration(dir, cpath, dpath, sizeof dpath);
     report_doc_t doc = {
         .model = &m, .charts = charts, .dir = dir, .journal_path = jpath,
         .truncated_line = j.truncated_line, .generated_at = when,
         .calibration = cal, .calibration_path = cpath,
+        .decision_calibration = dcal, .decision_calibration_path = dpath,
     };
     if (write_file(dir, "report.md", w_md, &doc, err, err_cap) < 0 ||
         write_file(dir, "report-full.md", w_md_full, &doc, err, err_cap) < 0 ||
         write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0) {
         json_object_put(cal);
+        json_object_put(dcal);
         goto done;
     }
     json_object_put(cal);
+    json_object_put(dcal);
     snprintf(out->report_md, sizeof out->report_md, "%s/report.md", dir);
     snprintf(out->report_full_md, sizeof out->report_full_md, "%s/report-full.md", dir);
     snprintf(out->report_html, sizeof out->report_html, "%s/report.html", dir);

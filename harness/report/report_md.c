@@ -310,6 +310,43 @@ static const analysis_verdict_t **select_verdicts(report_emitter_t *e, const ana
     return v;
 }
 
+static double cal_num(json_object *o, const char *k)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, k, &v) || !v)
+        return NAN;
+    return json_object_get_double(v);
+}
+
+/* How far the answer can be trusted: the looks of the adaptive repetitions and the A/A
+ * calibration of the decision rules on this machine. */
+static void answer_trust(const report_doc_t *d, report_emitter_t *e)
+{
+    const analysis_model_t *m = d->model;
+    char looks[512] = "";
+    if (m->looks_planned > 1)
+        snprintf(looks, sizeof looks, "Adaptive repetitions: %zu look(s) taken of %zu planned, so "
+                 "every test ran at alpha %.4g and every interval at %.2f %% (alpha %.2f split over "
+                 "the looks: peeking does not inflate false alarms). ", m->n_looks,
+                 m->looks_planned, m->th.alpha, 100.0 * m->th.confidence_level, m->alpha_nominal);
+    else
+        snprintf(looks, sizeof looks, "No adaptive repetitions (one look: the matrix as planned). ");
+    json_object *dc = (json_object *)d->decision_calibration;
+    if (!dc) {
+        emitf(e, e->para, "%sThe decision rules' own error rates are not calibrated for this "
+                          "machine: `poolbench calibrate --runs 0 --decision 5 --out DIR` runs 5 A/A "
+                          "matrices and writes `decision-calibration.json`, which this report then "
+                          "quotes (`./run-matrix.sh --full` does it).", looks);
+        return;
+    }
+    emitf(e, e->para, "%sA/A calibration of these rules on this machine (`%s`): %d runs, %d "
+                      "headline verdicts between identical arms, %d false KEEP and %d false "
+                      "REMOVE-as-worse (%d of %d runs clean).", looks,
+          d->decision_calibration_path, (int)cal_num(dc, "runs"), (int)cal_num(dc, "verdicts"),
+          (int)cal_num(dc, "false_keep"), (int)cal_num(dc, "false_remove_worse"),
+          (int)cal_num(dc, "runs_clean"), (int)cal_num(dc, "runs"));
+}
+
 static void section_answer(const report_doc_t *d, report_emitter_t *e)
 {
     const analysis_model_t *m = d->model;
@@ -331,6 +368,8 @@ static void section_answer(const report_doc_t *d, report_emitter_t *e)
                           "(Branch B, policy `plain`): the journal has no `plain` arm there. Rerun "
                           "with policy `plain` in the scenarios for the headline question.",
               n_none, n_head);
+
+    answer_trust(d, e);
 
     section(e, "Verdicts per pool class");
     size_t n_go_only = 0;
@@ -1087,14 +1126,6 @@ static void section_maintenance(const report_doc_t *d, report_emitter_t *e)
                           "goes away with a REMOVE.", m->pool_code_lines);
     else
         e->para(e, "Unknown: the journal's context does not record `pool_code_lines`.");
-}
-
-static double cal_num(json_object *o, const char *k)
-{
-    json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v) || !v)
-        return NAN;
-    return json_object_get_double(v);
 }
 
 static const char *cal_str(json_object *o, const char *k)

@@ -45,6 +45,9 @@ typedef struct report_doc {
     int truncated_line;                /* partial last journal line, or 0               */
     const struct json_object *calibration; /* calibration.json of `poolbench calibrate`, or NULL */
     const char *calibration_path;      /* where it came from (or where it was looked for) */
+    const struct json_object *decision_calibration; /* decision-calibration.json of
+                                          `poolbench calibrate --decision`, or NULL       */
+    const char *decision_calibration_path;
     const char *generated_at;          /* UTC time text                                 */
 } report_doc_t;
 
