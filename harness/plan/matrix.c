@@ -104,8 +104,11 @@ static void matrix_cell_keys(matrix_cell_t *c)
              "standard_alloc=%s|iterations=%s|warmup_iterations=%s|gogc=%s|pprof_http=%d",
              input, c->backend, c->policy, hs, ts, ss, c->zero_on_put, c->standard_alloc, it, wi,
              gogc, sc->pprof_http);
-    matrix_sha256_hex(c->canon, strlen(c->canon), c->arm_key);
     size_t len = strlen(c->canon);
+    if (!sc->headline)   /* only when off: cells that vote in the headline keep their keys */
+        snprintf(c->canon + len, sizeof c->canon - len, "|headline=0");
+    matrix_sha256_hex(c->canon, strlen(c->canon), c->arm_key);
+    len = strlen(c->canon);
     snprintf(c->canon + len, sizeof c->canon - len, "|rep=%d", c->rep);
     matrix_sha256_hex(c->canon, strlen(c->canon), c->key);
     if (sc->result_check == SCENARIO_CHECK_OFF)   /* a group of one: nothing to compare */
@@ -295,7 +298,7 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
     m->n_plan = m->n_warmups = 0;
     size_t n_w = 0, cap_u = m->n_cells + 1, n_u = 0;
     for (size_t i = 0; i < m->n_cells; i++)
-        if (m->cells[i].rep == 0 && m->cells[i].sc->mode != SCENARIO_MODE_HYPERFINE)
+        if (m->cells[i].rep == 0)
             n_w += m->cells[i].sc->warmup_repetitions;
     if (n_sides < 1)
         n_sides = 1;
@@ -305,6 +308,10 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
         free(us);
         return -1;
     }
+    /* Every mode alike: one unit per measured cell, in the block of its repetition (a
+     * hyperfine unit is one `hyperfine --runs 1`, so the arms of a hyperfine scenario
+     * alternate like any other), and warmup_repetitions warm-up units per arm with work
+     * left. Sharding is per cell, or per arm for hyperfine (matrix_in_shard). */
     for (size_t i = 0; i < m->n_cells;) {
         /* one arm = the run of consecutive cells with the same arm_key */
         size_t j = i;
@@ -312,33 +319,23 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
             j++;
         const scenario_t *sc = m->cells[i].sc;
         int any_pending = 0;
-        if (sc->mode == SCENARIO_MODE_HYPERFINE) {
-            if (matrix_in_shard(m, i, shard_k, shard_n))
-                for (size_t c = i; c < j; c++)
-                    if (!done || !done(m->cells[c].key, user))
-                        any_pending = 1;
-            if (any_pending)
-                plan_push(us, &n_u, (matrix_unit_t){.first = i, .n_cells = j - i, .block = 0},
-                          n_sides);
-        } else {
-            for (size_t c = i; c < j; c++) {
-                if (!matrix_in_shard(m, c, shard_k, shard_n))
-                    continue;
-                if (done && done(m->cells[c].key, user))
-                    continue;
-                any_pending = 1;
-                plan_push(us, &n_u, (matrix_unit_t){.first = c, .n_cells = 1,
-                                                    .block = m->cells[c].rep}, n_sides);
-            }
-            for (uint64_t w = 0; any_pending && w < sc->warmup_repetitions; w++) {
-                matrix_cell_t *wc = &m->warmups[m->n_warmups];
-                *wc = m->cells[i];
-                wc->rep = -(int)(w + 1);
-                matrix_cell_keys(wc);
-                plan_push(us, &n_u, (matrix_unit_t){.first = m->n_warmups, .n_cells = 1,
-                                                    .warmup = 1, .block = wc->rep}, n_sides);
-                m->n_warmups++;
-            }
+        for (size_t c = i; c < j; c++) {
+            if (!matrix_in_shard(m, c, shard_k, shard_n))
+                continue;
+            if (done && done(m->cells[c].key, user))
+                continue;
+            any_pending = 1;
+            plan_push(us, &n_u, (matrix_unit_t){.first = c, .n_cells = 1,
+                                                .block = m->cells[c].rep}, n_sides);
+        }
+        for (uint64_t w = 0; any_pending && w < sc->warmup_repetitions; w++) {
+            matrix_cell_t *wc = &m->warmups[m->n_warmups];
+            *wc = m->cells[i];
+            wc->rep = -(int)(w + 1);
+            matrix_cell_keys(wc);
+            plan_push(us, &n_u, (matrix_unit_t){.first = m->n_warmups, .n_cells = 1,
+                                                .warmup = 1, .block = wc->rep}, n_sides);
+            m->n_warmups++;
         }
         i = j;
     }

@@ -11,9 +11,13 @@
  * left, repeated warmup_repetitions times, never journalled), then one block per
  * repetition index, each block shuffled with xoshiro256** seeded from (seed, block) via
  * splitmix64, so the order is deterministic for a seed. A unit is what one child (or one
- * hyperfine call, or one group of concurrent processes) runs: for hyperfine scenarios a
- * unit holds all repetitions of an arm. Sharding keeps unit i when
- * (first 8 bytes of its shard key) mod N == K-1, independent of the shuffle.
+ * `hyperfine --runs 1` call, or one group of concurrent processes) runs: one measured
+ * cell, in every mode, so the arms of a hyperfine scenario alternate like the others.
+ * Sharding keeps cell i when (first 8 bytes of its shard key) mod N == K-1, independent
+ * of the shuffle; the shard key is the cell key, or the arm key for hyperfine scenarios
+ * (a whole arm on one machine).
+ * A scenario with headline = off adds "|headline=0" to its cells' canonical text; cells
+ * of headline = on scenarios have the text (and keys) they had before the key existed.
  * Nothing here runs processes, prints or exits.
  */
 #ifndef PB_MATRIX_H
@@ -43,7 +47,7 @@ typedef struct matrix_cell {
 
 typedef struct matrix_unit {
     size_t first;      /* index into matrix_t.cells (or .warmups when warmup)      */
-    size_t n_cells;    /* > 1 only for hyperfine units                              */
+    size_t n_cells;    /* always 1 (kept for the engine's loop over a unit's cells)  */
     int warmup;
     int block;         /* repetition index, or -(w+1) for warm-up round w           */
     size_t side;       /* which side runs it (matrix_plan_sides); 0 for a matrix run  */

@@ -48,6 +48,7 @@ static const scenario_key_t sc_keys[] = {
     {"scenario", "expect", K_HEX, OFF(expect), SZ(expect), 0, 0, 0},
     {"scenario", "pprof_http", K_BOOL, OFF(pprof_http), 0, 0, 0, 0},
     {"scenario", "result_check", K_CHECK, OFF(result_check), 0, 0, 0, 0},
+    {"scenario", "headline", K_BOOL, OFF(headline), 0, 0, 0, 0},
     {"input", "seed", K_U64, OFF(seed), 0, 0, UINT64_MAX - 1, 1},
     {"input", "files", K_U64, OFF(files), 0, 1, 1000000, 0},
     {"input", "size", K_SIZE_LIST, OFF(size_bytes), 0, 0, 64 * GIB, 0},
@@ -82,7 +83,7 @@ static const char *const sc_workloads[] = {
 };
 
 static const char *const sc_backends[] = {"glibc", "mimalloc", "jemalloc", "tcmalloc",
-                                          "glibc-mmap128k"};
+                                          "glibc-mmap128k", "go"};
 static const char *const sc_classes[] = {"hash", "small", "tar", "string"};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -223,6 +224,8 @@ static int sc_one_of(const char *v, const char *const *set, size_t n)
     return 0;
 }
 
+/* all, none, plain (Branch B: no pool, the plain code), or classes joined by '+', one of
+ * which may be plain ("hash+plain": hash pooled, the other classes the plain code). */
 static int sc_policy_ok(const char *v)
 {
     if (strcmp(v, "all") == 0 || strcmp(v, "none") == 0)
@@ -230,10 +233,13 @@ static int sc_policy_ok(const char *v)
     char buf[SCENARIO_NAME_BYTES];
     snprintf(buf, sizeof buf, "%s", v);
     char *save = NULL;
-    int n = 0;
-    for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save), n++)
+    int n = 0, plain = 0;
+    for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save), n++) {
+        if (strcmp(t, "plain") == 0 && !plain++)
+            continue;
         if (!sc_one_of(t, sc_classes, N_OF(sc_classes)))
             return 0;
+    }
     return n > 0 && v[0] != '+' && v[strlen(v) - 1] != '+' && !strstr(v, "++");
 }
 
@@ -282,7 +288,7 @@ static int sc_set_text(const scenario_key_t *k, char *base, const char *v, char 
     return 0;
 }
 
-/* Keys with a fixed set of words: mode, result_check, pprof_http. */
+/* Keys with a fixed set of words: mode, result_check, and on/off (pprof_http, headline). */
 static int sc_set_word(scenario_t *sc, const scenario_key_t *k, char *base, const char *v,
                        char *msg, size_t cap)
 {
@@ -366,8 +372,8 @@ static int sc_list_add_word(const scenario_key_t *k, scenario_str_list_t *sl, co
         if (k->kind == K_BACKEND_LIST)
             sc_join(set, sizeof set, sc_backends, N_OF(sc_backends));
         else if (k->kind == K_POLICY_LIST)
-            snprintf(set, sizeof set, "all, none, or classes hash, small, tar, string "
-                                      "joined by '+'");
+            snprintf(set, sizeof set, "all, none, plain, or classes hash, small, tar, "
+                                      "string joined by '+', optionally with plain");
         else
             snprintf(set, sizeof set, "calloc, malloc");
         snprintf(msg, cap, "bad item '%s' in '%s' (%s)", t, k->name, set);
@@ -500,6 +506,7 @@ void scenario_defaults(scenario_t *sc)
     sc->iterations = SCENARIO_UNSET;
     sc->warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = SCENARIO_UNSET;
+    sc->headline = 1;
 }
 
 int scenario_validate(const scenario_t *sc, char *msg, size_t cap)

@@ -57,6 +57,9 @@ typedef struct scenario {
     char expect[SCENARIO_TEXT_BYTES];    /* pinned result; "" = not pinned          */
     int pprof_http;                      /* planned runner flag; 0/1                */
     scenario_result_check_t result_check; /* which cells must give the same result   */
+    int headline;                        /* 0/1: may its cells vote in the headline
+                                          * verdicts (default 1; journalled as
+                                          * config.headline, read by decide/)        */
     /* input */
     uint64_t seed;
     uint64_t files;                      /* SCENARIO_UNSET = runner default         */
@@ -73,9 +76,10 @@ typedef struct scenario {
     uint64_t repetitions;
     uint64_t timeout_s;
     uint64_t gogc_percent;               /* SCENARIO_UNSET = runner default         */
-    scenario_str_list_t backends;        /* glibc mimalloc jemalloc tcmalloc glibc-mmap128k */
+    scenario_str_list_t backends;        /* glibc mimalloc jemalloc tcmalloc glibc-mmap128k go */
     /* pool */
-    scenario_str_list_t policies;        /* all, none, or classes joined by '+'     */
+    scenario_str_list_t policies;        /* all, none, plain, or classes joined by
+                                          * '+' (with plain: hash+plain)             */
     scenario_u64_list_t zero_on_put;     /* values 0/1; empty = on                  */
     scenario_str_list_t standard_alloc;  /* calloc / malloc; empty = calloc         */
     scenario_u64_list_t hash_size_bytes;
@@ -133,7 +137,8 @@ int scenario_load_set(const char *matrix_file, const char *scenarios, const char
 /* Parses a size with optional K/M/G (KiB/MiB/GiB) suffix. Returns 0 or -1. */
 int scenario_parse_size(const char *s, uint64_t *out_bytes);
 
-/* Is `backend` one of the known backend names (including glibc-mmap128k)? */
+/* Is `backend` one of the known backend names (including glibc-mmap128k and go, the Go
+ * runtime runner pb-go)? */
 int scenario_backend_known(const char *backend);
 /* The runner executable's backend for a backend name ("glibc-mmap128k" -> "glibc"). */
 const char *scenario_backend_runner(const char *backend);

@@ -147,6 +147,8 @@ static json_object *line_config(const matrix_cell_t *c, const engine_side_t *sid
     json_object_object_add(o, "zero_on_put", json_object_new_boolean(c->zero_on_put));
     json_object_object_add(o, "standard_alloc", json_object_new_string(c->standard_alloc));
     json_object_object_add(o, "pprof_http", json_object_new_boolean(sc->pprof_http));
+    /* may this cell vote in the headline verdicts (scenario key headline, default on) */
+    json_object_object_add(o, "headline", json_object_new_boolean(sc->headline));
     if (sc->input_path[0])
         json_object_object_add(o, "input", json_object_new_string(sc->input_path));
     if (sc->member[0])
@@ -408,7 +410,9 @@ static json_object *hyperfine_line(const matrix_cell_t *c, const engine_side_t *
     return line;
 }
 
-/* A hyperfine unit: every repetition of one arm, whole processes timed by hyperfine. */
+/* A hyperfine unit: one measured cell, one whole process timed by `hyperfine --runs 1
+ * --warmup 0` (the scenario's warm-ups are warm-up units of their own, run as children,
+ * so the arms alternate in the shuffled plan like every other cell). */
 static int run_hyperfine(engine_t *e, const matrix_unit_t *u, size_t order,
                          const engine_argv_t *av, const char *label)
 {
@@ -423,10 +427,10 @@ static int run_hyperfine(engine_t *e, const matrix_unit_t *u, size_t order,
     snprintf(json_path, sizeof json_path, "%s/hyperfine-%.16s.json", e->out_dir, c->arm_key);
     cell_outcome_t o;
     hyperfine_result_t hr;
-    double timeout = (double)sc->timeout_s * (double)(u->n_cells + sc->warmup_repetitions);
-    int rc = hyperfine_run(e->hyperfine_exe, cmd, (unsigned)u->n_cells,
-                           (unsigned)sc->warmup_repetitions, scenario_backend_env(c->backend),
-                           json_path, timeout, e->interrupt, &o, &hr, err, sizeof err);
+    double timeout = (double)sc->timeout_s * (double)u->n_cells;
+    int rc = hyperfine_run(e->hyperfine_exe, cmd, (unsigned)u->n_cells, 0,
+                           scenario_backend_env(c->backend), json_path, timeout, e->interrupt,
+                           &o, &hr, err, sizeof err);
     int ret = ENGINE_OK;
     if (e->interrupt && *e->interrupt)
         ret = ENGINE_INTERRUPTED;

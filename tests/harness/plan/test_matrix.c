@@ -1,5 +1,6 @@
 /* test_matrix.c: expansion counts, key determinism and sensitivity, shards that
- * partition the cells, deterministic seeded shuffles, warm-ups and resume skipping. */
+ * partition the cells, deterministic seeded shuffles, warm-ups, hyperfine units that
+ * alternate, headline in the keys and resume skipping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@ static void make_scenario(scenario_t *sc, const char *name)
     sc->iterations = 10;
     sc->warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = SCENARIO_UNSET;
+    sc->headline = 1;
     sc->repetitions = 4;
     sc->warmup_repetitions = 1;
     sc->timeout_s = 10;
@@ -116,15 +118,11 @@ static void test_shards_partition(void **state)
         }
         assert_int_equal(total, m.n_cells);
     }
-    /* hyperfine arms stay whole: one unit holds all repetitions */
-    assert_int_equal(matrix_plan(&m, 7, 1, 1, NULL, NULL), 0);
-    size_t hf_units = 0;
-    for (size_t u = 0; u < m.n_plan; u++)
-        if (m.cells[m.plan[u].first].sc == &sc[1] && !m.plan[u].warmup) {
-            assert_int_equal(m.plan[u].n_cells, 4);
-            hf_units++;
-        }
-    assert_int_equal(hf_units, 2 * 3 * 2);
+    /* hyperfine shards stay whole arms: every repetition of an arm in the same shard */
+    for (size_t i = 0; i < m.n_cells; i++)
+        if (m.cells[i].sc == &sc[1] && m.cells[i].rep > 0)
+            for (unsigned k = 1; k <= 3; k++)
+                assert_int_equal(matrix_in_shard(&m, i, k, 3), matrix_in_shard(&m, i - 1, k, 3));
     matrix_free(&m);
     unsigned k, n;
     assert_int_equal(matrix_parse_shard("2/3", &k, &n), 0);
@@ -178,6 +176,86 @@ static void test_shuffle_deterministic_within_blocks(void **state)
             shuffled = 1;
     assert_true(shuffled);
     matrix_free(&m);
+}
+
+/* A hyperfine scenario plans like any other: one unit (one `hyperfine --runs 1`) per
+ * measured cell, in the block of its repetition, shuffled with the other arms, and
+ * warmup_repetitions warm-up units per arm; so its arms alternate instead of running as
+ * consecutive blocks. */
+static void test_hyperfine_units_alternate(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    make_scenario(&sc, "hf");
+    sc.mode = SCENARIO_MODE_HYPERFINE;
+    sc.backends.n = 1;
+    sc.size_bytes.n = 1;
+    sc.policies.n = 2;                    /* all, none: 2 arms x 4 repetitions */
+    sc.repetitions = 4;
+    sc.warmup_repetitions = 1;
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    assert_int_equal(m.n_cells, 8);
+    assert_int_equal(matrix_plan(&m, 5, 1, 1, NULL, NULL), 0);
+    assert_int_equal(m.n_plan, 8 + 2);    /* 8 measured units + 1 warm-up per arm */
+    size_t warm = 0, seen[8] = {0};
+    int last = -1000, arm_changes = 0;
+    const char *prev_arm = NULL;
+    for (size_t u = 0; u < m.n_plan; u++) {
+        const matrix_unit_t *pu = &m.plan[u];
+        assert_int_equal(pu->n_cells, 1);
+        assert_true(pu->block >= last);
+        last = pu->block;
+        if (pu->warmup) {
+            warm++;
+            assert_true(pu->block < 0);
+            continue;
+        }
+        const matrix_cell_t *c = &m.cells[pu->first];
+        assert_int_equal(pu->block, c->rep);
+        seen[pu->first]++;
+        if (prev_arm && strcmp(prev_arm, c->arm_key) != 0)
+            arm_changes++;
+        prev_arm = c->arm_key;
+    }
+    assert_int_equal(warm, 2);
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(seen[i], 1);
+    /* blocks of 2 units, one per arm: the arms change at least at every block boundary
+     * but one, whatever the shuffle (consecutive blocks of one arm would change once) */
+    assert_true(arm_changes >= 3);
+    matrix_free(&m);
+}
+
+/* headline = off is part of the configuration (its cells get other keys), while cells
+ * of headline = on scenarios keep the canonical text they had before the key existed. */
+static void test_headline_in_keys(void **state)
+{
+    (void)state;
+    scenario_t sc[2];
+    make_scenario(&sc[0], "a");
+    make_scenario(&sc[1], "a");
+    sc[0].headline = 1;
+    sc[1].headline = 0;
+    matrix_t on, off;
+    assert_int_equal(matrix_expand(&sc[0], 1, NULL, &on), 0);
+    assert_int_equal(matrix_expand(&sc[1], 1, NULL, &off), 0);
+    assert_string_equal(on.cells[0].canon,
+        "schema=1|scenario=a|workload=checksum|mode=cell|processes=1|seed=1|files=default|"
+        "size=1024|path=|member=|image=|tag=|threads=default|backend=glibc|policy=all|"
+        "hash_size=default|tar_size=default|string_size=default|zero_on_put=1|"
+        "standard_alloc=calloc|iterations=10|warmup_iterations=default|gogc=default|"
+        "pprof_http=0|rep=0");
+    char hex[MATRIX_KEY_HEX];
+    matrix_sha256_hex(on.cells[0].canon, strlen(on.cells[0].canon), hex);
+    assert_string_equal(on.cells[0].key, hex);
+    assert_non_null(strstr(off.cells[0].canon, "|pprof_http=0|headline=0|rep=0"));
+    assert_string_not_equal(on.cells[0].key, off.cells[0].key);
+    assert_string_not_equal(on.cells[0].arm_key, off.cells[0].arm_key);
+    assert_string_not_equal(on.hash, off.hash);
+    assert_string_equal(on.cells[0].input_key, off.cells[0].input_key);   /* same input */
+    matrix_free(&on);
+    matrix_free(&off);
 }
 
 static int done_even(const char *key, void *user)
@@ -269,6 +347,8 @@ int main(void)
         cmocka_unit_test(test_expand_counts_and_unique_keys),
         cmocka_unit_test(test_shards_partition),
         cmocka_unit_test(test_shuffle_deterministic_within_blocks),
+        cmocka_unit_test(test_hyperfine_units_alternate),
+        cmocka_unit_test(test_headline_in_keys),
         cmocka_unit_test(test_plan_skips_done),
         cmocka_unit_test(test_plan_sides_interleaved),
         cmocka_unit_test(test_rng_reference),

@@ -209,6 +209,55 @@ static void test_long_line(void **state)
     expect_error("l1.ini", c, strlen(c), 4, "too long");
 }
 
+/* The Go runtime runner as a backend (pb-go, no extra environment), Branch B's plain
+ * policy alone and with pooled classes, and the headline key (default on). */
+static void test_go_plain_headline(void **state)
+{
+    (void)state;
+    assert_true(scenario_backend_known("go"));
+    assert_string_equal(scenario_backend_runner("go"), "go");
+    assert_null(scenario_backend_env("go"));
+    assert_false(scenario_backend_known("golang"));
+    char *c = with_line(9, "backends = glibc, go\n");
+    const char *p = write_file("g1.ini", c, strlen(c));
+    scenario_t sc;
+    char err[SCENARIO_ERR_BYTES] = "";
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.backends.n, 2);
+    assert_string_equal(sc.backends.v[1], "go");
+    assert_int_equal(sc.headline, 1);                       /* the default */
+    c = with_line(14, "policies = all, none, plain, hash+plain, tar+string+plain\n");
+    p = write_file("g2.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.policies.n, 5);
+    assert_string_equal(sc.policies.v[2], "plain");
+    assert_string_equal(sc.policies.v[3], "hash+plain");
+    c = with_line(4, "description = test\nheadline = off\n");
+    p = write_file("g3.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.headline, 0);
+    c = with_line(4, "description = test\nheadline = on\n");
+    p = write_file("g4.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.headline, 1);
+    /* a matrix may take a scenario out of the headline */
+    scenario_override_t ov = {"headline", "off", 3};
+    assert_int_equal(scenario_apply_override(&sc, "x.matrix", &ov, err), 0);
+    assert_int_equal(sc.headline, 0);
+    c = with_line(4, "headline = maybe\n");
+    expect_error("g5.ini", c, strlen(c), 4, "bad value 'maybe' for 'headline' (on or off)");
+    c = with_line(15, "headline = off\n");                  /* in [pool] */
+    expect_error("g6.ini", c, strlen(c), 15, "belongs in section [scenario]");
+    c = with_line(14, "policies = plain+plain\n");
+    expect_error("g7.ini", c, strlen(c), 14, "bad item 'plain+plain'");
+    c = with_line(14, "policies = all+plain\n");
+    expect_error("g8.ini", c, strlen(c), 14, "bad item 'all+plain'");
+    c = with_line(14, "policies = hash+\n");
+    expect_error("g9.ini", c, strlen(c), 14, "bad item 'hash+'");
+    c = with_line(9, "backends = glibc, golang\n");
+    expect_error("g10.ini", c, strlen(c), 9, "glibc-mmap128k, go)");
+}
+
 static void test_parse_size(void **state)
 {
     (void)state;
@@ -289,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_huge_numbers),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_go_plain_headline),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_matrix_file),
     };

@@ -1,7 +1,9 @@
 /* test_engine.c: the engine (run/engine.h) against a scripted runner: the runner command
  * line of a cell, the journal line of a good run, the bad_output reasons (missing
  * metric, wrong backend, not JSON), wrong_result against an earlier reference, a labelled
- * side ("rev", inject_slowdown_pct, --inject-slowdown), and warm-ups not journalled.
+ * side ("rev", inject_slowdown_pct, --inject-slowdown), warm-ups not journalled,
+ * config.headline, a Go runtime cell (pb-go, backend "go"), and hyperfine units of one
+ * `hyperfine --runs 1 --warmup 0` each (a scripted hyperfine).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@ static void make_scenario(scenario_t *sc)
     sc->iterations = 3;
     sc->warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = 100;
+    sc->headline = 1;
     sc->repetitions = 2;
     sc->warmup_repetitions = 1;
     sc->timeout_s = 20;
@@ -47,12 +50,13 @@ static void make_scenario(scenario_t *sc)
     sc->size_bytes.v[0] = 4096;
 }
 
-/* A fake pb-glibc: prints one JSON object with every metric; MODE (a file beside it)
- * selects a defect. Its argv goes to args.txt. */
-static void write_runner(const char *mode)
+/* A fake pb-RUNNER claiming backend CLAIMS: prints one JSON object with every metric;
+ * MODE selects a defect. Its argv goes to args.txt. */
+static void write_runner_as(const char *runner, const char *claims, const char *mode)
 {
-    char path[512], json[8192] = "{\"schema_version\":" "1" ",\"status\":\"ok\",\"backend\":\"glibc\"";
-    size_t n = strlen(json);
+    char path[512], json[8192];
+    size_t n = (size_t)snprintf(json, sizeof json,
+                                "{\"schema_version\":1,\"status\":\"ok\",\"backend\":\"%s\"", claims);
 #define ONE(name, kind, desc)                                                               \
     if (strcmp(mode, "lacks_metric") != 0 || strcmp(#name, "wall_ns") != 0)                  \
         n += (size_t)snprintf(json + n, sizeof json - n, ",\"%s\":%d", #name, 1000);
@@ -60,7 +64,7 @@ static void write_runner(const char *mode)
 #undef ONE
     snprintf(json + n, sizeof json - n, ",\"result\":\"%s\"}",
              strcmp(mode, "other_result") == 0 ? "beef" : "cafe");
-    snprintf(path, sizeof path, "%s/pb-glibc", g_dir);
+    snprintf(path, sizeof path, "%s/pb-%s", g_dir, runner);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     const char *body = json;
@@ -71,6 +75,11 @@ static void write_runner(const char *mode)
     fprintf(f, "#!/bin/sh\necho \"$@\" >> '%s/args.txt'\ncat <<'EOF'\n%s\nEOF\n", g_dir, body);
     fclose(f);
     chmod(path, 0755);
+}
+
+static void write_runner(const char *mode)
+{
+    write_runner_as("glibc", "glibc", mode);
 }
 
 static const matrix_cell_t *find_cell(const matrix_t *m, const char *policy, int rep)
@@ -166,8 +175,177 @@ static void test_good_run_line(void **state)
         assert_true(json_object_object_get_ex(c, "metrics", &met));
         assert_true(json_object_object_get_ex(met, "alloc_calls", &v));
         assert_int_equal(json_object_get_int64(v), 1000);
+        json_object *cfg;
+        assert_true(json_object_object_get_ex(c, "config", &cfg));
+        assert_true(json_object_object_get_ex(cfg, "headline", &v));
+        assert_true(json_object_is_type(v, json_type_boolean));
+        assert_true(json_object_get_boolean(v));
     }
     journal_free(&j);
+    matrix_free(&m);
+}
+
+/* headline = off is journalled in every cell's config (decide/ reads it). */
+static void test_headline_off_line(void **state)
+{
+    (void)state;
+    write_runner("good");
+    scenario_t sc;
+    make_scenario(&sc);
+    sc.headline = 0;
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    engine_side_t side = {0};
+    run_plan(&m, 1, 1, &side);
+    journal_t j;
+    load(0, &j);
+    assert_int_equal(j.n_cells, m.n_cells);
+    for (size_t i = 0; i < j.n_cells; i++) {
+        json_object *cfg, *v;
+        assert_string_equal(journal_str(j.cells[i], "status"), "ok");
+        assert_true(json_object_object_get_ex(j.cells[i], "config", &cfg));
+        assert_true(json_object_object_get_ex(cfg, "headline", &v));
+        assert_true(json_object_is_type(v, json_type_boolean));
+        assert_false(json_object_get_boolean(v));
+        assert_non_null(strstr(journal_str(cfg, "canonical"), "|headline=0|"));
+    }
+    journal_free(&j);
+    matrix_free(&m);
+}
+
+/* Backend go runs pb-go and its cells are ok when it says backend "go" (and bad_output
+ * when it claims another). */
+static void test_go_cell(void **state)
+{
+    (void)state;
+    char args[600];
+    snprintf(args, sizeof args, "%s/args.txt", g_dir);
+    scenario_t sc;
+    make_scenario(&sc);
+    strcpy(sc.backends.v[0], "go");
+    snprintf(sc.policies.v[1], sizeof sc.policies.v[1], "hash+plain");
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    for (int round = 0; round < 2; round++) {
+        write_runner_as("go", round == 0 ? "go" : "glibc", "good");
+        unlink(args);
+        engine_side_t side = {0};
+        run_plan(&m, 1, 1, &side);
+        journal_t j;
+        load(0, &j);
+        assert_int_equal(j.n_cells, m.n_cells);
+        for (size_t i = 0; i < j.n_cells; i++) {
+            assert_string_equal(journal_str(j.cells[i], "backend"), "go");
+            if (round == 0) {
+                assert_string_equal(journal_str(j.cells[i], "status"), "ok");
+            } else {
+                assert_string_equal(journal_str(j.cells[i], "status"), "bad_output");
+                assert_non_null(strstr(journal_str(j.cells[i], "bad_output_reason"),
+                                       "reports backend glibc, expected go"));
+            }
+        }
+        journal_free(&j);
+    }
+    /* the policy's '+' became ',' on pb-go's command line too */
+    FILE *f = fopen(args, "r");
+    assert_non_null(f);
+    char line[1024];
+    size_t plain = 0;
+    while (fgets(line, sizeof line, f))
+        plain += strstr(line, "--pools hash,plain ") != NULL;
+    fclose(f);
+    assert_true(plain >= 2);
+    matrix_free(&m);
+}
+
+/* A scripted hyperfine: appends its arguments to hf_args.txt and writes an export of one
+ * run per --runs (wall 0.25 s, exit 0). */
+static void write_hyperfine(char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/hyperfine", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\necho \"$@\" >> '%s/hf_args.txt'\nruns=0 out=\n"
+               "while [ $# -gt 0 ]; do case \"$1\" in --runs) runs=$2; shift;; "
+               "--export-json) out=$2; shift;; esac; shift; done\n"
+               "t= c=; i=0; while [ $i -lt $runs ]; do t=\"$t${t:+,}0.25\"; c=\"$c${c:+,}0\"; "
+               "i=$((i+1)); done\n"
+               "printf '{\"results\":[{\"times\":[%%s],\"exit_codes\":[%%s]}]}' \"$t\" \"$c\" > \"$out\"\n",
+            g_dir);
+    fclose(f);
+    chmod(path, 0755);
+}
+
+/* A hyperfine scenario: every measured cell is one `hyperfine --runs 1 --warmup 0` (its
+ * own unit, so arms alternate), warm-ups run the runner itself and are not journalled. */
+static void test_hyperfine_units(void **state)
+{
+    (void)state;
+    write_runner("good");
+    char hf[600], hf_args[600], args[600];
+    write_hyperfine(hf, sizeof hf);
+    snprintf(hf_args, sizeof hf_args, "%s/hf_args.txt", g_dir);
+    snprintf(args, sizeof args, "%s/args.txt", g_dir);
+    unlink(hf_args);
+    unlink(args);
+    scenario_t sc;
+    make_scenario(&sc);
+    sc.mode = SCENARIO_MODE_HYPERFINE;
+    sc.repetitions = 3;
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    assert_int_equal(matrix_plan(&m, 3, 1, 1, NULL, NULL), 0);
+    assert_int_equal(m.n_plan, m.n_cells + 2);       /* + one warm-up per arm */
+    char jp[600];
+    snprintf(jp, sizeof jp, "%s/j0.jsonl", g_dir);
+    unlink(jp);
+    engine_side_t side = {.bin_dir = g_dir, .journal_path = jp};
+    side.fd = open(jp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    assert_true(side.fd >= 0);
+    json_object *ctx = json_object_new_object();
+    json_object_object_add(ctx, "type", json_object_new_string("context"));
+    json_object_object_add(ctx, "schema_version", json_object_new_int(PB_SCHEMA_VERSION));
+    assert_int_equal(journal_append(side.fd, ctx), 0);
+    json_object_put(ctx);
+    engine_t e = {.mx = &m, .sides = &side, .n_sides = 1, .out_dir = g_dir,
+                  .hyperfine_exe = hf, .check_results = 1};
+    for (size_t i = 0; i < m.n_plan; i++)
+        assert_int_equal(engine_run_unit(&e, &m.plan[i], i), ENGINE_OK);
+    assert_int_equal(e.written, m.n_cells);
+    engine_free(&e);
+    close(side.fd);
+    journal_t j;
+    load(0, &j);
+    assert_int_equal(j.n_cells, m.n_cells);
+    for (size_t i = 0; i < j.n_cells; i++) {
+        assert_string_equal(journal_str(j.cells[i], "status"), "ok");
+        assert_string_equal(journal_str(j.cells[i], "source"), "hyperfine");
+        json_object *met, *v;
+        assert_true(json_object_object_get_ex(j.cells[i], "metrics", &met));
+        assert_true(json_object_object_get_ex(met, "wall_ns", &v));
+        assert_int_equal(json_object_get_int64(v), 250000000);
+    }
+    journal_free(&j);
+    /* one hyperfine call per measured cell, each --runs 1 --warmup 0 */
+    FILE *f = fopen(hf_args, "r");
+    assert_non_null(f);
+    char line[2048];
+    size_t calls = 0, single = 0;
+    while (fgets(line, sizeof line, f)) {
+        calls++;
+        single += strstr(line, "--runs 1 --warmup 0 ") != NULL;
+    }
+    fclose(f);
+    assert_int_equal(calls, m.n_cells);
+    assert_int_equal(single, m.n_cells);
+    /* the warm-ups ran the runner itself, once per arm */
+    f = fopen(args, "r");
+    assert_non_null(f);
+    size_t runner_calls = 0;
+    while (fgets(line, sizeof line, f))
+        runner_calls++;
+    fclose(f);
+    assert_int_equal(runner_calls, 2);
     matrix_free(&m);
 }
 
@@ -284,6 +462,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argv),
         cmocka_unit_test(test_good_run_line),
+        cmocka_unit_test(test_headline_off_line),
+        cmocka_unit_test(test_go_cell),
+        cmocka_unit_test(test_hyperfine_units),
         cmocka_unit_test(test_bad_outputs),
         cmocka_unit_test(test_wrong_result),
         cmocka_unit_test(test_labelled_sides),
