@@ -23,7 +23,7 @@ import (
 
 // Checksum returns the SHA-256 hex of data.
 func (k *K) Checksum(data []byte) string {
-	if k.Mem.Plain() || len(data) <= k.P.DirectMax {
+	if k.Mem.Plain(memory.Hash) || len(data) <= k.P.DirectMax {
 		return hexOf(sha256.Sum256(data))
 	}
 	return hexOf(k.checksumBuffered(data))
@@ -50,7 +50,7 @@ func (k *K) checksumBuffered(data []byte) (d [sha256.Size]byte) {
 // SumChecksum returns the SHA-256 hex over the 32-byte digests concatenated in digests
 // (len(digests) must be a multiple of 32).
 func (k *K) SumChecksum(digests []byte) string {
-	if !k.Mem.Plain() && len(digests) > k.P.SumPoolMin {
+	if !k.Mem.Plain(memory.Small) && len(digests) > k.P.SumPoolMin {
 		held := k.Mem.Get(memory.Small) // held, never written: pure overhead, as in Go
 		defer func() {
 			runtime.KeepAlive(held)
@@ -111,7 +111,7 @@ func (k *K) ChecksumConcurrent(data []byte, workers int) string {
 // hashChunk hashes one chunk: through a hash buffer one piece at a time, or (Plain)
 // directly.
 func (k *K) hashChunk(chunk []byte) [sha256.Size]byte {
-	if k.Mem.Plain() {
+	if k.Mem.Plain(memory.Hash) {
 		return sha256.Sum256(chunk)
 	}
 	buf := k.Mem.Get(memory.Hash)

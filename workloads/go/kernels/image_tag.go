@@ -17,7 +17,7 @@ import (
 // ImageTag returns image + ":" + tag.
 func (k *K) ImageTag(image, tag string) string {
 	switch {
-	case k.Mem.Plain():
+	case k.Mem.Plain(memory.String):
 		return image + ":" + tag
 	case k.Mem.Pooled(memory.String):
 		b := k.Mem.GetBuilder()

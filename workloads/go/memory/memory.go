@@ -74,7 +74,9 @@ func DefaultConfig() Config {
 
 // ParsePolicy sets cfg.Pooled and cfg.Plain from a policy: "all", "none", "plain" (the
 // code without the package: nothing pooled, and the kernels take their plain paths), or
-// a comma list of class names ("hash,tar"; "small" means "hash").
+// a comma list of class names ("hash,tar"; "small" means "hash"), optionally with the
+// word "plain" ("tar,plain": tar pooled, the other classes the plain code), as the C
+// runners' bufpool_policy_parse.
 func ParsePolicy(policy string, cfg *Config) error {
 	var pooled [NumClasses]bool
 	words := strings.Split(policy, ",")
@@ -84,14 +86,16 @@ func ParsePolicy(policy string, cfg *Config) error {
 		switch w {
 		case "":
 			return fmt.Errorf("empty pool class name in policy")
-		case "all", "none", "plain":
+		case "plain":
+			plain = true
+			continue
+		case "all", "none":
 			if len(words) > 1 {
 				return fmt.Errorf("pool policy word '%s' must stand alone (not in a list)", w)
 			}
 			for i := range pooled {
 				pooled[i] = w == "all"
 			}
-			plain = w == "plain"
 			continue
 		}
 		found := false
@@ -166,8 +170,9 @@ func New(cfg Config) *Pools {
 // Config returns the policy of the pools.
 func (p *Pools) Config() Config { return p.cfg }
 
-// Plain reports whether the kernels run the code without the package (Branch B).
-func (p *Pools) Plain() bool { return p.cfg.Plain }
+// Plain reports whether class c runs the code without the package (Branch B): the
+// policy asked for the plain code and c is not pooled.
+func (p *Pools) Plain(c Class) bool { return p.cfg.Plain && p.pools[c] == nil }
 
 // Pooled reports whether class c is pooled.
 func (p *Pools) Pooled(c Class) bool { return p.pools[c] != nil }

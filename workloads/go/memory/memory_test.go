@@ -180,6 +180,8 @@ func TestParsePolicy(t *testing.T) {
 		{in: "all", hash: true, tar: true, s: true},
 		{in: "none"},
 		{in: "plain", plain: true},
+		{in: "tar,plain", tar: true, plain: true},
+		{in: "plain,hash", hash: true, plain: true},
 		{in: "hash,tar", hash: true, tar: true},
 		{in: "small", hash: true},
 		{in: " string ", s: true},
@@ -201,5 +203,15 @@ func TestParsePolicy(t *testing.T) {
 			cfg.Pooled[String] != tc.s || cfg.Plain != tc.plain {
 			t.Errorf("%q: pooled %v plain %v", tc.in, cfg.Pooled, cfg.Plain)
 		}
+	}
+	// "tar,plain": tar is pooled, every other class runs the plain code
+	cfg := DefaultConfig()
+	if err := ParsePolicy("tar,plain", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	p := New(cfg)
+	if p.Plain(Tar) || !p.Plain(Hash) || !p.Plain(Small) || !p.Plain(String) {
+		t.Errorf("tar,plain: Plain(tar) %v hash %v small %v string %v", p.Plain(Tar),
+			p.Plain(Hash), p.Plain(Small), p.Plain(String))
 	}
 }
