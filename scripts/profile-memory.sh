@@ -127,11 +127,11 @@ while IFS= read -r f; do analyse "$f"; n=$((n + 1)); done < <(find "$out" -name 
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $n profiles; analysis: *.top.txt *.objects.txt *.cum.txt *.list.txt"
   f=$out/1-single/build.prof
   echo; echo "## 1-single/build.prof, -sample_index=alloc_space -top (the build frees all it allocates: inuse is ~0)"
-  "$go" tool pprof -sample_index=alloc_space -top "$f" 2>&1 | sed -n '2,/flat%/p;/flat%/,$p' | head -16
+  "$go" tool pprof -sample_index=alloc_space -top "$f" 2>&1 | sed 1d | head -16
   echo; echo "## 1-single/build.prof, -sample_index=alloc_objects -top"
   sed -n '/flat%/,$p' "$f.objects.txt" | head -9
   f=$out/1-single/build_cpu.prof
   echo; echo "## 1-single/build_cpu.prof, -top"
-  sed -n '2,/flat%/p;/flat%/,$p' "$f.top.txt" | head -16
+  sed 1d "$f.top.txt" | head -16
 } >"$out/SUMMARY.txt"
 echo "profile-memory.sh: $n profiles analysed; see $out/SUMMARY.txt"
