@@ -258,6 +258,51 @@ static void test_headline_in_keys(void **state)
     matrix_free(&off);
 }
 
+/* Result groups with the Go runtime runner: checksums agree across every runner; a
+ * digest of an archive the runner wrote (tar_create, tar_copy, build) only among the
+ * cells of the same tar writer (pb-go's archive/tar vs libarchive). */
+static void test_go_result_groups(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    make_scenario(&sc, "g");
+    sc.backends.n = 3;
+    strcpy(sc.backends.v[1], "go");
+    strcpy(sc.backends.v[2], "glibc-mmap128k");
+    sc.size_bytes.n = 1;
+    static const char *const workloads[] = {"checksum", "tar_create", "tar_copy", "build",
+                                            "tar_read", "image_tag"};
+    for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++) {
+        snprintf(sc.workload, sizeof sc.workload, "%s", workloads[w]);
+        int writer = w >= 1 && w <= 3;
+        matrix_t m;
+        assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+        const matrix_cell_t *c_glibc = NULL, *c_go = NULL, *c_go2 = NULL, *c_mmap = NULL;
+        for (size_t i = 0; i < m.n_cells; i++) {
+            const matrix_cell_t *c = &m.cells[i];
+            if (!strcmp(c->backend, "glibc") && !c_glibc)
+                c_glibc = c;
+            else if (!strcmp(c->backend, "go") && !c_go)
+                c_go = c;
+            else if (!strcmp(c->backend, "go") && strcmp(c->policy, c_go->policy) != 0)
+                c_go2 = c;
+            else if (!strcmp(c->backend, "glibc-mmap128k"))
+                c_mmap = c;
+        }
+        assert_non_null(c_glibc);
+        assert_non_null(c_go);
+        assert_non_null(c_go2);
+        assert_non_null(c_mmap);
+        assert_string_equal(c_glibc->input_key, c_mmap->input_key);
+        assert_string_equal(c_go->input_key, c_go2->input_key);    /* policies agree */
+        if (writer)
+            assert_string_not_equal(c_glibc->input_key, c_go->input_key);
+        else
+            assert_string_equal(c_glibc->input_key, c_go->input_key);
+        matrix_free(&m);
+    }
+}
+
 static int done_even(const char *key, void *user)
 {
     (void)user;
@@ -349,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_shuffle_deterministic_within_blocks),
         cmocka_unit_test(test_hyperfine_units_alternate),
         cmocka_unit_test(test_headline_in_keys),
+        cmocka_unit_test(test_go_result_groups),
         cmocka_unit_test(test_plan_skips_done),
         cmocka_unit_test(test_plan_sides_interleaved),
         cmocka_unit_test(test_rng_reference),
