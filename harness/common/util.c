@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,5 +57,19 @@ int util_list_has(const char *list, const char *name)
             break;
         p = e + 1;
     }
+    return 0;
+}
+
+int util_grow(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *q = realloc(*p, nc * elem);
+    if (!q)
+        return -1;
+    memset((char *)q + *cap * elem, 0, (nc - *cap) * elem);
+    *p = q;
+    *cap = nc;
     return 0;
 }

@@ -1,6 +1,6 @@
 /* util.h: small helpers the driver's commands share (poolbench, gate, calibrate, the
- * runner's input cache): creating folders, locating the executable, comma lists.
- * Nothing here prints, exits or allocates.
+ * runner's input cache): creating folders, locating the executable, comma lists, growing
+ * an array. Nothing here prints or exits; only util_grow allocates.
  */
 #ifndef PB_UTIL_H
 #define PB_UTIL_H
@@ -12,6 +12,11 @@ int util_mkdir_p(const char *path);
 
 /* The folder of the running executable (/proc/self/exe), or "." when unknown. */
 void util_exe_dir(char *out, size_t cap);
+
+/* Makes room for element n of the array *p of *cap elements of elem bytes: doubles the
+ * capacity (16 at first) when n reaches it, zeroing the new part. 0, or -1 (out of
+ * memory: *p and *cap unchanged). */
+int util_grow(void **p, size_t *cap, size_t n, size_t elem);
 
 /* Is name one of the comma-separated words of list? A NULL list contains everything. */
 int util_list_has(const char *list, const char *name);

@@ -46,6 +46,7 @@
  * Nothing here prints, exits or writes files.
  */
 #include "analysis.h"
+#include "util.h"
 #include "scenario.h"
 
 #include <math.h>
@@ -55,21 +56,7 @@
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static int an_grow(void **p, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *q = realloc(*p, nc * elem);
-    if (!q)
-        return -1;
-    memset((char *)q + *cap * elem, 0, (nc - *cap) * elem);
-    *p = q;
-    *cap = nc;
-    return 0;
-}
-
-#define AN_PUSH(arr, n, cap) an_grow((void **)&(arr), &(cap), (n), sizeof *(arr))
+#define AN_PUSH(arr, n, cap) util_grow((void **)&(arr), &(cap), (n), sizeof *(arr))
 
 static void an_copy(char *dst, size_t cap, const char *src)
 {

@@ -61,20 +61,6 @@ arms_metric_t arms_pair_time_metric(const arms_arm_t *a, const arms_arm_t *b)
 
 /* ---- collection --------------------------------------------------------------------- */
 
-static int arms_grow(void **p, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *q = realloc(*p, nc * elem);
-    if (!q)
-        return -1;
-    memset((char *)q + *cap * elem, 0, (nc - *cap) * elem);
-    *p = q;
-    *cap = nc;
-    return 0;
-}
-
 static void arms_copy(char *dst, size_t cap, const char *src)
 {
     snprintf(dst, cap, "%s", src ? src : "");
@@ -128,8 +114,8 @@ static long arms_of_cell(arms_collector_t *c, json_object *cell, const char *sc,
     long i = arms_find(m, sc, be, po, va);
     if (i >= 0)
         return i;
-    if (arms_grow((void **)&m->arms, &c->cap_arms, m->n_arms, sizeof *m->arms) != 0 ||
-        arms_grow((void **)&c->cap_cells, &c->cap_cap_cells, m->n_arms, sizeof *c->cap_cells))
+    if (util_grow((void **)&m->arms, &c->cap_arms, m->n_arms, sizeof *m->arms) != 0 ||
+        util_grow((void **)&c->cap_cells, &c->cap_cap_cells, m->n_arms, sizeof *c->cap_cells))
         return -1;
     arms_arm_t *a = &m->arms[m->n_arms];
     memset(a, 0, sizeof *a);
@@ -185,7 +171,7 @@ static int arms_group(arms_collector_t *c)
         if (ai < 0)
             return -1;
         arms_arm_t *a = &m->arms[ai];
-        if (arms_grow((void **)&a->all_cells, &c->cap_cells[ai], a->n_total, sizeof *a->all_cells))
+        if (util_grow((void **)&a->all_cells, &c->cap_cells[ai], a->n_total, sizeof *a->all_cells))
             return -1;
         a->all_cells[a->n_total++] = cell;
         if (arms_is_ok(cell)) {
@@ -194,7 +180,7 @@ static int arms_group(arms_collector_t *c)
             continue;
         }
         a->n_failed++;
-        if (arms_grow((void **)&m->failed, &c->cap_failed, m->n_failed, sizeof *m->failed))
+        if (util_grow((void **)&m->failed, &c->cap_failed, m->n_failed, sizeof *m->failed))
             return -1;
         m->failed[m->n_failed++] = (arms_failed_t){.cell = cell, .arm = (size_t)ai};
     }
