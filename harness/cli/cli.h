@@ -22,5 +22,7 @@ int report_main(int argc, char **argv);
 int compare_main(int argc, char **argv);
 int merge_main(int argc, char **argv);
 int gate_main(int argc, char **argv);
+int calibrate_main(int argc, char **argv);
+int history_main(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
  * What it must not do: hold calibration logic (nightly/calibrate*.c does).
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "calibrate.h"
 #include "calibrate_decision.h"
 #include "gate_runner.h"

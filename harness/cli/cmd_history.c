@@ -7,6 +7,7 @@
  * stdout and exit 0.
  * Must not: open the database or compute anything (history_trend does).
  */
+#include "cli.h"
 #include "history.h"
 
 #include <getopt.h>

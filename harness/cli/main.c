@@ -2,9 +2,6 @@
  * Exit codes are in cli.h and --help; each subcommand documents its own.
  */
 #include "cli.h"
-#include "calibrate.h"
-#include "gate.h"
-#include "history.h"
 
 #include <stdio.h>
 #include <string.h>

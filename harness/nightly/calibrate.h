@@ -89,8 +89,5 @@ typedef struct calibrate_outcome {
 int calibrate_run(const calibrate_options_t *opt, calibrate_outcome_t *out,
                   char err[CALIBRATE_ERR_BYTES]);
 
-/* `poolbench calibrate`: parses its arguments and calls calibrate_run (defined in
- * harness/cli/cmd_calibrate.c). */
-int calibrate_main(int argc, char **argv);
 
 #endif

@@ -71,6 +71,5 @@ int history_trend(const history_trend_options_t *o, FILE *out, FILE *errf);
 /* `poolbench history [--db FILE] [--scenario S] [--backend B] [--policy P] [--metric M]
  * [--role R] [--chart OUT] [--thresholds FILE]` (harness/cli/cmd_history.c: parses its
  * arguments, then history_trend). Exit 0, 2 (bad input or database), 3 (harness error). */
-int history_main(int argc, char **argv);
 
 #endif
