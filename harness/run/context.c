@@ -5,6 +5,7 @@
 
 #include <gnu/libc-version.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,11 @@ void context_add_runners(json_object *ctx, const char *bin_dir, const matrix_t *
             continue;
         json_object *v = context_runner_version(exe, by_runner ? NULL : scenario_backend_env(b));
         json_object *field;
-        if (!by_runner && v && json_object_object_get_ex(v, "compiler", &field))
+        /* the driver's compiler and commit are the C runners' (pb-go reports Go's) */
+        bool c_runner = strcmp(scenario_backend_runner(b), "go") != 0;
+        if (!by_runner && c_runner && v && json_object_object_get_ex(v, "compiler", &field))
             json_object_object_add(ctx, "compiler", json_object_get(field));
-        if (!by_runner && v && json_object_object_get_ex(v, "git_commit", &field))
+        if (!by_runner && c_runner && v && json_object_object_get_ex(v, "git_commit", &field))
             json_object_object_add(ctx, "git_commit", json_object_get(field));
         json_object_object_add(all, name, v);
     }
