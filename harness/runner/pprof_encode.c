@@ -134,13 +134,54 @@ typedef struct sym_line {
     int64_t line;
 } sym_line_t;
 
+/* An open-addressing index over an array of 64-bit keys: slot[h] is 1 + the key's
+ * position in the array, 0 an empty slot; kept at most half full. */
+typedef struct key_index {
+    uint32_t *slot;
+    size_t nslot;
+} key_index_t;
+
+static size_t key_index_hash(uint64_t key, size_t nslot)
+{
+    return (key * 0x9E3779B97F4A7C15ull) >> 40 & (nslot - 1);
+}
+
+/* Room for one more of the n keys (first size first_nslot). Returns 0 or -1 (OOM). */
+static int key_index_reserve(key_index_t *x, const uint64_t *keys, size_t n, size_t first_nslot)
+{
+    if (n * 2 < x->nslot)
+        return 0;
+    size_t ns = x->nslot ? x->nslot * 2 : first_nslot;
+    uint32_t *slot = calloc(ns, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t h = key_index_hash(keys[i], ns);
+        while (slot[h])
+            h = (h + 1) & (ns - 1);
+        slot[h] = (uint32_t)i + 1;
+    }
+    free(x->slot);
+    x->slot = slot;
+    x->nslot = ns;
+    return 0;
+}
+
+/* The slot holding key, or the empty slot where it goes. */
+static size_t key_index_find(const key_index_t *x, const uint64_t *keys, uint64_t key)
+{
+    size_t h = key_index_hash(key, x->nslot);
+    while (x->slot[h] && keys[x->slot[h] - 1] != key)
+        h = (h + 1) & (x->nslot - 1);
+    return h;
+}
+
 typedef struct enc {
     strtab_t st;
     Dwfl *dwfl;
     /* locations: pc -> id (open addressing), and their protobuf messages */
-    uintptr_t *loc_pc;
-    uint32_t *loc_slot;
-    size_t loc_nslot;
+    uint64_t *loc_pc;
+    key_index_t loc_index;
     PbLocation **loc;
     size_t nloc, caploc;
     bool *loc_skip;            /* the location is allocation machinery */
@@ -148,8 +189,7 @@ typedef struct enc {
     PbFunction **fn;
     size_t nfn, capfn;
     uint64_t *fn_key;
-    uint32_t *fn_slot;
-    size_t fn_nslot;
+    key_index_t fn_index;
     PbMapping **map;
     size_t nmap, capmap;
     bool skip_machinery;       /* heap profiles: drop the allocator's frames on top */
@@ -176,27 +216,11 @@ static bool is_machinery(const char *name)
 static uint64_t fn_id(enc_t *e, int64_t name, int64_t file)
 {
     uint64_t key = ((uint64_t)name << 32) ^ (uint64_t)file;
-    if (e->nfn * 2 >= e->fn_nslot) {
-        size_t ns = e->fn_nslot ? e->fn_nslot * 2 : 1024;
-        uint32_t *slot = calloc(ns, sizeof *slot);
-        if (!slot)
-            return 0;
-        for (size_t i = 0; i < e->nfn; i++) {
-            size_t h = (e->fn_key[i] * 0x9E3779B97F4A7C15ull) >> 40 & (ns - 1);
-            while (slot[h])
-                h = (h + 1) & (ns - 1);
-            slot[h] = (uint32_t)i + 1;
-        }
-        free(e->fn_slot);
-        e->fn_slot = slot;
-        e->fn_nslot = ns;
-    }
-    size_t h = (key * 0x9E3779B97F4A7C15ull) >> 40 & (e->fn_nslot - 1);
-    while (e->fn_slot[h]) {
-        if (e->fn_key[e->fn_slot[h] - 1] == key)
-            return e->fn_slot[h];
-        h = (h + 1) & (e->fn_nslot - 1);
-    }
+    if (key_index_reserve(&e->fn_index, e->fn_key, e->nfn, 1024) != 0)
+        return 0;
+    size_t h = key_index_find(&e->fn_index, e->fn_key, key);
+    if (e->fn_index.slot[h])
+        return e->fn_index.slot[h];
     PbFunction *f = malloc(sizeof *f);
     if (!f)
         return 0;
@@ -213,7 +237,7 @@ static uint64_t fn_id(enc_t *e, int64_t name, int64_t file)
         e->fn_key = k;
     }
     e->fn_key[e->nfn - 1] = key;
-    e->fn_slot[h] = (uint32_t)e->nfn;
+    e->fn_index.slot[h] = (uint32_t)e->nfn;
     return e->nfn;
 oom:
     free(f);
@@ -345,29 +369,13 @@ static uint64_t loc_id(enc_t *e, uintptr_t ret, bool *skip)
         pc = ret;
         e->leaf_exact = false;
     }
-    if (e->nloc * 2 >= e->loc_nslot) {
-        size_t ns = e->loc_nslot ? e->loc_nslot * 2 : 4096;
-        uint32_t *slot = calloc(ns, sizeof *slot);
-        if (!slot)
-            return 0;
-        for (size_t i = 0; i < e->nloc; i++) {
-            size_t h = (e->loc_pc[i] * 0x9E3779B97F4A7C15ull) >> 40 & (ns - 1);
-            while (slot[h])
-                h = (h + 1) & (ns - 1);
-            slot[h] = (uint32_t)i + 1;
-        }
-        free(e->loc_slot);
-        e->loc_slot = slot;
-        e->loc_nslot = ns;
-    }
-    size_t h = (pc * 0x9E3779B97F4A7C15ull) >> 40 & (e->loc_nslot - 1);
-    while (e->loc_slot[h]) {
-        uint32_t i = e->loc_slot[h];
-        if (e->loc_pc[i - 1] == pc) {
-            *skip = e->loc_skip[i - 1];
-            return i;
-        }
-        h = (h + 1) & (e->loc_nslot - 1);
+    if (key_index_reserve(&e->loc_index, e->loc_pc, e->nloc, 4096) != 0)
+        return 0;
+    size_t h = key_index_find(&e->loc_index, e->loc_pc, pc);
+    uint32_t known = e->loc_index.slot[h];
+    if (known) {
+        *skip = e->loc_skip[known - 1];
+        return known;
     }
     sym_line_t lines[16];
     size_t nl = symbolize(e, pc, lines, 16, skip);
@@ -395,7 +403,7 @@ static uint64_t loc_id(enc_t *e, uintptr_t ret, bool *skip)
     size_t cap = e->caploc;
     VEC_PUSH(e->loc, e->nloc, e->caploc, l);
     if (cap != e->caploc) {
-        uintptr_t *p = realloc(e->loc_pc, e->caploc * sizeof *p);
+        uint64_t *p = realloc(e->loc_pc, e->caploc * sizeof *p);
         bool *s = realloc(e->loc_skip, e->caploc * sizeof *s);
         if (p)
             e->loc_pc = p;
@@ -406,7 +414,7 @@ static uint64_t loc_id(enc_t *e, uintptr_t ret, bool *skip)
     }
     e->loc_pc[e->nloc - 1] = pc;
     e->loc_skip[e->nloc - 1] = *skip;
-    e->loc_slot[h] = (uint32_t)e->nloc;
+    e->loc_index.slot[h] = (uint32_t)e->nloc;
     return e->nloc;
 oom:
     return 0;
@@ -516,13 +524,13 @@ static void enc_free(enc_t *e, PbSample **samples, size_t nsamples)
     }
     free(e->loc);
     free(e->loc_pc);
-    free(e->loc_slot);
+    free(e->loc_index.slot);
     free(e->loc_skip);
     for (size_t i = 0; i < e->nfn; i++)
         free(e->fn[i]);
     free(e->fn);
     free(e->fn_key);
-    free(e->fn_slot);
+    free(e->fn_index.slot);
     for (size_t i = 0; i < e->nmap; i++)
         free(e->map[i]);
     free(e->map);
