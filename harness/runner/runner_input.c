@@ -5,8 +5,9 @@
  * (seed, files, size), cached under the cache folder as tree-s<seed>-f<files>-b<bytes>
  * and shared by concurrent runners (gen_tree renames a finished tree into place; a
  * runner that loses the race uses the winner's tree). Archives for tar_read/tar_copy are
- * made from the tree with the sequential tar_create and no pooling; for --from-disk they
- * are written beside the tree (atomically). Errors name the file or argument.
+ * made once from the tree with the sequential tar_create and no pooling and cached
+ * beside it as <tree>.tar (written atomically), so cells read a file instead of archiving
+ * 8 MiB each time, and every arm reads the same bytes. Errors name the file or argument.
  */
 #include "runner.h"
 #include "gen.h"
@@ -163,6 +164,40 @@ static int archive_of_tree(const runner_args_t *a, runner_input_t *in)
     return PB_EXIT_OK;
 }
 
+/* The archive of the generated tree, cached beside it as <tree>.tar: read when present
+ * (every arm of every backend then reads the same bytes), else made with archive_of_tree
+ * and written atomically for the next cell. For --from-disk tar_read the cell gets the
+ * file's path instead of its bytes. A cache that cannot be written is not an error. */
+static int cached_archive(const runner_args_t *a, runner_input_t *in)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s.tar", in->tree_dir) >= (int)sizeof path) {
+        fprintf(stderr, "pb: --cache-dir: path too long\n");
+        return PB_EXIT_USAGE;
+    }
+    struct stat st;
+    int rc = PB_EXIT_OK;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (!(a->from_disk && a->workload == RW_TAR_READ))
+            rc = read_whole_file(path, &in->data, &in->data_bytes);
+    } else {
+        rc = archive_of_tree(a, in);
+        if (rc == PB_EXIT_OK && write_file_atomic(path, in->data, in->data_bytes) != 0 &&
+            a->from_disk && a->workload == RW_TAR_READ) {
+            fprintf(stderr, "pb: writing %s: %s\n", path, strerror(errno));
+            return PB_EXIT_KERNEL;
+        }
+    }
+    if (rc != PB_EXIT_OK || !(a->from_disk && a->workload == RW_TAR_READ))
+        return rc;
+    free(in->data);
+    in->data = NULL;
+    in->data_bytes = 0;
+    free(in->tree_dir);
+    in->tree_dir = strdup(path);
+    return in->tree_dir ? PB_EXIT_OK : PB_EXIT_NOMEM;
+}
+
 int runner_input_prepare(const runner_args_t *a, runner_input_t *in)
 {
     memset(in, 0, sizeof in[0]);
@@ -225,20 +260,7 @@ int runner_input_prepare(const runner_args_t *a, runner_input_t *in)
         }
         rc = generated_tree(a, &in->tree_dir);
         if (rc == PB_EXIT_OK)
-            rc = archive_of_tree(a, in);
-        if (rc == PB_EXIT_OK && a->from_disk && a->workload == RW_TAR_READ) {
-            char path[PATH_MAX];
-            snprintf(path, sizeof path, "%s.tar", in->tree_dir);
-            struct stat st;
-            if (stat(path, &st) != 0 && write_file_atomic(path, in->data, in->data_bytes) != 0) {
-                fprintf(stderr, "pb: writing %s: %s\n", path, strerror(errno));
-                return PB_EXIT_KERNEL;
-            }
-            free(in->tree_dir);
-            in->tree_dir = strdup(path);
-            if (!in->tree_dir)
-                return PB_EXIT_NOMEM;
-        }
+            rc = cached_archive(a, in);
         break;
     case RW_IMAGE_TAG: case RW_POOL_CHURN: case RW_TOUCH: case RW_COUNT:
         break;

@@ -7,9 +7,9 @@
 // as <cache>/tree-s<seed>-f<files>-b<bytes>, the same directory the C runners use and
 // share (gen.Tree renames a finished tree into place; a runner that loses the race uses
 // the winner's). tar_read / tar_copy read an --input archive, or archive the generated
-// tree with the sequential tar_create and no pooling; for --from-disk that archive is
-// written beside the tree as <tree>.go.tar (atomically; Go's archive/tar bytes differ
-// from libarchive's, so it is not the C runner's <tree>.tar). Every error prints one
+// tree once with the sequential tar_create and no pooling, cached beside the tree as
+// <tree>.go.tar (written atomically; Go's archive/tar bytes differ from libarchive's, so
+// it is not the C runner's <tree>.tar), so each cell reads a file instead of archiving. Every error prints one
 // line naming the file or argument and returns an exit code.
 package main
 
@@ -184,16 +184,27 @@ func archiveInput(a *args) (*input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.data, err = archiveOfTree(dir); err != nil {
-		return nil, err
-	}
-	if diskRead {
-		path := dir + ".go.tar"
-		if _, serr := os.Stat(path); serr != nil {
-			if werr := writeFileAtomic(path, in.data); werr != nil {
-				return nil, &inputError{fmt.Sprintf("pb: writing %s: %s", path, errText(werr)), exitKernel}
+	// the archive is cached beside the tree: read when present, else made and written
+	// atomically for the next cell (a cache that cannot be written is not an error,
+	// except for --from-disk, which needs the file)
+	path := dir + ".go.tar"
+	if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() {
+		if !diskRead {
+			in.data, err = os.ReadFile(path)
+			if err != nil {
+				return nil, &inputError{fmt.Sprintf("pb: reading %s: %s", path, errText(err)), exitKernel}
 			}
 		}
+	} else {
+		if in.data, err = archiveOfTree(dir); err != nil {
+			return nil, err
+		}
+		if werr := writeFileAtomic(path, in.data); werr != nil && diskRead {
+			return nil, &inputError{fmt.Sprintf("pb: writing %s: %s", path, errText(werr)), exitKernel}
+		}
+	}
+	if diskRead {
+		in.data = nil
 		in.dir = path
 	}
 	return in, nil
