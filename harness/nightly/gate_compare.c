@@ -24,6 +24,11 @@
 /* The count metrics compared besides time (exactly when constant within each arm). */
 static const arms_metric_t gate_count_metrics[] = {ARMS_M_alloc_calls, ARMS_M_allocs_per_op};
 #define GATE_N_COUNT_METRICS (sizeof gate_count_metrics / sizeof gate_count_metrics[0])
+/* The memory metrics (the seed's "max 10 % regression" of memory usage), held to the time
+ * threshold: peak live bytes exactly when constant within each arm (single-threaded
+ * kernels), else statistically like time; peak RSS always statistically. */
+static const arms_metric_t gate_memory_metrics[] = {ARMS_M_peak_live_bytes, ARMS_M_max_rss_bytes};
+#define GATE_N_MEMORY_METRICS (sizeof gate_memory_metrics / sizeof gate_memory_metrics[0])
 
 /* The gate's arms of one journal: time = wall_ns / ops unrounded (falling back to the
  * journal's ns_per_op, then wall_ns for hyperfine cells), samples in journal order, cells
@@ -90,6 +95,14 @@ static arms_compare_options_t gate_compare_options(const thresholds_t *th, bool 
                                     .exact_when_constant = exact};
 }
 
+int gate_is_memory(const char *metric)
+{
+    for (size_t k = 0; k < GATE_N_MEMORY_METRICS; k++)
+        if (!strcmp(metric, arms_metric_name(gate_memory_metrics[k])))
+            return 1;
+    return 0;
+}
+
 /* Statistical row (time, or a count that varies) from a comparison; classified after
  * Holm. Too few samples or no bootstrap interval: NO_DATA. */
 static void gate_stat_row(gate_row_t *w, const arms_comparison_t *c, const thresholds_t *th)
@@ -119,7 +132,8 @@ static void gate_stat_row(gate_row_t *w, const arms_comparison_t *c, const thres
     w->status = GATE_PASS; /* classified after Holm */
 }
 
-/* Exact row of a deterministic count: any increase past max_count_increase regresses. */
+/* Exact row of a deterministic count or memory figure: any increase past max_increase
+ * regresses. */
 static void gate_exact_row(gate_row_t *w, const arms_comparison_t *c, double max_increase)
 {
     double vb = c->median_a, vc = c->median_b;
@@ -131,7 +145,8 @@ static void gate_exact_row(gate_row_t *w, const arms_comparison_t *c, double max
     snprintf(w->method, sizeof w->method, "exact");
     w->status = vc > vb * (1.0 + max_increase) ? GATE_REGRESSION : GATE_PASS;
     if (w->status == GATE_REGRESSION)
-        snprintf(w->note, sizeof w->note, "deterministic count up by %.0f (%+.2f %%)", vc - vb,
+        snprintf(w->note, sizeof w->note, "deterministic %s up by %.0f (%+.2f %%)",
+                 gate_is_memory(w->metric) ? "figure" : "count", vc - vb,
                  vb > 0 ? (vc / vb - 1) * 100 : 100.0);
 }
 
@@ -189,6 +204,20 @@ static int gate_metric_rows(gate_report_t *out, const gate_pair_t *pair, const t
             gate_stat_row(w, &cmp, th);
             gate_note(w, "count varies between runs (multi-threaded?): compared statistically");
         }
+    }
+    for (size_t k = 0; k < GATE_N_MEMORY_METRICS; k++) {
+        arms_metric_t m = gate_memory_metrics[k];
+        if (b->stat[m].n == 0 || c->stat[m].n == 0)
+            continue;
+        arms_compare_options_t *how = m == ARMS_M_peak_live_bytes ? &exact : &statistical;
+        if (!(w = gate_row_new(out, pair, arms_metric_name(m))) ||
+            arms_compare(b->samples[m], b->stat[m].n, c->samples[m], c->stat[m].n, how,
+                         &cmp) != 0)
+            return -1;
+        if (cmp.method == ARMS_METHOD_EXACT)
+            gate_exact_row(w, &cmp, out->max_regression);
+        else
+            gate_stat_row(w, &cmp, th);
     }
     return 0;
 }
@@ -348,27 +377,33 @@ void gate_mark_unconfirmable(gate_report_t *r)
             r->rows[i].confirm = GATE_CONFIRM_IMPOSSIBLE;
 }
 
+int gate_row_outcome(const gate_row_t *w, double max_regression)
+{
+    if (w->status == GATE_REGRESSION) {
+        if (w->confirm == GATE_CONFIRM_UNSETTLED)
+            return GATE_EXIT_INCONCLUSIVE;
+        return w->confirm == GATE_CONFIRM_NOT_REPRODUCED ? GATE_EXIT_PASS : GATE_EXIT_REGRESSION;
+    }
+    if (w->status == GATE_UNCLEAR && w->ratio > 1.0 + max_regression) {
+        /* a suspect: its estimate is past the threshold, its CI is not */
+        if (w->confirm == GATE_CONFIRM_AGREED)
+            return GATE_EXIT_REGRESSION;
+        return w->confirm == GATE_CONFIRM_NOT_REPRODUCED ? GATE_EXIT_PASS : GATE_EXIT_INCONCLUSIVE;
+    }
+    return GATE_EXIT_PASS;
+}
+
 int gate_exit_code(const gate_report_t *r)
 {
     int reg = 0, incon = 0;
     size_t compared = 0;
-    double limit = 1.0 + r->max_regression;
     for (size_t i = 0; i < r->n_rows; i++) {
         const gate_row_t *w = &r->rows[i];
         if (w->status != GATE_NO_DATA)
             compared++;
-        if (w->status == GATE_REGRESSION) {
-            if (w->confirm == GATE_CONFIRM_UNSETTLED)
-                incon = 1;
-            else if (w->confirm != GATE_CONFIRM_NOT_REPRODUCED)
-                reg = 1;
-        } else if (w->status == GATE_UNCLEAR && w->ratio > limit) {
-            /* a suspect: its estimate is past the threshold, its CI is not */
-            if (w->confirm == GATE_CONFIRM_AGREED)
-                reg = 1;
-            else if (w->confirm != GATE_CONFIRM_NOT_REPRODUCED)
-                incon = 1;
-        }
+        int o = gate_row_outcome(w, r->max_regression);
+        reg |= o == GATE_EXIT_REGRESSION;
+        incon |= o == GATE_EXIT_INCONCLUSIVE;
     }
     if (reg)
         return GATE_EXIT_REGRESSION;

@@ -17,6 +17,10 @@
  *    compare exactly: candidate > baseline * (1 + max_count_increase) is a REGRESSION,
  *    whatever the timing noise. When they vary (multi-threaded kernels) they are
  *    compared like time and flagged "varies".
+ *  - memory (peak_live_bytes, max_rss_bytes): held to the time threshold (max_regression);
+ *    peak live bytes exactly when constant within each arm, else like time (CI + Holm);
+ *    peak RSS like time. A memory regression fails the gate like a time regression and
+ *    is confirmed by the same rerun; the summary has its own line for memory.
  *  - failures: a candidate arm with failed cells where the baseline arm has none is a
  *    REGRESSION; result digests that differ between the arms are a REGRESSION.
  * A SUSPECT is an UNCLEAR row whose point estimate is past the threshold (its CI is not).
@@ -65,7 +69,8 @@ typedef enum gate_confirm {
 typedef struct gate_row {
     char scenario[GATE_NAME_BYTES], backend[GATE_NAME_BYTES], policy[GATE_NAME_BYTES];
     char variant[GATE_VARIANT_BYTES];
-    char metric[32];            /* ns_per_op, alloc_calls, allocs_per_op, status, result */
+    char metric[32];            /* ns_per_op, alloc_calls, allocs_per_op, peak_live_bytes,
+                                   max_rss_bytes, status, result                         */
     char method[16];            /* bootstrap, exact, -                                   */
     gate_status_t status;
     gate_confirm_t confirm;
@@ -105,6 +110,9 @@ void gate_apply_confirmation(gate_report_t *first, const gate_report_t *rerun);
 /* Marks every REGRESSION and suspect row GATE_CONFIRM_IMPOSSIBLE (saved journals). */
 void gate_mark_unconfirmable(gate_report_t *r);
 
+/* What one row does to the exit code: GATE_EXIT_PASS, _REGRESSION or _INCONCLUSIVE. */
+int gate_row_outcome(const gate_row_t *w, double max_regression);
+
 /* 0 / 1 / 2 as described above. */
 int gate_exit_code(const gate_report_t *r);
 
@@ -117,6 +125,9 @@ void gate_write_markdown(FILE *f, const gate_report_t *r, const char *baseline_l
                          const char *candidate_label, const char *title_extra);
 
 void gate_report_free(gate_report_t *r);
+
+/* Is metric one of the memory metrics (peak_live_bytes, max_rss_bytes)? */
+int gate_is_memory(const char *metric);
 
 /* Text of a status / confirmation. */
 const char *gate_status_text(gate_status_t s);

@@ -74,6 +74,21 @@ void gate_write_markdown(FILE *f, const gate_report_t *r, const char *baseline_l
                    "run on a quieter machine.\n\n");
     fprintf(f, "%zu rows: %zu pass, %zu regression, %zu unclear, %zu without data.\n\n",
             r->n_rows, cnt[GATE_PASS], cnt[GATE_REGRESSION], cnt[GATE_UNCLEAR], cnt[GATE_NO_DATA]);
+    size_t mem[4] = {0}, mem_failed = 0, mem_open = 0;
+    for (size_t i = 0; i < r->n_rows; i++)
+        if (gate_is_memory(r->rows[i].metric)) {
+            int o = gate_row_outcome(&r->rows[i], r->max_regression);
+            mem[r->rows[i].status]++;
+            mem_failed += o == GATE_EXIT_REGRESSION;
+            mem_open += o == GATE_EXIT_INCONCLUSIVE;
+        }
+    fprintf(f, "Memory (peak live bytes, peak RSS; the same +%.0f %% threshold and rule as "
+               "time): %s. %zu rows: %zu pass, %zu regression, %zu unclear, %zu without "
+               "data.\n\n", r->max_regression * 100,
+            mem_failed ? "**REGRESSION**" : mem_open ? "not settled" :
+                mem[GATE_PASS] ? "pass" : "no data",
+            mem[0] + mem[1] + mem[2] + mem[3], mem[GATE_PASS], mem[GATE_REGRESSION],
+            mem[GATE_UNCLEAR], mem[GATE_NO_DATA]);
     fprintf(f, "| status | scenario | backend | policy | variant | metric | baseline | candidate "
                "| ratio | %.0f %% CI | p (Holm) | n | note |\n", r->confidence_level * 100);
     fprintf(f, "|---|---|---|---|---|---|---:|---:|---:|---|---:|---|---|\n");

@@ -1,6 +1,7 @@
 /* test_gate.c: the regression gate's decisions on synthetic journals written by the test
  * (identical -> pass; 25 % slower with tight samples -> regression; noisy overlap -> no
- * regression; a deterministic count increase -> regression on its own), confirmation
+ * regression; a deterministic count increase -> regression on its own; 25 % more memory
+ * -> regression on its own, with its summary line), confirmation
  * handling, and the command's exit codes on malformed input (missing journal, corrupt
  * journal, bad thresholds, bad revision, bad arguments -> 2).
  * The samples are deterministic, so every assertion can fail only through the code.
@@ -24,6 +25,9 @@
 #include "thresholds.h"
 
 static char g_dir[256];
+/* memory figures of the next write_journal: peak live bytes (constant within an arm) and
+ * peak RSS (jittered like time); 0 = not written */
+static double g_peak_live_bytes, g_max_rss_bytes;
 
 /* Writes a journal: for each of the arms (policy all and none), n cells with
  * ns_per_op = base_ns * scale * (1 + jitter * ((i * 7) % n - n/2) / n) and the given
@@ -43,8 +47,12 @@ static void write_journal(const char *path, int n, double base_ns, double scale,
             fprintf(f, "{\"type\":\"cell\",\"key\":\"k%s%d\",\"scenario\":\"micro_checksum\","
                        "\"backend\":\"glibc\",\"policy\":\"%s\",\"variant\":\"size=1M\",\"rep\":%d,"
                        "\"status\":\"%s\",\"result\":\"r1\",\"metrics\":{\"ns_per_op\":%.0f,"
-                       "\"wall_ns\":%.0f,\"alloc_calls\":%ld,\"allocs_per_op\":2,\"ops\":100}}\n",
+                       "\"wall_ns\":%.0f,\"alloc_calls\":%ld,\"allocs_per_op\":2,\"ops\":100",
                     pol[p], i, pol[p], i, st, v, v * 100, ac);
+            if (g_peak_live_bytes > 0)
+                fprintf(f, ",\"peak_live_bytes\":%.0f,\"max_rss_bytes\":%.0f", g_peak_live_bytes,
+                        g_max_rss_bytes * (1 + 0.02 * ((double)((i * 3) % n) - n / 2.0) / n));
+            fprintf(f, "}}\n");
         }
     fclose(f);
 }
@@ -246,6 +254,66 @@ static void test_count_increase_alone(void **state)
     gate_report_free(&r);
 }
 
+/* The memory gate: identical memory passes; a candidate that keeps 25 % more live (and
+ * resident) exits 1 on memory alone, with its own summary line; less memory never fails. */
+static void test_memory_25_regresses(void **state)
+{
+    char b[300], c[300], sum[300];
+    path_of(b, sizeof b, "mem_b.jsonl");
+    path_of(c, sizeof c, "mem_c.jsonl");
+    path_of(sum, sizeof sum, "mem_sum.md");
+    g_peak_live_bytes = 4000000;
+    g_max_rss_bytes = 20e6;
+    write_journal(b, 10, 1000, 1.0, 0.04, 201, 0, NULL);
+    write_journal(c, 10, 1000, 1.0, 0.04, 201, 0, NULL);
+    gate_report_t r;
+    assert_int_equal(compare_files(b, c, &r, 0), 0);
+    const gate_row_t *pl = find_row(&r, "none", "peak_live_bytes");
+    const gate_row_t *rss = find_row(&r, "none", "max_rss_bytes");
+    assert_non_null(pl);
+    assert_non_null(rss);
+    assert_string_equal(pl->method, "exact");
+    assert_string_equal(rss->method, "bootstrap");
+    assert_int_equal(pl->status, GATE_PASS);
+    assert_int_equal(rss->status, GATE_PASS);
+    assert_int_equal(gate_exit_code(&r), GATE_EXIT_PASS);
+    gate_report_free(&r);
+
+    g_peak_live_bytes = 5000000;   /* +25 % live, +25 % resident; time unchanged */
+    g_max_rss_bytes = 25e6;
+    write_journal(c, 10, 1000, 1.0, 0.04, 201, 0, NULL);
+    assert_int_equal(compare_files(b, c, &r, 0), 0);
+    assert_int_equal(find_row(&r, "none", "ns_per_op")->status, GATE_PASS);
+    pl = find_row(&r, "none", "peak_live_bytes");
+    rss = find_row(&r, "all", "max_rss_bytes");
+    assert_int_equal(pl->status, GATE_REGRESSION);
+    assert_true(fabs(pl->ratio - 1.25) < 1e-9);
+    assert_int_equal(rss->status, GATE_REGRESSION);
+    assert_true(rss->lo > 1.10);
+    assert_int_equal(gate_exit_code(&r), GATE_EXIT_REGRESSION);
+    gate_report_free(&r);
+    assert_int_equal(run_gate(6, "--baseline", b, "--candidate", c, "--summary", sum), 1);
+    FILE *f = fopen(sum, "r");
+    assert_non_null(f);
+    char text[1 << 15];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = 0;
+    fclose(f);
+    assert_non_null(strstr(text, "Memory (peak live bytes, peak RSS; the same +10 % threshold "
+                                 "and rule as time): **REGRESSION**"));
+
+    /* +5 % is within the 10 % allowance; less memory is never a regression */
+    g_peak_live_bytes = 4200000;
+    write_journal(c, 10, 1000, 1.0, 0.04, 201, 0, NULL);
+    assert_int_equal(compare_files(b, c, &r, 0), 0);
+    assert_int_equal(find_row(&r, "none", "peak_live_bytes")->status, GATE_PASS);
+    gate_report_free(&r);
+    assert_int_equal(compare_files(c, b, &r, 0), 0);
+    assert_int_equal(find_row(&r, "none", "peak_live_bytes")->status, GATE_PASS);
+    gate_report_free(&r);
+    g_peak_live_bytes = g_max_rss_bytes = 0;
+}
+
 static void test_failed_candidate_cells(void **state)
 {
     char b[300], c[300];
@@ -334,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_slower_25_regresses),
         cmocka_unit_test(test_noisy_overlap_not_regression),
         cmocka_unit_test(test_count_increase_alone),
+        cmocka_unit_test(test_memory_25_regresses),
         cmocka_unit_test(test_failed_candidate_cells),
         cmocka_unit_test(test_malformed_inputs_exit_2),
         cmocka_unit_test(test_no_common_arm_exit_2),
