@@ -60,6 +60,8 @@ static void usage(FILE *f)
 "  --history DB           record every cell of both runs in this SQLite history\n"
 "  --inject-slowdown PCT  CALIBRATION ONLY (--revs): the candidate's runners busy-wait\n"
 "                         PCT %% longer inside the timed window (a known regression)\n"
+"  --inject-live PCT      CALIBRATION ONLY (--revs): the candidate's runners hold PCT %%\n"
+"                         more live (and resident) memory through the window\n"
 "\n"
 "exit codes:\n"
 "  0  pass: no regression past the threshold\n"
@@ -85,13 +87,14 @@ int gate_main(int argc, char **argv)
         {"out", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'e'},
         {"no-confirm", no_argument, 0, 'N'}, {"max-count-increase", required_argument, 0, 'x'},
         {"summary", required_argument, 0, 'M'}, {"history", required_argument, 0, 'H'},
-        {"inject-slowdown", required_argument, 0, 'i'}, {"cache-dir", required_argument, 0, 'C'},
+        {"inject-slowdown", required_argument, 0, 'i'},
+        {"inject-live", required_argument, 0, 'L'}, {"cache-dir", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *bj = NULL, *cj = NULL, *thr = NULL, *scen = NULL, *matrix = NULL, *sdir = NULL;
     const char *repo = NULL, *work = NULL, *outd = NULL, *summary = NULL, *hist = NULL;
     const char *cache_dir = NULL;
     int revs = 0, no_confirm = 0, c;
-    unsigned reps = 0, inject = 0;
+    unsigned reps = 0, inject = 0, inject_live = 0;
     double count_pct = 0;
     uint64_t seed = 0;
     int have_seed = 0;
@@ -129,6 +132,15 @@ int gate_main(int argc, char **argv)
                 return GATE_EXIT_INCONCLUSIVE;
             }
             inject = (unsigned)v;
+            break;
+        }
+        case 'L': {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
+                fprintf(stderr, "poolbench gate: bad --inject-live '%s' (0..1000)\n", optarg);
+                return GATE_EXIT_INCONCLUSIVE;
+            }
+            inject_live = (unsigned)v;
             break;
         }
         case 'x':
@@ -173,9 +185,9 @@ int gate_main(int argc, char **argv)
                             "--revs BASE CANDIDATE (see --help)\n");
             return GATE_EXIT_INCONCLUSIVE;
         }
-        if (inject) {
-            fprintf(stderr, "poolbench gate: --inject-slowdown needs --revs (it slows the "
-                            "candidate's runners while they run)\n");
+        if (inject || inject_live) {
+            fprintf(stderr, "poolbench gate: --inject-slowdown and --inject-live need --revs "
+                            "(they change the candidate's runners while they run)\n");
             return GATE_EXIT_INCONCLUSIVE;
         }
     }
@@ -185,6 +197,7 @@ int gate_main(int argc, char **argv)
                         .matrix = matrix, .scenario_dir = sdir, .repetitions = reps,
                         .repo = repo, .work_dir = work, .out_dir = outd, .cache_dir = cache_dir,
                         .have_seed = have_seed, .seed = seed, .no_confirm = no_confirm,
-                        .inject_slowdown_pct = inject, .summary = summary, .history_path = hist};
+                        .inject_slowdown_pct = inject, .inject_live_pct = inject_live,
+                        .summary = summary, .history_path = hist};
     return gate_run(&g);
 }

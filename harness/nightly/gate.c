@@ -268,6 +268,7 @@ static int revs_run_compare(gate_session_t *s, int jb, int jc, uint64_t seed, co
          .commit = s->sha[0], .journal_path = s->journals[jb]},
         {.label = jc == J_CAND ? "candidate" : "confirm-candidate", .bin_dir = s->bins[1],
          .commit = s->sha[1], .inject_slowdown_pct = s->cmd->inject_slowdown_pct,
+         .inject_live_pct = s->cmd->inject_live_pct,
          .journal_path = s->journals[jc]}};
     gate_run_options_t ro = {.seed = seed, .arms_filter = arms, .cache_dir = s->cmd->cache_dir,
                              .interrupt = &interrupt_signal, .progress = progress_print};
@@ -376,6 +377,10 @@ static int gate_revs(gate_session_t *s)
     if (o->inject_slowdown_pct)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%",
                  o->inject_slowdown_pct);
+    if (o->inject_live_pct)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                 "; CALIBRATION: candidate holds %u %% more live memory (--inject-live)",
+                 o->inject_live_pct);
     return gate_finish(s, &rep, &jb, &jc, bl, cl, extra);
 }
 

@@ -25,6 +25,7 @@ typedef struct gate_command {
     uint64_t seed;
     int no_confirm;
     unsigned inject_slowdown_pct;        /* calibration only                            */
+    unsigned inject_live_pct;            /* calibration only                            */
     const char *summary;                 /* also write the Markdown summary there       */
     const char *history_path;            /* record both runs in this SQLite history     */
 } gate_command_t;

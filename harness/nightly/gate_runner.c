@@ -65,6 +65,7 @@ static int sides_open(const matrix_t *mx, const gate_side_t *sides, engine_side_
     for (size_t s = 0; s < n_sides; s++) {
         es[s] = (engine_side_t){.label = sides[s].label, .bin_dir = sides[s].bin_dir,
                                 .inject_slowdown_pct = sides[s].inject_slowdown_pct,
+                                .inject_live_pct = sides[s].inject_live_pct,
                                 .journal_path = sides[s].journal_path};
         es[s].fd = open(sides[s].journal_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (es[s].fd < 0) {
@@ -86,6 +87,9 @@ static int sides_open(const matrix_t *mx, const gate_side_t *sides, engine_side_
         json_object_object_add(ctx, "bin_dir", json_object_new_string(sides[s].bin_dir));
         json_object_object_add(ctx, "inject_slowdown_pct",
                                json_object_new_int((int)sides[s].inject_slowdown_pct));
+        if (sides[s].inject_live_pct)
+            json_object_object_add(ctx, "inject_live_pct",
+                                   json_object_new_int((int)sides[s].inject_live_pct));
         json_object_object_add(ctx, "interleaved_sides", json_object_new_int((int)n_sides));
         context_add_runners(ctx, sides[s].bin_dir, mx, 1);
         int arc = journal_append(es[s].fd, ctx);

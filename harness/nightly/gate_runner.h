@@ -22,6 +22,7 @@ typedef struct gate_side {
     const char *bin_dir;
     const char *commit;         /* recorded in the journal context; may be NULL         */
     unsigned inject_slowdown_pct;
+    unsigned inject_live_pct;   /* calibration only: the runners hold more memory       */
     const char *journal_path;
 } gate_side_t;
 

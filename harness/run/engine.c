@@ -68,7 +68,7 @@ void engine_runner_path(const char *bin_dir, const char *backend, char *out, siz
 }
 
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
-                      unsigned inject_slowdown_pct, engine_argv_t *a)
+                      unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a)
 {
     const scenario_t *sc = c->sc;
     memset(a, 0, sizeof *a);
@@ -112,6 +112,10 @@ int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache
     if (inject_slowdown_pct) {
         argv_add(a, "--inject-slowdown");
         argv_add_u64(a, inject_slowdown_pct);
+    }
+    if (inject_live_pct) {
+        argv_add(a, "--inject-live");
+        argv_add_u64(a, inject_live_pct);
     }
     return a->overflow ? -1 : 0;
 }
@@ -158,6 +162,9 @@ static json_object *line_config(const matrix_cell_t *c, const engine_side_t *sid
     if (side->label)
         json_object_object_add(o, "inject_slowdown_pct",
                                json_object_new_int((int)side->inject_slowdown_pct));
+    if (side->inject_live_pct)
+        json_object_object_add(o, "inject_live_pct",
+                               json_object_new_int((int)side->inject_live_pct));
     json_object_object_add(o, "canonical", json_object_new_string(c->canon));
     return o;
 }
@@ -595,7 +602,8 @@ int engine_run_unit(engine_t *e, const matrix_unit_t *u, size_t order)
     if (e->on_start)
         e->on_start(e->user, label);
     engine_argv_t av;
-    if (engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct, &av) != 0) {
+    if (engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct,
+                          side->inject_live_pct, &av) != 0) {
         snprintf(e->err, sizeof e->err, "the runner command line of %s does not fit "
                  "(%d arguments of at most 255 bytes)", label, ENGINE_ARGV_MAX);
         return ENGINE_HARNESS;

@@ -45,6 +45,7 @@ typedef struct engine_side {
     const char *label;        /* NULL for a matrix run; else journalled as "rev"      */
     const char *bin_dir;      /* where pb-<runner> live                              */
     unsigned inject_slowdown_pct;   /* calibration only: the runner busy-waits longer   */
+    unsigned inject_live_pct;       /* calibration only: the runner holds more memory   */
     int fd;                   /* the side's journal, open for appending               */
     const char *journal_path; /* for messages                                          */
 } engine_side_t;
@@ -77,7 +78,7 @@ void engine_runner_path(const char *bin_dir, const char *backend, char *out, siz
 
 /* The runner's command line for cell c. Returns 0, or -1 when it does not fit. */
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
-                      unsigned inject_slowdown_pct, engine_argv_t *a);
+                      unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a);
 
 /* "scenario backend/policy variant rep N", the label of a cell in progress lines. */
 void engine_cell_label(const matrix_cell_t *c, char *buf, size_t cap);

@@ -375,6 +375,8 @@ static json_object *config_json(const runner_args_t *a, const bufpool_config_t *
     json_object_object_add(o, "gc_interval_ms", json_object_new_int((int)a->gc_interval_ms));
     if (a->inject_slowdown_pct)
         json_object_object_add(o, "inject_slowdown_pct", json_object_new_int((int)a->inject_slowdown_pct));
+    if (a->inject_live_pct)
+        json_object_object_add(o, "inject_live_pct", json_object_new_int((int)a->inject_live_pct));
     if (a->workload == RW_TAR_READ || a->workload == RW_BUILD)
         json_object_object_add(o, "member", json_object_new_string(a->member));
     if (a->workload == RW_IMAGE_TAG || a->workload == RW_BUILD) {
@@ -612,7 +614,22 @@ typedef struct runner_run {
     runner_out_t warm, out;
     uint64_t ops;
     char *result, *warm_result;
+    void *held;               /* --inject-live: the extra live block, freed by main */
 } runner_run_t;
+
+/* Calibration only (--inject-live): one allocation of pct % of the process's peak live
+ * bytes so far (input and warm-up included), touched so it is resident too, held through
+ * the window: the peak live bytes and peak RSS of the window grow by about that much. */
+static void *hold_live(unsigned pct)
+{
+    alloc_stats_t s;
+    alloc_stats_read(&s);
+    size_t n = (size_t)(s.peak_live_bytes / 100 * pct);
+    void *p = malloc(n ? n : 1);
+    if (p)
+        memset(p, 0x5a, n);
+    return p;
+}
 
 /* Warm-up operations, then --iterations timed ones; the results must agree. */
 static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
@@ -628,6 +645,8 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0)
         return PB_EXIT_NOMEM;
     runner_out_free(&r->warm);
+    if (a->inject_live_pct && !(r->held = hold_live(a->inject_live_pct)))
+        return PB_EXIT_NOMEM;
     window_start(c, &r->w);
     for (uint64_t i = 0; i < a->iterations && e == PB_OK; i++) {
         runner_out_free(&r->out);
@@ -718,6 +737,7 @@ int main(int argc, char **argv)
         rc = prc;
     free(r.result);
     free(r.warm_result);
+    free(r.held);
     runner_out_free(&r.warm);
     runner_out_free(&r.out);
     runner_input_free(&c.in);

@@ -48,6 +48,7 @@ typedef struct runner_args {
     bool from_disk;                /* tar_read: read the archive file, not memory  */
     long fail_alloc_after;         /* testing: fault injection; < 0 = off           */
     unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
+    unsigned inject_live_pct;      /* calibration only: hold PCT % more live memory  */
     bool version;
     bool skip_backend_check;       /* under valgrind/sanitizers: results marked unverified */
     const char *cpuprofile_path;   /* profiling (profile.h): NULL = off             */

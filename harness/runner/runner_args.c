@@ -84,6 +84,9 @@ static void runner_args_usage(FILE *f, const char *prog)
 "calibration only (poolbench calibrate / gate):\n"
 "  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
 "                          a known slowdown for checking the regression gate\n"
+"  --inject-live PCT       hold PCT %% of the peak live bytes before the window in one\n"
+"                          more (touched) allocation through the window: a known\n"
+"                          memory regression for checking the gate's memory rows\n"
 "  --version               print backend, versions, compiler and commit as JSON\n"
 "exit codes: 0 ok, 1 kernel error, 2 bad argument or input (incl. a missing tar\n"
 "member), 3 allocator is not the claimed backend or internal error, 4 out of memory\n",
@@ -158,7 +161,7 @@ static void runner_args_defaults(runner_args_t *a)
 
 enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
        O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_SKIPCHK, O_VERSION, O_HELP,
+       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_LIVE, O_SKIPCHK, O_VERSION, O_HELP,
        O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT };
 
 static const struct option runner_args_options[] = {
@@ -177,6 +180,7 @@ static const struct option runner_args_options[] = {
     {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
     {"fail-alloc-after", required_argument, 0, O_FAIL},
     {"inject-slowdown", required_argument, 0, O_SLOW},
+    {"inject-live", required_argument, 0, O_LIVE},
     {"skip-backend-check", no_argument, 0, O_SKIPCHK},
     {"cpuprofile", required_argument, 0, O_CPUPROF},
     {"memprofile", required_argument, 0, O_MEMPROF},
@@ -296,6 +300,11 @@ static int runner_args_pool_testing(int c, const char *prog, const char *name, r
         if (parse_u64(optarg, false, &v) || v > 1000)
             return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
         a->inject_slowdown_pct = (unsigned)v;
+        return PB_EXIT_OK;
+    case O_LIVE:
+        if (parse_u64(optarg, false, &v) || v > 1000)
+            return bad(prog, "--inject-live", optarg, "a percentage from 0 to 1000");
+        a->inject_live_pct = (unsigned)v;
         return PB_EXIT_OK;
     case O_SKIPCHK: a->skip_backend_check = true; return PB_EXIT_OK;
     case O_CPUPROF: a->cpuprofile_path = optarg; return PB_EXIT_OK;

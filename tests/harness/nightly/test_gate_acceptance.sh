@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# test_gate_acceptance.sh BIN_DIR REPO N_IDENTICAL N_SLOW OUT
+# test_gate_acceptance.sh BIN_DIR REPO N_IDENTICAL N_SLOW OUT [N_LIVE]
 # The gate's acceptance on the real runners: `poolbench gate --revs HEAD HEAD` N_IDENTICAL
 # times (at least 95 % of the runs must exit 0: 19 of 20, or every run when fewer than
-# 20), then N_SLOW runs with --inject-slowdown 25 (every run must exit 1). Both revisions are the same commit, built once into OUT/work and reused.
+# 20), then N_SLOW runs with --inject-slowdown 25 and N_LIVE (default 1) runs with
+# --inject-live 25 (the candidate keeps 25 % more memory live): every one must exit 1,
+# the memory runs with a failing memory row in the summary. Both revisions are the same commit, built once into OUT/work and reused.
 # Prints one line per run (exit code, seconds) and a summary line with the figures.
 set -uo pipefail
-bin=$1 repo=$2 n_id=$3 n_slow=$4 out=$5
+bin=$1 repo=$2 n_id=$3 n_slow=$4 out=$5 n_live=${6:-1}
 pb=${PB_POOLBENCH:-$bin/poolbench}   # PB_POOLBENCH: another driver binary (tests)
 if ! "$pb" gate --help >/dev/null 2>&1; then
   echo "gate_acceptance: $pb has no gate command yet"; exit 1
 fi
 rm -rf "$out/runs" && mkdir -p "$out/runs" "$out/work"
-pass=0 other=0 slow_ok=0
+pass=0 other=0 slow_ok=0 live_ok=0
 for i in $(seq 1 "$n_id"); do
   t0=$(date +%s)
   "$pb" gate --revs HEAD HEAD --repo "$repo" --work-dir "$out/work" --out "$out/runs/id-$i" \
@@ -29,6 +31,17 @@ for i in $(seq 1 "$n_slow"); do
   echo "25 % slowdown run $i: exit $rc ($(( $(date +%s) - t0 )) s)"
   [ $rc -eq 1 ] && slow_ok=$((slow_ok + 1))
 done
-echo "gate_acceptance: identical revisions: $pass of $n_id exit 0; 25 % slowdown: $slow_ok of $n_slow exit 1"
-# at least 95 % of identical runs pass (19 of 20; with 2 runs: both), every slowdown run fails
-[ $((pass * 100)) -ge $((n_id * 95)) ] && [ "$slow_ok" -eq "$n_slow" ]
+for i in $(seq 1 "$n_live"); do
+  t0=$(date +%s)
+  "$pb" gate --revs HEAD HEAD --repo "$repo" --work-dir "$out/work" --out "$out/runs/live-$i" \
+     --inject-live 25 --summary "$out/runs/live-$i.md" >"$out/runs/live-$i.log" 2>&1
+  rc=$?
+  mem=$(grep -c -E '^\| REGRESSION[^|]*\|.*\| (peak_live_bytes|max_rss_bytes) \|' "$out/runs/live-$i.md")
+  echo "25 % more live memory run $i: exit $rc, $mem failing memory rows ($(( $(date +%s) - t0 )) s)"
+  grep -m1 '^Memory (' "$out/runs/live-$i.md"
+  [ $rc -eq 1 ] && [ "$mem" -gt 0 ] && live_ok=$((live_ok + 1))
+done
+echo "gate_acceptance: identical revisions: $pass of $n_id exit 0; 25 % slowdown: $slow_ok of $n_slow exit 1; 25 % more live memory: $live_ok of $n_live exit 1 on memory"
+# at least 95 % of identical runs pass (19 of 20; with 2 runs: both), every slowdown and
+# memory run fails
+[ $((pass * 100)) -ge $((n_id * 95)) ] && [ "$slow_ok" -eq "$n_slow" ] && [ "$live_ok" -eq "$n_live" ]
