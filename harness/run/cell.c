@@ -5,7 +5,8 @@
  * reap, drain.
  * Guarantees: every child is reaped and every pipe closed before cell_run_group returns;
  * rusage is the child's own (wait4); no process group is signalled after its leader was
- * reaped; every posix_spawn* return is checked; EINTR is retried.
+ * reaped, and none outlives its leader (killed while the leader is a zombie); every
+ * posix_spawn* return is checked; EINTR is retried.
  * Must not: print, exit, install signal handlers (the caller owns *interrupt).
  */
 #define _GNU_SOURCE
@@ -278,9 +279,9 @@ static void cell_poll_output(cell_group_t *g, size_t np)
 
 /* Reaps the children that exited and records how they ended. An exited child is first
  * only looked at (waitid WNOWAIT): while it is an unreaped zombie its pid, hence its
- * process group id, cannot be reused, so its group can still be killed safely (when the
- * cell is being stopped: a descendant may hold the pipes). Only then is it reaped with
- * wait4 (for its rusage); no group is signalled after its leader was reaped. */
+ * process group id, cannot be reused, so what is left in its group is killed then.
+ * Only after that is it reaped with wait4 (for its rusage); no group is signalled after
+ * its leader was reaped. */
 static void cell_reap(cell_group_t *g)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -296,8 +297,10 @@ static void cell_reap(cell_group_t *g)
         while (wr != 0 && errno == EINTR);
         if (wr != 0 || si.si_pid != c->pid)
             continue;   /* still running */
-        if (g->killing)
-            kill(-c->pid, SIGKILL);   /* the leader is a zombie: the group id is still its */
+        /* the leader is a zombie, so the group id is still its: whatever it left behind
+         * in its group (a background process holding the pipes, a stray worker) is
+         * killed now, before the reap frees the id; nothing outlives its cell */
+        kill(-c->pid, SIGKILL);
         int st;
         pid_t w;
         do

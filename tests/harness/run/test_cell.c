@@ -7,6 +7,9 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cell.h"
@@ -151,6 +154,44 @@ static void test_rss_per_child(void **state)
     cell_outcome_free(&small);
 }
 
+/* The leader exits, leaving a background process in its group that holds the output
+ * pipe: the cell still ends (the pipes are drained and closed), and the leftover process
+ * was killed (its group is signalled while the leader is still an unreaped zombie). */
+static void test_leftover_group_killed(void **state)
+{
+    (void)state;
+    cell_outcome_t o;
+    run_sh("sleep 30 & echo $!", 60, &o);
+    assert_true(o.exited);
+    assert_int_equal(o.exit_code, 0);
+    assert_false(o.timed_out);
+    long pid = strtol(o.out, NULL, 10);
+    assert_true(pid > 1);
+    /* gone, or a zombie waiting for init: never still sleeping (up to 5 s for delivery) */
+    int alive = 1;
+    for (int i = 0; i < 500 && alive; i++) {
+        char path[64], st[512] = "";
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            alive = 0;
+            break;
+        }
+        size_t n = fread(st, 1, sizeof st - 1, f);
+        fclose(f);
+        st[n] = '\0';
+        const char *rp = strrchr(st, ')');
+        if (rp && (rp[2] == 'Z' || rp[2] == 'X'))
+            alive = 0;
+        else
+            usleep(10000);
+    }
+    if (alive)
+        kill((pid_t)pid, SIGKILL);   /* do not leave it behind */
+    assert_false(alive);
+    cell_outcome_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_spawn_failure),
         cmocka_unit_test(test_group),
         cmocka_unit_test(test_rss_per_child),
+        cmocka_unit_test(test_leftover_group_killed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
