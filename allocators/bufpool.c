@@ -61,6 +61,7 @@ struct bufpool {
     pthread_mutex_t mu;                           /* stats baseline */
     uint64_t base[BUFPOOL_CLASS_COUNT][BP_COUNTER_COUNT];
     uint64_t base_pool_drops[BUFPOOL_CLASS_COUNT];  /* pool_stats_t.drops at the reset */
+    uint64_t base_pool_hits[BUFPOOL_CLASS_COUNT];   /* pool_stats_t.hits at the reset  */
 };
 
 /* set by new_fn so bufpool_get can tell a miss from a hit */
@@ -341,14 +342,19 @@ void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_
     pthread_mutex_lock(&bp->mu);
     bufpool_sum(bp, cls, s);
     out->gets = s[BP_GETS] - bp->base[cls][BP_GETS];
-    /* every get of a pooled class is a hit or a miss (a failed new_fn is a miss) */
-    out->hits = bp->pools[cls] ? out->gets - (s[BP_MISSES] - bp->base[cls][BP_MISSES]) : 0;
     out->misses = s[BP_MISSES] - bp->base[cls][BP_MISSES];
     out->drops = s[BP_DROPS] - bp->base[cls][BP_DROPS];
+    /* hits: a class with a pool of its own (tar, string) reports the pool's count, taken
+     * in pool.c where a get is served from the pool, so gets (counted here) = hits +
+     * misses (counted by new_fn) is a check, not an identity. hash and small share one
+     * pool, whose count is of both: for them every get that was not a miss is a hit. */
+    out->hits = bp->pools[cls] ? out->gets - out->misses : 0;
     if (cls != BUFPOOL_SMALL && bp->pools[cls]) {
         pool_stats_t ps;
         pool_stats_read(bp->pools[cls], &ps);
         out->drops += ps.drops - bp->base_pool_drops[cls];
+        if (cls != BUFPOOL_HASH || bp->pools[BUFPOOL_SMALL] != bp->pools[BUFPOOL_HASH])
+            out->hits = ps.hits - bp->base_pool_hits[cls];
     }
     pthread_mutex_unlock(&bp->mu);
 }
@@ -362,6 +368,7 @@ void bufpool_stats_reset(bufpool_t *bp)
             pool_stats_t ps;
             pool_stats_read(bp->pools[c], &ps);
             bp->base_pool_drops[c] = ps.drops;
+            bp->base_pool_hits[c] = ps.hits;
         }
     }
     pthread_mutex_unlock(&bp->mu);
@@ -432,8 +439,8 @@ bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
     int pid = pool_tls_p;            /* < 0: no P claimed yet (or none to be had) */
     if (UNLIKELY(!pool || pid < 0))
         return bufpool_get_slow(bp, cls);
-    /* this P's counter (single writer); hits are not counted: hits = gets - misses, and a
-     * miss is counted by new_fn inside pool_get */
+    /* this P's counter (single writer); a miss is counted by new_fn inside pool_get, a
+     * hit by pool_get itself (pool.c) */
     _Atomic uint64_t *g = &bp->pcounts[pid].c[cls][BP_GETS];
     atomic_store_explicit(g, atomic_load_explicit(g, RLX) + 1, RLX);
     tls_req = ((pid + 1) << 8) | (int)cls;

@@ -99,7 +99,9 @@ bufpool_buf_t *bufpool_grow(bufpool_t *bp, bufpool_buf_t *buf, size_t need_bytes
  * a pooled class (a miss = the pool created the buffer; a drop = a put that freed it:
  * oversize, string builder above string_keep_max_bytes, or the pool's ring full / a
  * thread without a P -- those two are the pool's own counts and appear under the pool's
- * class, `hash` for `small` buffers). */
+ * class, `hash` for `small` buffers). hits of tar and string are the pool's own count
+ * (pool.c, where the get is served), so hits + misses == gets holds only when both
+ * sides counted right; hash and small share a pool: their hits are gets - misses. */
 void bufpool_stats_read(bufpool_t *bp, bufpool_class_t cls, bufpool_class_stats_t *out);
 void bufpool_stats_reset(bufpool_t *bp);
 

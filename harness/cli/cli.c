@@ -10,7 +10,9 @@ const char *const cli_exit_codes_text =
 "  1    some cells failed (crash, non-zero exit, timeout, wrong result); the rest ran\n"
 "  2    usage or bad input: arguments, scenario or matrix file (FILE:LINE message),\n"
 "       corrupt journal, output folder in use or already holding a journal\n"
-"  3    harness error: cannot write results, out of memory\n"
+"  3    harness error: cannot write results (full disk, file-size limit, unwritable\n"
+"       folder: one message naming the file; what was written before stays intact),\n"
+"       out of memory\n"
 "  130  interrupted by SIGINT/SIGTERM: nothing partial was written; rerun with --resume\n";
 
 int cli_read_journal(const char *in, journal_t *j)

@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,10 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* Past a file-size limit (ulimit -f) a write fails with EFBIG instead of killing the
+     * process, so the journal and the outputs get their clean "cannot write" path (the
+     * runners it spawns get the default back: cell.c). */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage_main(stderr);
         return CLI_EXIT_USAGE;

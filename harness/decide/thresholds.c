@@ -364,6 +364,16 @@ int thresholds_load(const char *path, thresholds_t *t, char err[THRESHOLDS_ERR_B
     } else if (c->err_line) {
         snprintf(err, THRESHOLDS_ERR_BYTES, "%s:%d: %s", path, c->err_line, c->msg);
         result = -1;
+    } else {
+        int any = 0;
+        for (size_t i = 0; i < TH_N_KEYS; i++)
+            any |= c->seen[i];
+        if (!any) {   /* an empty file is a mistake, not a request for the defaults */
+            snprintf(err, THRESHOLDS_ERR_BYTES, "%s:1: no thresholds set (an empty file): "
+                     "set at least one key, or leave the thresholds file out for the "
+                     "built-in defaults", path);
+            result = -1;
+        }
     }
     free(c);
     free(buf);

@@ -48,7 +48,8 @@ typedef struct thresholds {
 /* The seed's values (above). */
 void thresholds_default(thresholds_t *t);
 
-/* Loads path over the defaults. Returns 0, or -1 with err = "FILE:LINE: message" and *t
+/* Loads path over the defaults. A file that sets no key at all (empty, or comments only)
+ * is refused. Returns 0, or -1 with err = "FILE:LINE: message" and *t
  * left at the defaults. */
 int thresholds_load(const char *path, thresholds_t *t, char err[THRESHOLDS_ERR_BYTES]);
 

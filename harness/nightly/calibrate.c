@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "calibrate.h"
+#include "atomic_file.h"
 #include "calibrate_json.h"
 #include "calibrate_md.h"
 #include "calibrate_stats.h"
@@ -103,15 +104,15 @@ static int calibrate_write(const char *out_dir, const calibrate_setup_t *setup,
         snprintf(err, CALIBRATE_ERR_BYTES, "cannot write %s", out->json_path);
         return 3;
     }
-    FILE *mf = fopen(out->md_path, "w");
-    if (!mf || fwrite(out->markdown, 1, out->markdown_len, mf) != out->markdown_len) {
+    atomic_file_t af;   /* temporary name, fsync, rename: atomic_file.h */
+    if (atomic_file_open(&af, out->md_path, err, CALIBRATE_ERR_BYTES) != 0)
+        return 3;
+    if (fwrite(out->markdown, 1, out->markdown_len, af.f) != out->markdown_len) {
         snprintf(err, CALIBRATE_ERR_BYTES, "cannot write %s: %s", out->md_path, strerror(errno));
-        if (mf)
-            fclose(mf);
+        atomic_file_abort(&af);
         return 3;
     }
-    fclose(mf);
-    return 0;
+    return atomic_file_commit(&af, err, CALIBRATE_ERR_BYTES) == 0 ? 0 : 3;
 }
 
 /* Runs the sides of run `run` interleaved into out_dir/run-NNN/SIDE/results.jsonl.

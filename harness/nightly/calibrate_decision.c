@@ -1,6 +1,7 @@
 /* calibrate_decision.c: A/A runs of the decision rules (calibrate_decision.h). */
 #define _GNU_SOURCE
 #include "calibrate_decision.h"
+#include "atomic_file.h"
 #include "analysis.h"
 #include "journal.h"
 #include "matrix.h"
@@ -99,17 +100,25 @@ static int dc_write(const calibrate_decision_options_t *o, json_object *per_run,
     json_object_object_add(root, "false_keep_rate", sum->verdicts ? json_object_new_double((double)sum->keep / n) : NULL);
     json_object_object_add(root, "false_remove_worse_rate", sum->verdicts ? json_object_new_double((double)sum->worse / n) : NULL);
     json_object_object_add(root, "runs_clean", json_object_new_int((int)clean));
-    char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+    char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", o->out_dir, CALIBRATE_DECISION_FILE);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int rc = json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY) == 0 && rename(tmp, path) == 0
-                 ? 0 : -1;
-    json_object_put(root);
-    if (rc != 0) {
-        snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return 3;
+    /* temporary name, fsync, rename (atomic_file.h) */
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+    atomic_file_t af;
+    int rc = -1;
+    if (!text)
+        snprintf(err, cap, "%s: out of memory", path);
+    else if (atomic_file_open(&af, path, err, cap) == 0) {
+        if (fputs(text, af.f) == EOF || fputc('\n', af.f) == EOF) {
+            snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
+            atomic_file_abort(&af);
+        } else {
+            rc = atomic_file_commit(&af, err, cap);
+        }
     }
+    json_object_put(root);
+    if (rc != 0)
+        return 3;
     if (asprintf(markdown, "## Decision calibration (A/A)\n\n%u A/A runs of `%s`: %zu headline "
                  "verdicts, %zu false KEEP, %zu false REMOVE-as-worse, %zu REMOVE by "
                  "equivalence (the right answer), %zu INCONCLUSIVE; %u of %u runs clean. "

@@ -2,6 +2,7 @@
  * Guarantees: writes only the file it is given. What it must not do: compute statistics.
  */
 #include "calibrate_json.h"
+#include "atomic_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,8 +110,18 @@ int calibrate_json_write(const char *path, const calibrate_setup_t *setup,
         json_object_array_add(wls, calibrate_json_workload(setup, &s->workloads[i]));
     json_object_object_add(root, "workloads", wls);
     json_object_object_add(root, "overall", calibrate_json_overall(setup, s));
-    int rc = json_object_to_file_ext(path, root,
-                                     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    /* temporary name, fsync, rename (atomic_file.h): a failed write keeps the old file */
+    const char *text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    atomic_file_t af;
+    char err[PATH_MAX + 256];
+    int rc = -1;
+    if (text && atomic_file_open(&af, path, err, sizeof err) == 0) {
+        if (fputs(text, af.f) == EOF || fputc('\n', af.f) == EOF)
+            atomic_file_abort(&af);
+        else
+            rc = atomic_file_commit(&af, err, sizeof err);
+    }
     json_object_put(root);
     return rc != 0 ? -1 : 0;
 }

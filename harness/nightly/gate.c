@@ -82,7 +82,10 @@ static void emit_summary(const gate_report_t *r, const char *bl, const char *cl,
             continue;
         }
         gate_write_markdown(f, r, bl, cl, extra);
-        fclose(f);
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad)
+            fprintf(stderr, "poolbench gate: warning: the summary in %s is incomplete: %s\n",
+                    paths[i], strerror(errno ? errno : EIO));
     }
 }
 

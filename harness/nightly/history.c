@@ -381,7 +381,11 @@ static int trend_write_data(const char *dat, const series_t *ser, size_t ns, dou
         }
         fprintf(f, "\n\n");
     }
-    fclose(f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {   /* every fprintf above is checked here (ferror) */
+        fprintf(errf, "poolbench history: cannot write %s: %s\n", dat, strerror(errno ? errno : EIO));
+        return 3;
+    }
     return 0;
 }
 
@@ -414,7 +418,11 @@ static int trend_write_vars(const char *vars, const char *dat, const char *base,
         gp_quote(f, t);
         fputc('\n', f);
     }
-    fclose(f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {   /* every fprintf above is checked here (ferror) */
+        fprintf(errf, "poolbench history: cannot write %s: %s\n", vars, strerror(errno ? errno : EIO));
+        return 3;
+    }
     return 0;
 }
 

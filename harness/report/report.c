@@ -1,5 +1,5 @@
 /* report.c: report_write(), every output of a results folder from its journal (report.h).
- * Files are written to NAME.tmp and renamed. Never prints, never exits. */
+ * Files are written to a temporary name, fsync'd and renamed (atomic_file.h). Never prints, never exits. */
 #include "report.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "atomic_file.h"
 #include "export_csv.h"
 #include "export_gobench.h"
 #include "journal.h"
@@ -22,35 +23,23 @@
 
 typedef int (*writer_fn)(void *ctx, FILE *out);
 
-/* writes DIR/name through fn into name.tmp, then renames; -1 with err */
+/* writes DIR/name through fn, atomically (atomic_file.h); -1 with err */
 static int write_file(const char *dir, const char *name, writer_fn fn, void *ctx, char *err,
                       size_t err_cap)
 {
-    char path[REPORT_PATH_BYTES], tmp[REPORT_PATH_BYTES + 8];
+    char path[REPORT_PATH_BYTES];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, err_cap, "%s: cannot write: %s", tmp, strerror(errno));
+    atomic_file_t af;
+    if (atomic_file_open(&af, path, err, err_cap) != 0)
         return -1;
-    }
-    int rc = fn(ctx, f);
-    int e = errno;
-    if (fclose(f) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc < 0) {
-        remove(tmp);
+    errno = 0;
+    if (fn(ctx, af.f) < 0) {
+        int e = errno;
+        atomic_file_abort(&af);
         snprintf(err, err_cap, "%s: write failed: %s", path, e ? strerror(e) : "out of memory");
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, err_cap, "%s: cannot rename: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return atomic_file_commit(&af, err, err_cap);
 }
 
 static int w_csv(void *ctx, FILE *out) { return export_csv_write(ctx, out) < 0 ? -1 : 0; }

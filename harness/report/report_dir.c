@@ -1,5 +1,6 @@
 /* report_dir.c: `poolbench report DIR` (report_dir.h). */
 #include "report_dir.h"
+#include "atomic_file.h"
 #include "journal_read.h"
 #include "summary.h"
 
@@ -11,21 +12,26 @@
 
 enum { REPORT_DIR_OK = 0, REPORT_DIR_USAGE = 2, REPORT_DIR_HARNESS = 3 };
 
-/* DIR/summary.md: one row per arm. */
+/* DIR/summary.md: one row per arm, written atomically (atomic_file.h). */
 static int write_arm_table(const char *dir, const journal_t *j)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    char path[PATH_MAX], err[PATH_MAX + 256];
     snprintf(path, sizeof path, "%s/summary.md", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "poolbench report: cannot write %s: %s\n", tmp, strerror(errno));
+    atomic_file_t af;
+    if (atomic_file_open(&af, path, err, sizeof err) != 0) {
+        fprintf(stderr, "poolbench report: %s\n", err);
         return REPORT_DIR_HARNESS;
     }
-    int rc = summary_write(j, f);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-        fprintf(stderr, "poolbench report: cannot write %s\n", path);
-        unlink(tmp);
+    errno = 0;
+    if (summary_write(j, af.f) != 0) {
+        int e = errno;
+        atomic_file_abort(&af);
+        fprintf(stderr, "poolbench report: %s: write failed: %s\n", path,
+                e ? strerror(e) : "out of memory");
+        return REPORT_DIR_HARNESS;
+    }
+    if (atomic_file_commit(&af, err, sizeof err) != 0) {
+        fprintf(stderr, "poolbench report: %s\n", err);
         return REPORT_DIR_HARNESS;
     }
     return REPORT_DIR_OK;

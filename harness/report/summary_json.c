@@ -6,6 +6,7 @@
  * become null. Written to a temporary file and renamed. Never prints or exits.
  */
 #include "summary_json.h"
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -452,9 +453,8 @@ json_object *summary_json_build(const analysis_model_t *m)
 
 int summary_json_write(const analysis_model_t *m, const char *dir, char *err, size_t err_cap)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, SUMMARY_JSON_FILE);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     json_object *root = summary_json_build(m);
     if (!root) {
         snprintf(err, err_cap, "%s: out of memory", path);
@@ -467,30 +467,21 @@ int summary_json_write(const analysis_model_t *m, const char *dir, char *err, si
         snprintf(err, err_cap, "%s: out of memory", path);
         return -1;
     }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, err_cap, "%s: %s", tmp, strerror(errno));
+    atomic_file_t af;
+    if (atomic_file_open(&af, path, err, err_cap) != 0) {
         json_object_put(root);
         return -1;
     }
     size_t len = strlen(text);
-    int ok = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
-    int e = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        e = errno;
-    }
+    int ok = fwrite(text, 1, len, af.f) == len && fputc('\n', af.f) != EOF;
     json_object_put(root);
     if (!ok) {
-        remove(tmp);
-        snprintf(err, err_cap, "%s: %s", tmp, strerror(e));
+        int e = errno;
+        atomic_file_abort(&af);
+        snprintf(err, err_cap, "%s: write failed: %s", path, strerror(e));
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        remove(tmp);
-        snprintf(err, err_cap, "%s: %s", path, strerror(e));
+    if (atomic_file_commit(&af, err, err_cap) != 0)
         return -1;
-    }
     return 0;
 }

@@ -4,7 +4,9 @@
  * deadline and the interrupt (SIGTERM to the process group, SIGKILL after the grace),
  * reap, drain.
  * Guarantees: every child is reaped and every pipe closed before cell_run_group returns;
- * rusage is the child's own (wait4).
+ * rusage is the child's own (wait4); no process group is signalled after its leader was
+ * reaped, and none outlives its leader (killed while the leader is a zombie); every
+ * posix_spawn* return is checked; EINTR is retried.
  * Must not: print, exit, install signal handlers (the caller owns *interrupt).
  */
 #define _GNU_SOURCE
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +65,8 @@ typedef struct child {
     size_t out_cap;
 } child_t;
 
+/* Signals a child's process group and the child; never after it was reaped (its pid and
+ * group id may belong to someone else by then). */
 static void cell_kill(child_t *c, int sig)
 {
     if (c->pid > 0 && !c->reaped) {
@@ -130,27 +135,35 @@ static int cell_spawn(const cell_spec_t *spec, child_t *c, cell_outcome_t *o)
     }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    sigset_t none, all;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e == 0 && (e = posix_spawnattr_init(&at)) != 0)
+        posix_spawn_file_actions_destroy(&fa);
+    if (e != 0) {
+        o->spawn_errno = e;
+        free(env);
+        close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+        return -1;
+    }
+    sigset_t none, def;
     sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&at, &none);
-    sigset_t def;
     sigemptyset(&def);
     sigaddset(&def, SIGINT);
     sigaddset(&def, SIGTERM);
     sigaddset(&def, SIGPIPE);
     sigaddset(&def, SIGCHLD);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+    sigaddset(&def, SIGXFSZ);   /* the driver ignores it (main.c); a runner gets the default */
+    /* every setup call checked: a failure is the cell's spawn:ERRNO, nothing is started */
+    if (!e) e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!e) e = posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    if (!e) e = posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    if (!e) e = posix_spawnattr_setsigmask(&at, &none);
+    if (!e) e = posix_spawnattr_setsigdefault(&at, &def);
+    if (!e) e = posix_spawnattr_setpgroup(&at, 0);
+    if (!e) e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                  POSIX_SPAWN_SETSIGDEF);
     c->start_ns = cell_now_ns();
-    int e = posix_spawn(&c->pid, spec->exe, &fa, &at, spec->argv, env);
+    if (!e)
+        e = posix_spawn(&c->pid, spec->exe, &fa, &at, spec->argv, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     free(env);
@@ -264,7 +277,11 @@ static void cell_poll_output(cell_group_t *g, size_t np)
     }
 }
 
-/* Reaps the children that exited (wait4, WNOHANG) and records how they ended. */
+/* Reaps the children that exited and records how they ended. An exited child is first
+ * only looked at (waitid WNOWAIT): while it is an unreaped zombie its pid, hence its
+ * process group id, cannot be reused, so what is left in its group is killed then.
+ * Only after that is it reaped with wait4 (for its rusage); no group is signalled after
+ * its leader was reaped. */
 static void cell_reap(cell_group_t *g)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -272,21 +289,33 @@ static void cell_reap(cell_group_t *g)
         cell_outcome_t *o = &g->outcomes[i];
         if (c->pid <= 0 || c->reaped)
             continue;
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        int wr;
+        do
+            wr = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        while (wr != 0 && errno == EINTR);
+        if (wr != 0 || si.si_pid != c->pid)
+            continue;   /* still running */
+        /* the leader is a zombie, so the group id is still its: whatever it left behind
+         * in its group (a background process holding the pipes, a stray worker) is
+         * killed now, before the reap frees the id; nothing outlives its cell */
+        kill(-c->pid, SIGKILL);
         int st;
-        pid_t w = wait4(c->pid, &st, WNOHANG, &o->ru);
-        if (w == c->pid) {
-            c->reaped = 1;
-            o->wall_ns = cell_now_ns() - c->start_ns;
-            if (WIFEXITED(st)) {
-                o->exited = 1;
-                o->exit_code = WEXITSTATUS(st);
-            } else if (WIFSIGNALED(st)) {
-                o->signaled = 1;
-                o->term_signal = WTERMSIG(st);
-            }
-            /* its group may hold pipes open: give it the same treatment on the way */
-            if (g->killing)
-                kill(-c->pid, SIGKILL);
+        pid_t w;
+        do
+            w = wait4(c->pid, &st, 0, &o->ru);
+        while (w < 0 && errno == EINTR);
+        if (w != c->pid)
+            continue;
+        c->reaped = 1;
+        o->wall_ns = cell_now_ns() - c->start_ns;
+        if (WIFEXITED(st)) {
+            o->exited = 1;
+            o->exit_code = WEXITSTATUS(st);
+        } else if (WIFSIGNALED(st)) {
+            o->signaled = 1;
+            o->term_signal = WTERMSIG(st);
         }
     }
 }

@@ -4,7 +4,9 @@
  * files each line (context, cell, correction), dedupes cells by key and applies the
  * corrections.
  * Guarantees: every error names the file and line; a partial last line is skipped and
- * reported, never an error; appends are one write(2) plus fsync.
+ * reported, never an error; an append first cuts off a partial last line (so two records
+ * never share a line), writes the line (one write(2) unless cut short, EINTR retried),
+ * fsyncs, and on a failed write cuts the file back to where it was.
  * Must not: print, exit, decide anything about the cells it reads.
  */
 #include "journal.h"
@@ -313,8 +315,85 @@ int journal_truncate(const char *path, size_t valid_bytes)
         return -1;
     int rc = ftruncate(fd, (off_t)valid_bytes);
     if (rc == 0)
-        rc = fsync(fd);
+        rc = journal_fsync(fd);
+    int e = errno;
     close(fd);
+    errno = e;
+    return rc;
+}
+
+/* The file ends in a partial line (a crash mid-write, or a write cut short before this
+ * process could undo it): cut the file back to just after its last '\n' (to 0 when it has
+ * none), so the next line starts a line of its own. 0, or -1 with errno. */
+static int journal_tail_scan(int fd, int rfd, off_t end);
+
+static int journal_cut_partial_tail(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    if (st.st_size == 0)
+        return 0;
+    /* a journal opened write-only is read through a second descriptor of the same file */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return -1;
+    int rfd = fd;
+    if ((fl & O_ACCMODE) == O_WRONLY) {
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        rfd = open(self, O_RDONLY | O_CLOEXEC);
+        if (rfd < 0)
+            return -1;
+    }
+    int rc = journal_tail_scan(fd, rfd, st.st_size);
+    if (rfd != fd) {
+        int e = errno;
+        close(rfd);
+        errno = e;
+    }
+    return rc;
+}
+
+/* journal_cut_partial_tail's work: reads through rfd, cuts through fd. */
+static int journal_tail_scan(int fd, int rfd, off_t end)
+{
+    char last;
+    ssize_t r;
+    do
+        r = pread(rfd, &last, 1, end - 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1)
+        return r < 0 ? -1 : (errno = EIO, -1);
+    if (last == '\n')
+        return 0;
+    char buf[4096];
+    off_t pos = end, keep = 0;
+    while (pos > 0 && keep == 0) {
+        size_t want = pos < (off_t)sizeof buf ? (size_t)pos : sizeof buf;
+        do
+            r = pread(rfd, buf, want, pos - (off_t)want);
+        while (r < 0 && errno == EINTR);
+        if (r != (ssize_t)want)
+            return r < 0 ? -1 : (errno = EIO, -1);
+        pos -= (off_t)want;
+        for (size_t i = want; i-- > 0;)
+            if (buf[i] == '\n') {
+                keep = pos + (off_t)i + 1;
+                break;
+            }
+    }
+    if (ftruncate(fd, keep) != 0)
+        return -1;
+    return journal_fsync(fd);
+}
+
+int journal_fsync(int fd)
+{
+    int rc;
+    do
+        rc = fsync(fd);
+    while (rc != 0 && errno == EINTR);
     return rc;
 }
 
@@ -332,14 +411,36 @@ int journal_append(int fd, json_object *obj)
     }
     memcpy(line, s, n);
     line[n] = '\n';
-    ssize_t w = write(fd, line, n + 1);   /* O_APPEND: one write, one line */
-    int saved = errno;
-    free(line);
-    if (w != (ssize_t)(n + 1)) {
-        errno = w < 0 ? saved : EIO;
+    struct stat st;
+    if (journal_cut_partial_tail(fd) != 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        free(line);
+        errno = e;
         return -1;
     }
-    return fsync(fd);
+    /* O_APPEND and one writer (the folder's lock): one write normally writes the line;
+     * a short one (a full disk, a file-size limit) is continued, and if the rest cannot be
+     * written the line is cut off again, so a failed append leaves the file as it was. */
+    size_t done = 0;
+    int e = 0;
+    while (done < n + 1) {
+        ssize_t w = write(fd, line + done, n + 1 - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    free(line);
+    if (e) {
+        if (done > 0 && ftruncate(fd, st.st_size) == 0)
+            journal_fsync(fd);
+        errno = e;
+        return -1;
+    }
+    return journal_fsync(fd);
 }
 
 int journal_lock(const char *dir, char err[JOURNAL_ERR_BYTES])

@@ -48,8 +48,10 @@ typedef struct journal {
     size_t n_looks;
 } journal_t;
 
-/* Loads a journal. A partial last line (no newline, or not valid JSON and last) is
- * reported in truncated_line and skipped. Returns 0; -1 when the file cannot be read or
+/* Loads a journal. A partial last line (no newline at its end: a write interrupted by a
+ * crash or kill -9) is reported in truncated_line and skipped: it is never a record, the
+ * complete lines before it are all used, and the next journal_append (or journal_truncate
+ * on --resume) cuts it off. Returns 0; -1 when the file cannot be read or
  * a complete line is corrupt (err = "FILE:LINE: ..."). A missing file is an error. */
 int journal_load(const char *path, journal_t *j, char err[JOURNAL_ERR_BYTES]);
 
@@ -61,8 +63,15 @@ void journal_free(journal_t *j);
 /* Cuts the file back to valid_bytes (after a truncated last line). Returns 0 or -1. */
 int journal_truncate(const char *path, size_t valid_bytes);
 
-/* Appends one object as one line: one write(2), then fsync. Returns 0 or -1 (errno). */
+/* Appends one object as one line to fd (opened O_APPEND, one writer): first cuts off a
+ * partial last line if the file has one, then writes the line (EINTR retried, a short
+ * write continued), then fsyncs. When the line cannot be written whole (EFBIG under a
+ * file-size limit, ENOSPC) the file is cut back to its size before the call, so it still
+ * ends in a complete line. Returns 0 or -1 (errno). */
 int journal_append(int fd, json_object *obj);
+
+/* fsync, retried on EINTR. 0 or -1 (errno). */
+int journal_fsync(int fd);
 
 /* Takes DIR/.lock with a non-blocking flock. Returns the fd, -1 when another process
  * holds it (err says so, with its pid when known), -2 on another failure. */

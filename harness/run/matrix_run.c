@@ -204,7 +204,7 @@ static int session_open(matrix_session_t *s)
         if (rc != MATRIX_RUN_OK)
             return rc;
     }
-    s->fd = open(s->journal_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    s->fd = open(s->journal_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (s->fd < 0) {
         fprintf(stderr, "poolbench matrix: cannot open %s: %s\n", s->journal_path, strerror(errno));
         return MATRIX_RUN_HARNESS;

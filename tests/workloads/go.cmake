@@ -19,6 +19,8 @@ if(PB_GOFMT_EXECUTABLE)
            COMMAND sh -c "out=$(\"$0\" -l .) && [ -z \"$out\" ] || { echo \"not gofmt'd: $out\"; exit 1; }"
                    ${PB_GOFMT_EXECUTABLE}
            WORKING_DIRECTORY ${_pb_go_src})
+else()
+  pb_missing_tool_test(go_fmt gofmt golang-go)
 endif()
 add_test(NAME go_runner
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_go_runner.sh ${CMAKE_BINARY_DIR}/bin)

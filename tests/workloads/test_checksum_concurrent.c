@@ -1,9 +1,10 @@
 /* test_checksum_concurrent.c: checksum_concurrent against a hash of chunk hashes that
- * the test computes itself with one-shot SHA256() (its own chunking, written from
- * KERNELS.md, not from the kernel), its fallbacks (1 MiB, small chunks), the worker
+ * Python's hashlib computes (its own chunking, written from KERNELS.md, not from the
+ * kernel; not OpenSSL, which the kernel uses), its fallbacks (1 MiB, small chunks), the worker
  * minimum, one hash buffer per chunk, and allocation failure at every point (SQLite
  * style) with no leak. Must not: assert on timing or on which thread hashed what.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <openssl/err.h>
-#include <openssl/sha.h>
 
 #include "alloc.h"
 #include "bufpool.h"
@@ -51,35 +52,50 @@ static unsigned char *make_data(size_t n, uint32_t seed)
     return p;
 }
 
-static void to_hex(const unsigned char d[32], char hex[65])
+/* The reference digests from Python's hashlib (not OpenSSL's SHA256(), which the kernel
+ * uses through EVP): the bytes go to a temporary file; parts 0 = the plain SHA-256 of the
+ * whole, else KERNELS.md's chunking: `parts` chunks of len/parts bytes, the last one takes
+ * the remainder, and the result is SHA-256 over the chunk digests in order. */
+static void ref_hashlib(const unsigned char *data, size_t n, size_t parts, char hex[65])
 {
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    char path[] = "/tmp/pb_test_checksum_conc_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import hashlib,sys\n"
+             "d=open(sys.argv[1],\"rb\").read(); p=int(sys.argv[2]); n=len(d)\n"
+             "if p == 0: print(hashlib.sha256(d).hexdigest())\n"
+             "else:\n"
+             " c=n//p\n"
+             " print(hashlib.sha256(b\"\".join(hashlib.sha256(d[i*c:(n if i==p-1 else i*c+c)]).digest()"
+             " for i in range(p))).hexdigest())' '%s' %zu", path, parts);
+    FILE *pp = popen(cmd, "r");
+    assert_non_null(pp);
+    char line[256] = "";
+    char *got = fgets(line, sizeof line, pp);
+    int st = pclose(pp);
+    unlink(path);
+    if (!got || st != 0)
+        fail_msg("python3 hashlib failed (python3 is a test dependency): status %d", st);
+    assert_true(strlen(line) >= 64);
+    memcpy(hex, line, 64);
+    hex[64] = '\0';
 }
 
 static void ref_plain(const unsigned char *data, size_t n, char hex[65])
 {
-    unsigned char d[32];
-    SHA256(data, n, d);
-    to_hex(d, hex);
+    ref_hashlib(data, n, 0, hex);
 }
 
-/* KERNELS.md: `parts` chunks of len/parts bytes, the last one takes the remainder;
- * the result is SHA-256 over the chunk digests in order. */
 static void ref_chunked(const unsigned char *data, size_t n, size_t parts, char hex[65])
 {
-    unsigned char *all = malloc(parts * 32);
-    assert_non_null(all);
-    size_t chunk = n / parts;
-    for (size_t i = 0; i < parts; i++) {
-        size_t lo = i * chunk;
-        size_t hi = i + 1 == parts ? n : lo + chunk;
-        SHA256(data + lo, hi - lo, all + 32 * i);
-    }
-    unsigned char d[32];
-    SHA256(all, parts * 32, d);
-    free(all);
-    to_hex(d, hex);
+    assert_true(parts >= 1);
+    ref_hashlib(data, n, parts, hex);
 }
 
 static uint64_t hash_gets(bufpool_t *bp)

@@ -56,6 +56,14 @@ static void expect_error(const char *text, int line, const char *fragment)
     assert_string_equal(t.source, "defaults");
 }
 
+/* a file that sets nothing is a mistake (a wrong path, a truncated copy), not the defaults */
+static void test_empty_file(void **state)
+{
+    (void)state;
+    expect_error("", 1, "no thresholds set");
+    expect_error("# only a comment\n\n[keep]\n", 1, "no thresholds set");
+}
+
 static void test_shipped_file_is_the_default(void **state)
 {
     (void)state;
@@ -218,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_bad_utf8),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_empty_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 /* test_journal.c: appending, reading back, truncated last line recovery, corrupt lines,
- * duplicate keys, corrections, the result cross-check, and the folder lock. */
+ * duplicate keys, corrections, the result cross-check, and the folder lock; an append
+ * after a partial last line starts a line of its own; an append cut short by a file-size
+ * limit fails with EFBIG and leaves the file as it was. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +216,106 @@ static void test_lock(void **state)
     close(fd);
 }
 
+/* The file ends in a partial line (kill -9 mid-write) and is appended to without a
+ * --resume truncation: the partial line is cut off, the two records never share a line. */
+static void test_append_after_partial_line(void **state)
+{
+    (void)state;
+    int fd = open_new();
+    append(fd, cell("k1", "i", "glibc", "none", "ok", "r"));
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    size_t good = (size_t)st.st_size;
+    const char *partial = "{\"type\":\"cell\",\"key\":\"kX\",\"sta";
+    assert_int_equal(write(fd, partial, strlen(partial)), (ssize_t)strlen(partial));
+    append(fd, cell("k2", "i", "glibc", "all", "ok", "r"));
+    close(fd);
+    journal_t j;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(g_path, &j, err), 0);
+    assert_int_equal(j.truncated_line, 0);
+    assert_int_equal(j.n_cells, 2);
+    assert_true(journal_has(&j, "k1"));
+    assert_true(journal_has(&j, "k2"));
+    assert_false(journal_has(&j, "kX"));
+    /* the file is exactly the good prefix plus the new line: nothing of kX left */
+    assert_int_equal(stat(g_path, &st), 0);
+    assert_true((size_t)st.st_size > good);
+    FILE *f = fopen(g_path, "r");
+    char line[4096];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        assert_null(strstr(line, "kX"));
+        assert_non_null(strchr(line, '\n'));
+    }
+    fclose(f);
+    assert_int_equal(lines, 3);
+    journal_free(&j);
+}
+
+/* A journal holding only a partial first line (killed while writing the context block):
+ * the append cuts it to nothing, the file then starts with the new line. */
+static void test_append_after_partial_only_line(void **state)
+{
+    (void)state;
+    int fd = open(g_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "{\"type\":\"cont", 14), 14);
+    json_object *ctx = json_object_new_object();
+    json_object_object_add(ctx, "type", json_object_new_string("context"));
+    append(fd, ctx);
+    close(fd);
+    journal_t j;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(g_path, &j, err), 0);
+    assert_non_null(j.context);
+    assert_int_equal(j.truncated_line, 0);
+    journal_free(&j);
+}
+
+/* Under a file-size limit (SIGXFSZ ignored, as poolbench does) a line that does not fit
+ * is written in part by the kernel; journal_append fails with EFBIG and cuts the part
+ * off again. Run in a child so the limit stays there. */
+static void test_append_file_size_limit(void **state)
+{
+    (void)state;
+    int fd = open_new();
+    append(fd, cell("k1", "i", "glibc", "none", "ok", "r"));
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    off_t before = st.st_size;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {(rlim_t)before + 40, (rlim_t)before + 40};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        json_object *big = cell("k2", "i", "glibc", "all", "ok", "a-result-longer-than-40");
+        int rc = journal_append(fd, big);
+        int e = errno;
+        json_object_put(big);
+        _exit(rc == -1 && e == EFBIG ? 0 : 11);
+    }
+    int wst;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFEXITED(wst));
+    assert_int_equal(WEXITSTATUS(wst), 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, before);   /* the part written was cut off */
+    append(fd, cell("k3", "i", "glibc", "all", "ok", "r"));   /* no limit here */
+    close(fd);
+    journal_t j;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(g_path, &j, err), 0);
+    assert_int_equal(j.truncated_line, 0);
+    assert_int_equal(j.n_cells, 2);
+    assert_true(journal_has(&j, "k3"));
+    assert_false(journal_has(&j, "k2"));
+    journal_free(&j);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -237,6 +342,9 @@ int main(void)
         cmocka_unit_test(test_verify_results),
         cmocka_unit_test(test_metrics_json),
         cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_append_after_partial_line),
+        cmocka_unit_test(test_append_after_partial_only_line),
+        cmocka_unit_test(test_append_file_size_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
