@@ -49,6 +49,7 @@ static const scenario_key_t sc_keys[] = {
     {"scenario", "pprof_http", K_BOOL, OFF(pprof_http), 0, 0, 0, 0},
     {"scenario", "result_check", K_CHECK, OFF(result_check), 0, 0, 0, 0},
     {"scenario", "headline", K_BOOL, OFF(headline), 0, 0, 0, 0},
+    {"scenario", "heap_profile", K_BOOL, OFF(heap_profile), 0, 0, 0, 0},
     {"input", "seed", K_U64, OFF(seed), 0, 0, UINT64_MAX - 1, 1},
     {"input", "files", K_U64, OFF(files), 0, 1, 1000000, 0},
     {"input", "size", K_SIZE_LIST, OFF(size_bytes), 0, 0, 64 * GIB, 0},
@@ -288,7 +289,8 @@ static int sc_set_text(const scenario_key_t *k, char *base, const char *v, char 
     return 0;
 }
 
-/* Keys with a fixed set of words: mode, result_check, and on/off (pprof_http, headline). */
+/* Keys with a fixed set of words: mode, result_check, and on/off (pprof_http, headline,
+ * heap_profile). */
 static int sc_set_word(scenario_t *sc, const scenario_key_t *k, char *base, const char *v,
                        char *msg, size_t cap)
 {

@@ -55,7 +55,12 @@ typedef struct scenario {
     scenario_mode_t mode;
     uint64_t processes;                  /* concurrent mode                        */
     char expect[SCENARIO_TEXT_BYTES];    /* pinned result; "" = not pinned          */
-    int pprof_http;                      /* planned runner flag; 0/1                */
+    int pprof_http;                      /* runner flag --pprof-http; 0/1 (the driver
+                                          * picks the port and scrapes the endpoint) */
+    int heap_profile;                    /* 0/1: `poolbench matrix` adds the profiled
+                                          * pass (run/profile_pass.h): one heap-profiled
+                                          * run per arm on glibc, never a cell, not in
+                                          * the cells' keys                           */
     scenario_result_check_t result_check; /* which cells must give the same result   */
     int headline;                        /* 0/1: may its cells vote in the headline
                                           * verdicts (default 1; journalled as

@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "report_html.h"
 #include "report_md.h"
+#include "report_profiles.h"
 #include "summary_json.h"
 #include "thresholds.h"
 
@@ -174,7 +175,15 @@ int report_write(const char *dir, const char *thresholds_path, const report_opti
     }
     char dpath[REPORT_PATH_BYTES];
     json_object *dcal = report_decision_calibration(dir, cpath, dpath, sizeof dpath);
+    report_profiles_t profiles;
+    if (report_profiles_load(dir, &profiles) < 0) {
+        snprintf(err, err_cap, "%s/profiles: out of memory", dir);
+        json_object_put(cal);
+        json_object_put(dcal);
+        goto done;
+    }
     report_doc_t doc = {
+        .profiles = &profiles,
         .model = &m, .charts = charts, .dir = dir, .journal_path = jpath,
         .truncated_line = j.truncated_line, .generated_at = when,
         .calibration = cal, .calibration_path = cpath,
@@ -183,10 +192,12 @@ int report_write(const char *dir, const char *thresholds_path, const report_opti
     if (write_file(dir, "report.md", w_md, &doc, err, err_cap) < 0 ||
         write_file(dir, "report-full.md", w_md_full, &doc, err, err_cap) < 0 ||
         write_file(dir, "report.html", w_html, &doc, err, err_cap) < 0) {
+        report_profiles_free(&profiles);
         json_object_put(cal);
         json_object_put(dcal);
         goto done;
     }
+    report_profiles_free(&profiles);
     json_object_put(cal);
     json_object_put(dcal);
     snprintf(out->report_md, sizeof out->report_md, "%s/report.md", dir);

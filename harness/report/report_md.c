@@ -3,6 +3,7 @@
  * report's limit guard (report_md.h). Reads the analysis model only; never prints to the
  * terminal, never exits. */
 #include "report_md.h"
+#include "report_profiles.h"
 
 #include <json-c/json.h>
 
@@ -1290,6 +1291,7 @@ int report_md_content(const report_doc_t *d, report_emitter_t *e, report_documen
     section_model_runtime(d, e);
     if (which == REPORT_DOC_SHORT) {
         section_more(d, e);
+        report_profiles_section(d->profiles, e, which);
     } else {
         section_all_verdicts(d, e);
         section_explain(d, e);
@@ -1299,6 +1301,8 @@ int report_md_content(const report_doc_t *d, report_emitter_t *e, report_documen
         section_zeroing(d, e);
         section_maintenance(d, e);
         section_calibration(d, e);
+        end_list(e);
+        report_profiles_section(d->profiles, e, which);
         section_failed(d, e);
         section_charts(d, e);
         section_context(d, e);

@@ -16,7 +16,8 @@
  *    explanation (the pool against allocate-instead), the comparisons per class (costs
  *    that decide, evidence that does not), warnings with what to do, "no pool on a
  *    better allocator vs pool on glibc", the cost of zeroing on put, pool code size, the
- *    calibration of `poolbench calibrate` (when present), failed cells, charts, context.
+ *    calibration of `poolbench calibrate` (when present), the heap profiles of the
+ *    profiled pass (when present; report_profiles.h), failed cells, charts, context.
  * Content is written through report_emitter_t: plain text in which **bold** and `code`
  * are the only markup. Nothing here prints to the terminal or exits.
  */
@@ -49,6 +50,8 @@ typedef struct report_doc {
                                           `poolbench calibrate --decision`, or NULL       */
     const char *decision_calibration_path;
     const char *generated_at;          /* UTC time text                                 */
+    const struct report_profiles *profiles; /* the profiled pass (report_profiles.h), or
+                                          NULL: no "Heap profiles" section               */
 } report_doc_t;
 
 /* table_start flags */

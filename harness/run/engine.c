@@ -7,6 +7,7 @@
 #include "cell.h"
 #include "hyperfine.h"
 #include "metrics.h"
+#include "monitor.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -520,6 +521,33 @@ static json_object *group_parse(const cell_outcome_t *outs, size_t n_proc,
     return procs;
 }
 
+/* What the endpoint sampler saw (pprof_http = on): the ports, the interval, and over all
+ * processes the complete heap profiles fetched, their bytes, the bad responses (failed)
+ * and the fetches cut by a runner's exit (cut). */
+static json_object *monitor_json(const monitor_t *mons, size_t n)
+{
+    json_object *o = json_object_new_object(), *ports = json_object_new_array();
+    uint64_t fetches = 0, bytes = 0, failed = 0, cut = 0;
+    for (size_t i = 0; i < n; i++) {
+        fetches += mons[i].fetches;
+        bytes += mons[i].body_bytes;
+        failed += mons[i].failed;
+        cut += mons[i].cut;
+        if (ports)
+            json_object_array_add(ports, json_object_new_int((int)mons[i].port));
+    }
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "endpoint", json_object_new_string("/debug/pprof/heap"));
+    json_object_object_add(o, "ports", ports);
+    json_object_object_add(o, "interval_ms", json_object_new_int((int)mons[0].interval_ms));
+    json_object_object_add(o, "fetches", json_object_new_uint64(fetches));
+    json_object_object_add(o, "fetched_bytes", json_object_new_uint64(bytes));
+    json_object_object_add(o, "failed", json_object_new_uint64(failed));
+    json_object_object_add(o, "cut", json_object_new_uint64(cut));
+    return o;
+}
+
 /* A unit of one child, or of a group of concurrent children (one journalled cell). */
 static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
                         const engine_argv_t *av, const char *exe, const char *label)
@@ -538,8 +566,50 @@ static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
         specs[i] = (cell_spec_t){.exe = exe, .argv = av->argv,
                                  .extra_env = scenario_backend_env(c->backend),
                                  .timeout_s = (double)sc->timeout_s, .grace_s = 2};
+    /* pprof_http = on: each process on its own free port, its endpoint scraped meanwhile */
+    engine_argv_t *pav = NULL;
+    monitor_t *mons = NULL;
+    if (sc->pprof_http) {
+        pav = calloc(n_proc, sizeof *pav);
+        mons = calloc(n_proc, sizeof *mons);
+        if (!pav || !mons) {
+            free(pav);
+            free(mons);
+            snprintf(e->err, sizeof e->err, "out of memory");
+            return ENGINE_HARNESS;
+        }
+        for (size_t i = 0; i < n_proc; i++) {
+            unsigned port = 0;
+            if (monitor_port_pick(&port) != 0 ||
+                engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct, &pav[i]) != 0) {
+                snprintf(e->err, sizeof e->err, "no free loopback port for --pprof-port: %s",
+                         strerror(errno));
+                free(pav);
+                free(mons);
+                return ENGINE_HARNESS;
+            }
+            argv_add(&pav[i], "--pprof-port");
+            argv_add_u64(&pav[i], port);
+            specs[i].argv = pav[i].argv;
+            mons[i].port = port;
+        }
+        for (size_t i = 0; i < n_proc; i++)
+            if (monitor_start(&mons[i], mons[i].port, MONITOR_INTERVAL_MS) != 0) {
+                for (size_t k = 0; k < i; k++)
+                    monitor_stop(&mons[k]);
+                free(pav);
+                free(mons);
+                snprintf(e->err, sizeof e->err, "cannot start the endpoint sampler thread");
+                return ENGINE_HARNESS;
+            }
+    }
     uint64_t group_ns = 0;
-    if (cell_run_group(specs, n_proc, outs, e->interrupt, &group_ns) != 0 && !outs[0].spawn_errno) {
+    int grc = cell_run_group(specs, n_proc, outs, e->interrupt, &group_ns);
+    for (size_t i = 0; mons && i < n_proc; i++)
+        monitor_stop(&mons[i]);
+    free(pav);
+    if (grc != 0 && !outs[0].spawn_errno) {
+        free(mons);
         snprintf(e->err, sizeof e->err, "cannot start a child (pipes or memory)");
         return ENGINE_HARNESS;
     }
@@ -575,6 +645,8 @@ static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
     }
     refs_check(e, c, &p, line);
     line_add_outcome(line, &p, n_proc == 1 ? &outs[0] : NULL);
+    if (mons)
+        json_object_object_add(line, "monitor", monitor_json(mons, n_proc));
     ret = line_write(e, side, line, p.status);
     if (ret == ENGINE_OK && e->on_done)
         e->on_done(e->user, label, p.status, wall_ns, 0, "");
@@ -585,6 +657,7 @@ out:
         json_object_put(p.pool_classes);
     for (size_t i = 0; i < n_proc; i++)
         cell_outcome_free(&outs[i]);
+    free(mons);
     return ret;
 }
 

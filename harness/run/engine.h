@@ -16,7 +16,9 @@
  * Guarantees: a unit is journalled whole or not at all (interrupted units write nothing);
  * a runner whose output is not one JSON object with every metric, the claimed backend
  * and a result is recorded as bad_output with the reason; max_rss_bytes and the fault and
- * context-switch counts come from wait4 of that child. Never prints: progress goes
+ * context-switch counts come from wait4 of that child; a scenario with pprof_http = on
+ * gives each process its own free loopback --pprof-port and scrapes its endpoint while
+ * it runs (monitor.h), the line recording "monitor". Never prints: progress goes
  * through the callbacks. What it must not do: decide, compare or summarise.
  */
 #ifndef PB_ENGINE_H

@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "matrix.h"
 #include "metrics.h"
+#include "profile_pass.h"
 #include "progress.h"
 #include "scenario.h"
 #include "util.h"
@@ -137,6 +138,10 @@ static int session_dry_run(matrix_session_t *s)
         engine_cell_label(c, label, sizeof label);
         printf("%s%s x%zu %s\n", label, u->warmup ? " (warm-up)" : "", u->n_cells, c->key);
     }
+    size_t np = o->shard_k == 1 ? profile_pass_count(&s->mx) : 0;
+    if (np)
+        printf("profiled pass: %zu heap-profiled runs (one per arm of the heap_profile "
+               "scenarios on glibc; not cells)\n", np);
     return MATRIX_RUN_OK;
 }
 
@@ -315,6 +320,32 @@ static int session_run(matrix_session_t *s, size_t *written)
     return rc;
 }
 
+/* The profiled pass (profile_pass.h), shard 1 only: heap profiles, never cells. */
+static int session_profile_pass(matrix_session_t *s)
+{
+    if (s->opt->shard_k != 1 || profile_pass_count(&s->mx) == 0)
+        return MATRIX_RUN_OK;
+    fprintf(stderr, "poolbench: profiled pass: %zu heap-profiled runs into %s/%s/ (not "
+                    "cells: never used for verdicts)\n", profile_pass_count(&s->mx), s->out,
+            PROFILE_PASS_DIR);
+    profile_pass_stats_t st;
+    char err[512];
+    int rc = profile_pass_run(&s->mx, s->bin_dir, s->opt->cache_dir, s->out, &interrupt_signal,
+                              &st, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "poolbench: profiled pass: %s\n", err);
+        return MATRIX_RUN_HARNESS;
+    }
+    if (rc == 1) {
+        fprintf(stderr, "poolbench: profiled pass interrupted by signal %d (the cells are all "
+                        "in the journal)\n", (int)interrupt_signal);
+        return MATRIX_RUN_INTERRUPTED;
+    }
+    fprintf(stderr, "poolbench: profiled pass: %zu runs (%zu failed) in %.1f s\n", st.runs,
+            st.failed, (double)st.wall_ns / 1e9);
+    return MATRIX_RUN_OK;
+}
+
 int matrix_run_crosscheck(const char *journal_path, int fd)
 {
     journal_t all;
@@ -364,6 +395,8 @@ int matrix_run(const matrix_run_options_t *opt)
         size_t written = 0;
         if (rc == MATRIX_RUN_OK)
             rc = session_run(&s, &written);
+        if (rc == MATRIX_RUN_OK)
+            rc = session_profile_pass(&s);
         if (rc == MATRIX_RUN_OK)
             rc = matrix_run_crosscheck(s.journal_path, s.fd);
     }

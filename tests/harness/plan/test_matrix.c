@@ -254,6 +254,17 @@ static void test_headline_in_keys(void **state)
     assert_string_not_equal(on.cells[0].arm_key, off.cells[0].arm_key);
     assert_string_not_equal(on.hash, off.hash);
     assert_string_equal(on.cells[0].input_key, off.cells[0].input_key);   /* same input */
+    /* heap_profile (the profiled pass) adds runs, never changes a cell or its key */
+    scenario_t hp;
+    make_scenario(&hp, "a");
+    hp.headline = 1;
+    hp.heap_profile = 1;
+    matrix_t prof;
+    assert_int_equal(matrix_expand(&hp, 1, NULL, &prof), 0);
+    assert_int_equal(prof.n_cells, on.n_cells);
+    assert_string_equal(prof.cells[0].key, on.cells[0].key);
+    assert_string_equal(prof.hash, on.hash);
+    matrix_free(&prof);
     matrix_free(&on);
     matrix_free(&off);
 }

@@ -258,6 +258,30 @@ static void test_go_plain_headline(void **state)
     expect_error("g10.ini", c, strlen(c), 9, "glibc-mmap128k, go)");
 }
 
+/* heap_profile (the profiled pass): default off, on/off, from a matrix override, refused
+ * outside [scenario] and with another word; it is not part of a cell's key. */
+static void test_heap_profile(void **state)
+{
+    (void)state;
+    scenario_t sc;
+    char err[SCENARIO_ERR_BYTES] = "";
+    char *c = with_line(4, "description = test\n");
+    const char *p = write_file("hp1.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.heap_profile, 0);                   /* the default */
+    c = with_line(4, "description = test\nheap_profile = on\n");
+    p = write_file("hp2.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.heap_profile, 1);
+    scenario_override_t ov = {"heap_profile", "off", 7};
+    assert_int_equal(scenario_apply_override(&sc, "x.matrix", &ov, err), 0);
+    assert_int_equal(sc.heap_profile, 0);
+    c = with_line(4, "heap_profile = sometimes\n");
+    expect_error("hp3.ini", c, strlen(c), 4, "bad value 'sometimes' for 'heap_profile' (on or off)");
+    c = with_line(15, "heap_profile = on\n");               /* in [pool] */
+    expect_error("hp4.ini", c, strlen(c), 15, "belongs in section [scenario]");
+}
+
 static void test_parse_size(void **state)
 {
     (void)state;
@@ -339,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_huge_numbers),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_go_plain_headline),
+        cmocka_unit_test(test_heap_profile),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_matrix_file),
     };
