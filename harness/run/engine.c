@@ -581,7 +581,8 @@ static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
         for (size_t i = 0; i < n_proc; i++) {
             unsigned port = 0;
             if (monitor_port_pick(&port) != 0 ||
-                engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct, &pav[i]) != 0) {
+                engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct,
+                                  side->inject_live_pct, &pav[i]) != 0) {
                 snprintf(e->err, sizeof e->err, "no free loopback port for --pprof-port: %s",
                          strerror(errno));
                 free(pav);
