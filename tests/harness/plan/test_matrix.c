@@ -234,6 +234,40 @@ static void test_shards_keep_scenarios_whole(void **state)
     matrix_free(&m);
 }
 
+/* The shipped matrices: the shards' expected times differ by at most 25 % (the largest
+ * at most 1.25 x the smallest), for the quick matrix on 4 shards and the full matrix on
+ * 2 and 4, and no shard is empty. */
+static void check_matrix_balance(const char *file, unsigned n)
+{
+    char path[1024], name[SCENARIO_NAME_BYTES], err[SCENARIO_ERR_BYTES];
+    snprintf(path, sizeof path, "%s/scenarios/%s", PB_SOURCE_DIR, file);
+    scenario_t *scs = NULL;
+    size_t n_scs = 0;
+    assert_int_equal(scenario_load_set(path, NULL, NULL, NULL, &scs, &n_scs, name, err), 0);
+    matrix_t m;
+    assert_int_equal(matrix_expand(scs, n_scs, NULL, &m), 0);
+    uint64_t cost[8];
+    assert_int_equal(matrix_shard_assign(&m, n, cost), 0);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned k = 0; k < n; k++) {
+        lo = cost[k] < lo ? cost[k] : lo;
+        hi = cost[k] > hi ? cost[k] : hi;
+    }
+    print_message("%s on %u shards: expected %.1f .. %.1f s\n", file, n, lo / 1e9, hi / 1e9);
+    assert_true(lo > 0);
+    assert_true(hi * 100 <= lo * 125);
+    matrix_free(&m);
+    free(scs);
+}
+
+static void test_shipped_matrices_balanced(void **state)
+{
+    (void)state;
+    check_matrix_balance("quick.matrix", 4);
+    check_matrix_balance("full.matrix", 2);
+    check_matrix_balance("full.matrix", 4);
+}
+
 static void test_shard_cost_model(void **state)
 {
     (void)state;
@@ -524,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_shards_partition),
         cmocka_unit_test(test_shards_keep_scenarios_whole),
         cmocka_unit_test(test_shard_cost_model),
+        cmocka_unit_test(test_shipped_matrices_balanced),
         cmocka_unit_test(test_shuffle_deterministic_within_blocks),
         cmocka_unit_test(test_hyperfine_units_alternate),
         cmocka_unit_test(test_headline_in_keys),
