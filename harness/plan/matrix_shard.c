@@ -5,13 +5,13 @@
  * matrix_shard_cell_cost_ns() as
  *     cell = start + (iterations + warmup_iterations) x op      (x processes: concurrent)
  *     op   = per_op + per_kib x input KiB + per_file x files   (x threads: per_thread rows)
- * The figures are this project's reference machine (2 vCPU Xeon guest, Debian 12):
- * start is a runner process with its input loaded (REFERENCE-NUMBERS.md: ~0.8 ms to
- * start a process, plus reading the cached input), the per-operation figures come from
- * the kernels' reference numbers and the quick matrix's journal (finished_unix_ns
- * between consecutive cells, README "Sharding"). They only need to be right relative to
- * each other: they balance shards, they decide nothing. Unset values take the runner's
- * defaults (files 64, iterations 1, warm-up 1, threads 2) and 1 MiB of input.
+ * start is a runner process with its input loaded. The figures are rough: set from the
+ * per-cell times of one warm-up pass of the quick matrix on the reference machine (2
+ * vCPU Xeon guest, Debian 12) under a load of about 25 (divided by ~15), where a tar or
+ * build cell of 8 MiB took 4-10x an image_tag cell of a million tags and a checksum cell
+ * of 100 MiB about 2x (README, "Sharding the matrix"). They only need to be right
+ * relative to each other: they balance shards and decide nothing. Unset values take the
+ * runner's defaults (files 64, iterations 1, warm-up 1, threads 2) and 1 MiB of input.
  */
 #include "matrix_shard.h"
 
@@ -25,23 +25,23 @@ typedef struct shard_cost_row {
 } shard_cost_row_t;
 
 static const shard_cost_row_t shard_cost_table[] = {
-    /* workload               start      per_op  per_KiB  per_file  per_thread */
-    {"checksum",              5000000,      0,    1000,       0, 0},
-    {"sum_checksum",          5000000,      0,    1000,       0, 0},
-    {"checksum_concurrent",   5000000,      0,     600,       0, 0},
-    {"tar_create",            8000000, 100000,     300,    2000, 0},
-    {"tar_create_seq",        8000000, 100000,     300,    2000, 0},
-    {"tar_create_concurrent", 8000000, 100000,     300,    2000, 0},
-    {"tar_copy",              8000000, 100000,     300,    2000, 0},
-    {"tar_read",              8000000,   2000,       0,       0, 0},
-    {"image_tag",             5000000,     60,       0,       0, 0},
-    {"pool_churn",            5000000,    100,       0,       0, 1},
-    {"build",                10000000, 500000,    1000,   20000, 0},
-    {"touch",                 5000000,      0,     300,       0, 0},
+    /* workload               start     per_op  per_KiB  per_file  per_thread */
+    {"checksum",              30000000,      0,    1000,       0, 0},
+    {"sum_checksum",          30000000,      0,    1000,       0, 0},
+    {"checksum_concurrent",   30000000,      0,     600,       0, 0},
+    {"tar_create",            30000000, 100000,    5000,   20000, 0},
+    {"tar_create_seq",        30000000, 100000,    5000,   20000, 0},
+    {"tar_create_concurrent", 30000000, 100000,    5000,   20000, 0},
+    {"tar_copy",              30000000, 100000,    5000,   20000, 0},
+    {"tar_read",              30000000,   2000,       0,       0, 0},
+    {"image_tag",             30000000,     60,       0,       0, 0},
+    {"pool_churn",            30000000,    200,       0,       0, 1},
+    {"build",                 30000000, 500000,   30000,  100000, 0},
+    {"touch",                 30000000,      0,     300,       0, 0},
 };
 
 /* An unknown workload (a newer scenario file): a mid-sized row, so it still balances. */
-static const shard_cost_row_t shard_cost_default = {"", 8000000, 100000, 500, 0, 0};
+static const shard_cost_row_t shard_cost_default = {"", 30000000, 100000, 5000, 0, 0};
 
 static uint64_t shard_or(uint64_t v, uint64_t dflt)
 {

@@ -234,10 +234,13 @@ static void test_shards_keep_scenarios_whole(void **state)
     matrix_free(&m);
 }
 
-/* The shipped matrices: the shards' expected times differ by at most 25 % (the largest
- * at most 1.25 x the smallest), for the quick matrix on 4 shards and the full matrix on
- * 2 and 4, and no shard is empty. */
-static void check_matrix_balance(const char *file, unsigned n)
+/* The shipped matrices: no shard is empty and the greedy bound holds (the heaviest shard
+ * is at most one scenario above the lightest); where no scenario outweighs a fair share,
+ * the shards' expected times differ by at most 25 % (the largest at most 1.25 x the
+ * smallest): the quick matrix on 4 shards, the full matrix on 2. The full matrix on 4
+ * is bounded by its single_build scenario, one indivisible comparison group (its
+ * allocator_vs_pool rows join every backend). */
+static void check_matrix_balance(const char *file, unsigned n, int within_25_percent)
 {
     char path[1024], name[SCENARIO_NAME_BYTES], err[SCENARIO_ERR_BYTES];
     snprintf(path, sizeof path, "%s/scenarios/%s", PB_SOURCE_DIR, file);
@@ -246,16 +249,28 @@ static void check_matrix_balance(const char *file, unsigned n)
     assert_int_equal(scenario_load_set(path, NULL, NULL, NULL, &scs, &n_scs, name, err), 0);
     matrix_t m;
     assert_int_equal(matrix_expand(scs, n_scs, NULL, &m), 0);
-    uint64_t cost[8];
+    uint64_t cost[8], group_max = 0;
     assert_int_equal(matrix_shard_assign(&m, n, cost), 0);
+    for (size_t s = 0; s < n_scs; s++) {
+        uint64_t g = 0;
+        for (size_t i = 0; i < m.n_cells; i++)
+            if (m.cells[i].sc == &scs[s]) {
+                uint64_t c = matrix_shard_cell_cost_ns(&m.cells[i]);
+                g += c + (m.cells[i].rep == 0 ? c * scs[s].warmup_repetitions : 0);
+            }
+        group_max = g > group_max ? g : group_max;
+    }
     uint64_t lo = UINT64_MAX, hi = 0;
     for (unsigned k = 0; k < n; k++) {
         lo = cost[k] < lo ? cost[k] : lo;
         hi = cost[k] > hi ? cost[k] : hi;
     }
-    print_message("%s on %u shards: expected %.1f .. %.1f s\n", file, n, lo / 1e9, hi / 1e9);
+    print_message("%s on %u shards: expected %.1f .. %.1f s (largest scenario %.1f s)\n",
+                  file, n, lo / 1e9, hi / 1e9, group_max / 1e9);
     assert_true(lo > 0);
-    assert_true(hi * 100 <= lo * 125);
+    assert_true(hi - lo <= group_max);
+    if (within_25_percent)
+        assert_true(hi * 100 <= lo * 125);
     matrix_free(&m);
     free(scs);
 }
@@ -263,9 +278,9 @@ static void check_matrix_balance(const char *file, unsigned n)
 static void test_shipped_matrices_balanced(void **state)
 {
     (void)state;
-    check_matrix_balance("quick.matrix", 4);
-    check_matrix_balance("full.matrix", 2);
-    check_matrix_balance("full.matrix", 4);
+    check_matrix_balance("quick.matrix", 4, 1);
+    check_matrix_balance("full.matrix", 2, 1);
+    check_matrix_balance("full.matrix", 4, 0);
 }
 
 static void test_shard_cost_model(void **state)
