@@ -3,15 +3,18 @@
  *
  * The cost table: one row per workload, in integer ns, read by
  * matrix_shard_cell_cost_ns() as
- *     cell = start + (iterations + warmup_iterations) x op      (x processes: concurrent)
+ *     cell = start + load x input KiB + (iterations + warmup_iterations) x op
+ *            (+ hyperfine: its own start; x processes: concurrent)
  *     op   = per_op + per_kib x input KiB + per_file x files   (x threads: per_thread rows)
- * start is a runner process with its input loaded. The figures are rough: set from the
- * per-cell times of one warm-up pass of the quick matrix on the reference machine (2
- * vCPU Xeon guest, Debian 12) under a load of about 25 (divided by ~15), where a tar or
- * build cell of 8 MiB took 4-10x an image_tag cell of a million tags and a checksum cell
- * of 100 MiB about 2x (README, "Sharding the matrix"). They only need to be right
- * relative to each other: they balance shards and decide nothing. Unset values take the
- * runner's defaults (files 64, iterations 1, warm-up 1, threads 2) and 1 MiB of input.
+ * start is a runner process; load is reading or generating its input once per cell. The
+ * figures are rough: set from the per-scenario wall times of one quick matrix (4
+ * repetitions, 336 cells) on the reference machine (2 vCPU Xeon guest, Debian 12) under
+ * a load of about 25, where an image_tag or checksum cell took ~1-1.7 s, a tar_read
+ * cell ~3 s, a tar_create or tar_copy cell of 8 MiB ~6 s, a single build of 8 MiB ~5 s
+ * and a group of 4 concurrent builds of 4 MiB ~8 s (README, "Sharding the matrix").
+ * They only need to be right relative to each other: they balance shards and decide
+ * nothing. Unset values take the runner's defaults (files 64, iterations 1, warm-up 1,
+ * threads 2) and 1 MiB of input.
  */
 #include "matrix_shard.h"
 
@@ -20,28 +23,31 @@
 
 typedef struct shard_cost_row {
     const char *workload;
-    uint64_t start_ns, per_op_ns, per_kib_ns, per_file_ns;
+    uint64_t start_ns, load_per_kib_ns, per_op_ns, per_kib_ns, per_file_ns;
     int per_thread;           /* the operation's work grows with threads (pool_churn)   */
 } shard_cost_row_t;
 
 static const shard_cost_row_t shard_cost_table[] = {
-    /* workload               start     per_op  per_KiB  per_file  per_thread */
-    {"checksum",              30000000,      0,    1000,       0, 0},
-    {"sum_checksum",          30000000,      0,    1000,       0, 0},
-    {"checksum_concurrent",   30000000,      0,     600,       0, 0},
-    {"tar_create",            30000000, 100000,    5000,   20000, 0},
-    {"tar_create_seq",        30000000, 100000,    5000,   20000, 0},
-    {"tar_create_concurrent", 30000000, 100000,    5000,   20000, 0},
-    {"tar_copy",              30000000, 100000,    5000,   20000, 0},
-    {"tar_read",              30000000,   2000,       0,       0, 0},
-    {"image_tag",             30000000,     60,       0,       0, 0},
-    {"pool_churn",            30000000,    200,       0,       0, 1},
-    {"build",                 30000000, 500000,   30000,  100000, 0},
-    {"touch",                 30000000,      0,     300,       0, 0},
+    /* workload               start     load/KiB  per_op  per_KiB  per_file  per_thread */
+    {"checksum",              30000000,   8000,        0,    1000,       0, 0},
+    {"sum_checksum",          30000000,   8000,        0,    1000,       0, 0},
+    {"checksum_concurrent",   30000000,   8000,        0,     600,       0, 0},
+    {"tar_create",            30000000,  25000,   100000,    6000,   20000, 0},
+    {"tar_create_seq",        30000000,  25000,   100000,    6000,   20000, 0},
+    {"tar_create_concurrent", 30000000,  25000,   100000,    6000,   20000, 0},
+    {"tar_copy",              30000000,  25000,   100000,    6000,   20000, 0},
+    {"tar_read",              30000000,  25000,     2000,       0,       0, 0},
+    {"image_tag",             30000000,      0,       60,       0,       0, 0},
+    {"pool_churn",            30000000,      0,      200,       0,       0, 1},
+    {"build",                 30000000,   5000,   500000,   20000,  100000, 0},
+    {"touch",                 30000000,      0,        0,     300,       0, 0},
 };
 
+/* hyperfine's own start and bookkeeping around each `hyperfine --runs 1` */
+#define SHARD_HYPERFINE_NS 200000000ULL
+
 /* An unknown workload (a newer scenario file): a mid-sized row, so it still balances. */
-static const shard_cost_row_t shard_cost_default = {"", 30000000, 100000, 5000, 0, 0};
+static const shard_cost_row_t shard_cost_default = {"", 30000000, 10000, 100000, 5000, 0, 0};
 
 static uint64_t shard_or(uint64_t v, uint64_t dflt)
 {
@@ -61,7 +67,9 @@ uint64_t matrix_shard_cell_cost_ns(const matrix_cell_t *c)
     uint64_t op = row->per_op_ns + row->per_kib_ns * kib + row->per_file_ns * files;
     if (row->per_thread)
         op *= shard_or(c->threads, 2);
-    uint64_t cell = row->start_ns + ops * op;
+    uint64_t cell = row->start_ns + row->load_per_kib_ns * kib + ops * op;
+    if (sc->mode == SCENARIO_MODE_HYPERFINE)
+        cell += SHARD_HYPERFINE_NS;
     if (sc->mode == SCENARIO_MODE_CONCURRENT)
         cell *= sc->processes ? sc->processes : 1;
     return cell;
