@@ -234,12 +234,11 @@ static void test_shards_keep_scenarios_whole(void **state)
     matrix_free(&m);
 }
 
-/* The shipped matrices: no shard is empty and the greedy bound holds (the heaviest shard
- * is at most one scenario above the lightest); where no scenario outweighs a fair share,
- * the shards' expected times differ by at most 25 % (the largest at most 1.25 x the
- * smallest): the quick matrix on 4 shards, the full matrix on 2. The full matrix on 4
- * is bounded by its single_build scenario, one indivisible comparison group (its
- * allocator_vs_pool rows join every backend). */
+/* The shipped matrices: no shard is empty, the greedy bound holds (the heaviest shard is
+ * at most one scenario above the lightest) and the shards' expected times differ by at
+ * most 25 % (the largest at most 1.25 x the smallest): the quick matrix on 4 shards, the
+ * full matrix on 2 and 4. (With the first cost table the full matrix on 4 failed this:
+ * its single_build scenario, one indivisible comparison group, outweighed a quarter.) */
 static void check_matrix_balance(const char *file, unsigned n, int within_25_percent)
 {
     char path[1024], name[SCENARIO_NAME_BYTES], err[SCENARIO_ERR_BYTES];
@@ -280,7 +279,7 @@ static void test_shipped_matrices_balanced(void **state)
     (void)state;
     check_matrix_balance("quick.matrix", 4, 1);
     check_matrix_balance("full.matrix", 2, 1);
-    check_matrix_balance("full.matrix", 4, 0);
+    check_matrix_balance("full.matrix", 4, 1);
 }
 
 static void test_shard_cost_model(void **state)
