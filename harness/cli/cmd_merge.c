@@ -15,6 +15,9 @@ static void usage_merge(FILE *f)
 "Combines shard journals (folders or results.jsonl files) into OUT/results.jsonl,\n"
 "deduplicating cells by key, then cross-checks results across shards (wrong_result\n"
 "corrections). Refuses journals of different matrices (matrix_hash) or schema versions.\n"
+"Every cell keeps where it ran (\"origin\": input, shard, host) and the context block\n"
+"keeps each input's block; `poolbench report` refuses a comparison whose arms ran on\n"
+"different hosts (INCONCLUSIVE cross_host) and names it under Warnings.\n"
 "\n%s", cli_exit_codes_text);
 }
 

@@ -24,6 +24,11 @@
  * Rules per verdict (the first that fires; "exact" comparisons have CI [r, r] and count
  * as significant; a cost with an undefined ratio takes no part):
  *  0. DISQUALIFIED "failed_cells" when the backend has any failed cell in the scenario.
+ *     INCONCLUSIVE "cross_host" when the pooled arm and its baseline did not all run on
+ *     one host (a merge of shards that split them, or of journals of several machines):
+ *     a ratio across machines mixes the pool's effect with the machines' difference, so
+ *     the verdict is refused (the explanation against "none" and the side questions are
+ *     flagged cross_host, allocator_vs_pool answers "cross_host"; a warning names each).
  *  1. INCONCLUSIVE "too_few_samples" when either arm has fewer ok cells than
  *     min_samples_per_arm; "no_data" when no cost could be compared.
  *  2. KEEP when a cost's whole CI is past its threshold ("speedup": CI high <
@@ -267,6 +272,7 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     c->median_a = none_arm->stat[mi].median;
     c->median_b = class_arm->stat[mi].median;
     c->p_value = c->p_adjusted = c->u1 = NAN;
+    c->cross_host = !arms_same_host(none_arm, class_arm);
     c->deterministic_expected = strcmp(c->group, "pressure") == 0 &&
                                 none_arm->counts_deterministic && class_arm->counts_deterministic;
     if (r.method == ARMS_METHOD_EXACT) {
@@ -786,6 +792,29 @@ static int an_rule_failed_cells(an_build_t *b, analysis_verdict_t *v)
     return 1;
 }
 
+/* 0b. INCONCLUSIVE "cross_host": a deciding comparison's arms ran on different hosts. */
+static int an_rule_cross_host(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    for (size_t k = 0; k < v->n_comparisons; k++) {
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
+        if (!c->cross_host)
+            continue;
+        const analysis_arm_t *A = &m->arms[c->arm_a], *B = &m->arms[c->arm_b];
+        v->verdict = ANALYSIS_INCONCLUSIVE;
+        v->rule = "cross_host";
+        snprintf(v->detail, sizeof v->detail,
+                 "the arms ran on different machines (%s: host %s%s, shard %s; %s: host %s%s, "
+                 "shard %s): a ratio across hosts mixes the pool's effect with the machines' "
+                 "difference, so no verdict; run the scenario on one machine (poolbench "
+                 "matrix --shard keeps scenarios whole)",
+                 A->policy, A->host[0] ? A->host : "?", A->host_mixed ? " and others" : "",
+                 A->shard[0] ? A->shard : "?", B->policy, B->host[0] ? B->host : "?",
+                 B->host_mixed ? " and others" : "", B->shard[0] ? B->shard : "?");
+        return 1;
+    }
+    return 0;
+}
+
 /* 1. INCONCLUSIVE "too_few_samples" (either arm below min_samples_per_arm), or
  *    "no_data" (no comparison with a defined ratio). */
 static int an_rule_no_claim(const analysis_model_t *m, analysis_verdict_t *v)
@@ -994,6 +1023,8 @@ static int an_rule_undecided(an_build_t *b, analysis_verdict_t *v)
 static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
 {
     int fired = an_rule_failed_cells(b, v);
+    if (fired == 0)
+        fired = an_rule_cross_host(b->m, v);
     if (fired == 0)
         fired = an_rule_no_claim(b->m, v);
     if (fired == 0)
@@ -1413,10 +1444,55 @@ static int an_warn_noisy(an_build_t *b, double *rel, size_t n_rel)
                    "smallest detectable difference here; quiesce the machine");
 }
 
+/* One "cross_host" warning per pair of arms that ran on different hosts: A and B. */
+static int an_warn_cross_host_one(an_build_t *b, const char *what, const analysis_arm_t *A,
+                                  const analysis_arm_t *B)
+{
+    char msg[ANALYSIS_TEXT_BYTES];
+    snprintf(msg, sizeof msg, "%s: %s %s on host %s%s (shard %s), %s %s on host %s%s (shard %s)",
+             what, A->backend, A->policy, A->host[0] ? A->host : "?",
+             A->host_mixed ? " and others" : "", A->shard[0] ? A->shard : "?", B->backend,
+             B->policy, B->host[0] ? B->host : "?", B->host_mixed ? " and others" : "",
+             B->shard[0] ? B->shard : "?");
+    return an_warn(b, "cross_host", B, NULL, NULL, msg,
+                   "a comparison across machines is not a measurement of the pool: run each "
+                   "scenario on one machine (poolbench matrix --shard K/N keeps scenarios "
+                   "whole) and merge those journals");
+}
+
+static int an_warn_cross_host(an_build_t *b)
+{
+    analysis_model_t *m = b->m;
+    for (size_t i = 0; i < m->n_verdicts; i++) {
+        const analysis_verdict_t *v = &m->verdicts[i];
+        const size_t *ids[2] = {v->comparisons, v->explain};
+        size_t ns[2] = {v->n_comparisons, v->n_explain};
+        for (int w = 0; w < 2; w++)
+            if (ns[w] && m->comparisons[ids[w][0]].cross_host) {
+                const analysis_comparison_t *c = &m->comparisons[ids[w][0]];
+                if (an_warn_cross_host_one(b, w ? "explanation (against none) refused"
+                                                : "verdict refused (INCONCLUSIVE cross_host)",
+                                           &m->arms[c->arm_a], &m->arms[c->arm_b]) != 0)
+                    return -1;
+            }
+    }
+    for (size_t i = 0; i < m->n_avp; i++)
+        if (!arms_same_host(&m->arms[m->avp[i].arm_a], &m->arms[m->avp[i].arm_b]) &&
+            an_warn_cross_host_one(b, "allocator_vs_pool row refused", &m->arms[m->avp[i].arm_a],
+                                   &m->arms[m->avp[i].arm_b]) != 0)
+            return -1;
+    for (size_t i = 0; i < m->n_zeroing; i++)
+        if (!arms_same_host(&m->arms[m->zeroing[i].arm_a], &m->arms[m->zeroing[i].arm_b]) &&
+            an_warn_cross_host_one(b, "zeroing_cost row flagged", &m->arms[m->zeroing[i].arm_a],
+                                   &m->arms[m->zeroing[i].arm_b]) != 0)
+            return -1;
+    return 0;
+}
+
 static int an_warnings(an_build_t *b)
 {
     analysis_model_t *m = b->m;
-    if (an_warn_journal(b) != 0 || an_warn_disqualified(b) != 0)
+    if (an_warn_journal(b) != 0 || an_warn_disqualified(b) != 0 || an_warn_cross_host(b) != 0)
         return -1;
     double *rel = calloc(m->n_arms ? m->n_arms : 1, sizeof *rel);
     if (!rel)
@@ -1489,6 +1565,8 @@ static void an_avp_answers(analysis_model_t *m)
         if (an_scenario_backend_failed(m, other_none->scenario, other_none->backend) ||
             an_scenario_backend_failed(m, ref_pooled->scenario, ref_pooled->backend))
             r->answer = "disqualified";
+        else if (!arms_same_host(ref_pooled, other_none))
+            r->answer = "cross_host";
         else if (r->n_a < m->th.min_samples_per_arm || r->n_b < m->th.min_samples_per_arm)
             r->answer = "too_few_samples";
         else if (stats_equivalence(r->ci_lo, r->ci_hi, margin))

@@ -100,6 +100,8 @@ typedef struct analysis_comparison {
     double p_value, p_adjusted;                 /* NAN for method exact                */
     bool deterministic_expected;                /* counts on a single-threaded kernel */
     bool count_varies;                          /* expected constant but varies        */
+    bool cross_host;                            /* the arms ran on different hosts, or an
+                                                   arm on several (arms_same_host)       */
     const char *note;                           /* e.g. "baseline median is 0"; or NULL */
 } analysis_comparison_t;
 
@@ -112,7 +114,7 @@ typedef enum analysis_verdict_kind {
 
 /* Rule names (static strings, also the JSON values): "speedup", "peak_memory",
  * "pressure" (KEEP); "worse", "equivalence" (REMOVE); "undecided", "too_few_samples",
- * "no_data" (INCONCLUSIVE); "failed_cells" (DISQUALIFIED). */
+ * "no_data", "cross_host" (INCONCLUSIVE); "failed_cells" (DISQUALIFIED). */
 typedef struct analysis_verdict {
     const char *scenario, *backend, *variant;
     char cls[ANALYSIS_NAME_BYTES];
@@ -182,7 +184,8 @@ typedef struct analysis_avp {
     double median_a, median_b, ratio, ci_lo, ci_hi, u1, p_value, p_adjusted;
     const char *mwu_method;
     const char *answer;   /* "matches" (CI within +-equivalence), "faster", "slower",
-                             "unclear", "too_few_samples" */
+                             "unclear", "too_few_samples", "disqualified", "cross_host"
+                             (the two arms ran on different hosts: refused) */
 } analysis_avp_t;
 
 /* Cost of zeroing on put: pooled arms whose variants differ only in zero_on_put;
@@ -199,7 +202,8 @@ typedef struct analysis_zeroing {
 
 /* Warning kinds (static strings): "too_few_samples", "high_spread", "outliers",
  * "disqualified", "noisy_machine", "count_varies", "truncated_journal",
- * "duplicate_cells", "wrong_result", "degenerate". */
+ * "duplicate_cells", "wrong_result", "degenerate", "cross_host" (one per verdict,
+ * allocator_vs_pool row or zeroing_cost row whose arms ran on different hosts). */
 typedef struct analysis_warning {
     const char *kind;
     char scenario[ANALYSIS_NAME_BYTES], backend[ANALYSIS_NAME_BYTES],

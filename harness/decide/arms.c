@@ -150,7 +150,40 @@ static void arms_note_result(arms_arm_t *a, json_object *cell)
         a->result_mixed = true;
 }
 
-/* Pass 1: every cell into its arm (all_cells, counts, failed list, results). */
+void arms_cell_origin(const journal_t *j, json_object *cell, const char **host,
+                      const char **shard)
+{
+    json_object *o = NULL;
+    json_object *from = json_object_object_get_ex(cell, "origin", &o) &&
+                        json_object_is_type(o, json_type_object) ? o : j->context;
+    const char *h = from ? journal_str(from, "host") : NULL;
+    const char *s = from ? journal_str(from, "shard") : NULL;
+    *host = h ? h : "";
+    *shard = s ? s : "";
+}
+
+bool arms_same_host(const arms_arm_t *a, const arms_arm_t *b)
+{
+    return !a->host_mixed && !b->host_mixed && strcmp(a->host, b->host) == 0;
+}
+
+/* The arm's host and shard: the first cell's, and whether another cell differs. */
+static void arms_note_origin(const journal_t *j, arms_arm_t *a, json_object *cell)
+{
+    const char *host, *shard;
+    arms_cell_origin(j, cell, &host, &shard);
+    if (a->n_total == 1) {
+        a->host = host;
+        a->shard = shard;
+        return;
+    }
+    if (strcmp(a->host, host) != 0)
+        a->host_mixed = true;
+    if (strcmp(a->shard, shard) != 0)
+        a->shard_mixed = true;
+}
+
+/* Pass 1: every cell into its arm (all_cells, counts, failed list, results, origin). */
 static int arms_group(arms_collector_t *c)
 {
     arms_model_t *m = c->m;
@@ -174,6 +207,7 @@ static int arms_group(arms_collector_t *c)
         if (util_grow((void **)&a->all_cells, &c->cap_cells[ai], a->n_total, sizeof *a->all_cells))
             return -1;
         a->all_cells[a->n_total++] = cell;
+        arms_note_origin(j, a, cell);
         if (arms_is_ok(cell)) {
             a->n_cells++;
             arms_note_result(a, cell);

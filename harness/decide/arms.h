@@ -121,6 +121,10 @@ typedef struct arms_arm {
                                             for an arm without ns_per_op (report choice) */
     char result[ARMS_RESULT_BYTES];      /* first ok cell's result digest; "" if none      */
     bool result_mixed;                   /* ok cells disagree on the result                */
+    /* where the cells ran (arms_cell_origin): the host and shard of the first cell, and
+       whether any other cell of the arm names another (a merge of shards, issue 11) */
+    const char *host, *shard;            /* borrowed; "" when the journal does not say     */
+    bool host_mixed, shard_mixed;
 } arms_arm_t;
 
 /* A cell whose status is not "ok", in journal order. */
@@ -140,6 +144,15 @@ typedef struct arms_model {
 int arms_collect(const journal_t *j, const arms_options_t *opt, arms_model_t *out);
 
 void arms_free(arms_model_t *m);
+
+/* Where a cell of journal j ran: its "origin" object (written by `poolbench merge`:
+ * host, shard and which input journal) when it has one, else the journal's context block
+ * (host, shard). Strings are borrowed; "" when neither says. */
+void arms_cell_origin(const journal_t *j, json_object *cell, const char **host,
+                      const char **shard);
+
+/* Do arms a and b run on one host (each arm on one host, the same one)? */
+bool arms_same_host(const arms_arm_t *a, const arms_arm_t *b);
 
 /* Index of the arm, or -1. variant NULL means "". */
 long arms_find(const arms_model_t *m, const char *scenario, const char *backend,

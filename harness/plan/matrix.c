@@ -1,5 +1,6 @@
 /* matrix.c: cells, keys, shuffle and shards (see matrix.h for the contract). */
 #include "matrix.h"
+#include "matrix_shard.h"
 #include "stats.h"
 
 #include <openssl/evp.h>
@@ -260,21 +261,11 @@ int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filt
     return 0;
 }
 
-static uint64_t key_prefix(const char *hex)
+int matrix_in_shard(matrix_t *m, size_t i, unsigned k, unsigned n)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 16; i++) {
-        char ch = hex[i];
-        v = (v << 4) | (uint64_t)(ch >= 'a' ? ch - 'a' + 10 : ch - '0');
-    }
-    return v;
-}
-
-int matrix_in_shard(const matrix_t *m, size_t i, unsigned k, unsigned n)
-{
-    const matrix_cell_t *c = &m->cells[i];
-    const char *sk = c->sc->mode == SCENARIO_MODE_HYPERFINE ? c->arm_key : c->key;
-    return key_prefix(sk) % n == (uint64_t)(k - 1);
+    if ((!m->shard_of || m->shard_n != n) && matrix_shard_assign(m, n, NULL) != 0)
+        return -1;
+    return m->shard_of[i] == k - 1;
 }
 
 typedef struct unit_sort {
@@ -321,6 +312,8 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
             n_w += m->cells[i].sc->warmup_repetitions;
     if (n_sides < 1)
         n_sides = 1;
+    if (matrix_shard_assign(m, shard_n, NULL) != 0)
+        return -1;
     unit_sort_t *us = malloc((cap_u + n_w) * n_sides * sizeof *us);
     m->warmups = malloc((n_w ? n_w : 1) * sizeof *m->warmups);
     if (!us || !m->warmups) {
@@ -330,7 +323,7 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
     /* Every mode alike: one unit per measured cell, in the block of its repetition (a
      * hyperfine unit is one `hyperfine --runs 1`, so the arms of a hyperfine scenario
      * alternate like any other), and warmup_repetitions warm-up units per arm with work
-     * left. Sharding is per cell, or per arm for hyperfine (matrix_in_shard). */
+     * left. Sharding is per scenario (matrix_shard.h), so an arm is whole on a shard. */
     for (size_t i = 0; i < m->n_cells;) {
         /* one arm = the run of consecutive cells with the same arm_key */
         size_t j = i;
@@ -339,7 +332,7 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
         const scenario_t *sc = m->cells[i].sc;
         int any_pending = 0;
         for (size_t c = i; c < j; c++) {
-            if (!matrix_in_shard(m, c, shard_k, shard_n))
+            if (m->shard_of[c] != shard_k - 1)
                 continue;
             if (done && done(m->cells[c].key, user))
                 continue;
@@ -391,5 +384,6 @@ void matrix_free(matrix_t *m)
     free(m->cells);
     free(m->warmups);
     free(m->plan);
+    free(m->shard_of);
     memset(m, 0, sizeof *m);
 }

@@ -13,9 +13,9 @@
  * splitmix64, so the order is deterministic for a seed. A unit is what one child (or one
  * `hyperfine --runs 1` call, or one group of concurrent processes) runs: one measured
  * cell, in every mode, so the arms of a hyperfine scenario alternate like the others.
- * Sharding keeps cell i when (first 8 bytes of its shard key) mod N == K-1, independent
- * of the shuffle; the shard key is the cell key, or the arm key for hyperfine scenarios
- * (a whole arm on one machine).
+ * Sharding (matrix_shard.h) keeps whole scenarios on one shard, so every comparison's
+ * arms, repetitions and warm-ups run on one machine; scenarios are spread over the N
+ * shards by expected time, deterministically, independent of the shuffle and the seed.
  * A scenario with headline = off adds "|headline=0" to its cells' canonical text; cells
  * of headline = on scenarios have the text (and keys) they had before the key existed.
  * Nothing here runs processes, prints or exits.
@@ -61,6 +61,9 @@ typedef struct matrix {
     matrix_unit_t *plan;       /* order of work                                       */
     size_t n_plan;
     char hash[MATRIX_KEY_HEX];
+    unsigned *shard_of;        /* per cell: its shard, 0..shard_n-1 (matrix_shard.h);
+                                  NULL until matrix_in_shard or a plan needs it        */
+    unsigned shard_n;
 } matrix_t;
 
 /* Expands scenarios into cells. backends_filter (comma list or NULL) keeps only those
@@ -68,8 +71,9 @@ typedef struct matrix {
 int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filter,
                   matrix_t *out);
 
-/* Is cell i in shard k of n (1 <= k <= n)? */
-int matrix_in_shard(const matrix_t *m, size_t i, unsigned k, unsigned n);
+/* Is cell i in shard k of n (1 <= k <= n)? 1 or 0; -1 on out of memory (the assignment
+ * of matrix_shard_assign is computed on first use for n and kept in m). */
+int matrix_in_shard(matrix_t *m, size_t i, unsigned k, unsigned n);
 
 /* Builds the plan: cells in shard k/n whose key is not done (done(key, user) != 0 means
  * already journalled), warm-ups, shuffled per block with seed. Returns 0 or -1 (OOM). */

@@ -370,6 +370,15 @@ static void section_answer(const report_doc_t *d, report_emitter_t *e)
                           "with policy `plain` in the scenarios for the headline question.",
               n_none, n_head);
 
+    size_t n_cross = 0;
+    for (size_t i = 0; i < m->n_warnings; i++)
+        n_cross += strcmp(m->warnings[i].kind, "cross_host") == 0;
+    if (n_cross)
+        emitf(e, e->para, "**Mixed machines**: %zu comparison(s) put arms side by side that ran on "
+                          "different hosts (a merge of shards that split them): their verdicts are "
+                          "refused (INCONCLUSIVE `cross_host`) and the side questions flagged; "
+                          "see Warnings (`cross_host`).", n_cross);
+
     answer_trust(d, e);
 
     section(e, "Verdicts per pool class");

@@ -125,6 +125,10 @@ static json_object *sj_side(sj_t *s, const analysis_arm_t *arm, analysis_metric_
     sj_add(s, o, "samples", sj_samples(s, arm->samples[mi], arm->stat[mi].n));
     sj_add(s, o, "median", sj_num(s, arm->stat[mi].median));
     sj_add(s, o, "median_ci", sj_ci(s, arm->stat[mi].ci_lo, arm->stat[mi].ci_hi));
+    sj_add(s, o, "host", sj_str(s, arm->host));
+    sj_add(s, o, "shard", sj_str(s, arm->shard));
+    sj_add(s, o, "host_mixed", sj_bool(s, arm->host_mixed));
+    sj_add(s, o, "shard_mixed", sj_bool(s, arm->shard_mixed));
     return o;
 }
 
@@ -150,6 +154,10 @@ static json_object *sj_arms(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "counts_deterministic", sj_bool(s, a->counts_deterministic));
         sj_add(s, o, "n_ok", sj_int(s, (long long)a->n_cells));
         sj_add(s, o, "n_failed", sj_int(s, (long long)a->n_failed));
+        sj_add(s, o, "host", sj_str(s, a->host));
+        sj_add(s, o, "shard", sj_str(s, a->shard));
+        sj_add(s, o, "host_mixed", sj_bool(s, a->host_mixed));
+        sj_add(s, o, "shard_mixed", sj_bool(s, a->shard_mixed));
         json_object *ms = sj_obj(s);
         for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++) {
             const analysis_arm_stat_t *st = &a->stat[shown[k]];
@@ -201,6 +209,7 @@ static json_object *sj_comparisons(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "p_adjusted", sj_num(s, c->p_adjusted));
         sj_add(s, o, "deterministic_expected", sj_bool(s, c->deterministic_expected));
         sj_add(s, o, "count_varies", sj_bool(s, c->count_varies));
+        sj_add(s, o, "cross_host", sj_bool(s, c->cross_host));
         sj_add(s, o, "note", sj_str(s, c->note));
         sj_push(s, arr, o);
     }
@@ -335,6 +344,7 @@ static void sj_two_sample(sj_t *s, json_object *o, const analysis_model_t *m, si
     sj_add(s, o, "mwu_method", sj_str(s, mwu_method));
     sj_add(s, o, "a", sj_side(s, &m->arms[arm_a], mi));
     sj_add(s, o, "b", sj_side(s, &m->arms[arm_b], mi));
+    sj_add(s, o, "cross_host", sj_bool(s, !arms_same_host(&m->arms[arm_a], &m->arms[arm_b])));
     sj_add(s, o, "n_a", sj_int(s, (long long)n_a));
     sj_add(s, o, "n_b", sj_int(s, (long long)n_b));
     sj_add(s, o, "median_a", sj_num(s, med_a));

@@ -39,18 +39,24 @@ static int merge_load(const char *const *inputs, size_t n, journal_t *js)
     return MERGE_OK;
 }
 
-/* The merged context block: the first input's, with where every shard came from. */
+/* The merged context block: a copy of the first input's, with where every shard came
+ * from: each input's journal, shard, seed, host and its whole context block. */
 static int merge_context(int fd, const char *const *inputs, size_t n, const journal_t *js)
 {
-    json_object *ctx = json_object_get(js[0].context);
+    json_object *ctx = NULL;
+    if (json_object_deep_copy(js[0].context, &ctx, NULL) != 0 || !ctx)
+        return MERGE_HARNESS;
     json_object *from = json_object_new_array();
     for (size_t i = 0; i < n && from; i++) {
-        json_object *e = json_object_new_object();
+        json_object *e = json_object_new_object(), *copy = NULL;
         json_object_object_add(e, "journal", json_object_new_string(inputs[i]));
         json_object *sh;
         if (json_object_object_get_ex(js[i].context, "shard", &sh))
             json_object_object_add(e, "shard", json_object_get(sh));
         json_object_object_add(e, "seed", json_object_get(json_object_object_get(js[i].context, "seed")));
+        json_object_object_add(e, "host", json_object_get(json_object_object_get(js[i].context, "host")));
+        if (json_object_deep_copy(js[i].context, &copy, NULL) == 0)
+            json_object_object_add(e, "context", copy);
         json_object_array_add(from, e);
     }
     json_object_object_add(ctx, "merged_from", from);
@@ -58,6 +64,19 @@ static int merge_context(int fd, const char *const *inputs, size_t n, const jour
     int rc = journal_append(fd, ctx) != 0 ? MERGE_HARNESS : MERGE_OK;
     json_object_put(ctx);
     return rc;
+}
+
+/* Where cell came from, unless it says already (an input that is itself a merge):
+ * "origin": {"journal": index into merged_from, "shard", "host"} of its input. */
+static void merge_origin(json_object *cell, size_t i, const journal_t *in)
+{
+    if (json_object_object_get_ex(cell, "origin", NULL))
+        return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "journal", json_object_new_uint64(i));
+    json_object_object_add(o, "shard", json_object_get(json_object_object_get(in->context, "shard")));
+    json_object_object_add(o, "host", json_object_get(json_object_object_get(in->context, "host")));
+    json_object_object_add(cell, "origin", o);
 }
 
 /* Every cell once, then the cross-check of results across shards. */
@@ -74,6 +93,7 @@ static int merge_cells(int fd, const char *jpath, size_t n, const journal_t *js,
                 (*dups)++;
                 continue;
             }
+            merge_origin(js[i].cells[k], i, &js[i]);
             if (journal_append(fd, js[i].cells[k]) != 0)
                 return MERGE_HARNESS;
             (*written)++;

@@ -10,6 +10,7 @@
 #include "interrupt.h"
 #include "journal.h"
 #include "matrix.h"
+#include "matrix_shard.h"
 #include "metrics.h"
 #include "profile_pass.h"
 #include "progress.h"
@@ -131,6 +132,17 @@ static int session_dry_run(matrix_session_t *s)
     printf("matrix %s: %zu cells (hash %s), shard %u/%u, seed %llu, %zu units planned\n",
            s->matrix_name, s->mx.n_cells, s->mx.hash, o->shard_k, o->shard_n,
            (unsigned long long)s->seed, s->mx.n_plan);
+    uint64_t *cost_ns = calloc(o->shard_n, sizeof *cost_ns);
+    if (!cost_ns || matrix_shard_assign(&s->mx, o->shard_n, cost_ns) != 0) {
+        free(cost_ns);
+        fprintf(stderr, "poolbench matrix: out of memory\n");
+        return MATRIX_RUN_HARNESS;
+    }
+    printf("expected time per shard (cost model of matrix_shard.c, warm-ups included):");
+    for (unsigned k = 0; k < o->shard_n; k++)
+        printf(" %u/%u %.1f s", k + 1, o->shard_n, (double)cost_ns[k] / 1e9);
+    printf("\n");
+    free(cost_ns);
     for (size_t i = 0; i < s->mx.n_plan; i++) {
         const matrix_unit_t *u = &s->mx.plan[i];
         const matrix_cell_t *c = u->warmup ? &s->mx.warmups[u->first] : &s->mx.cells[u->first];
