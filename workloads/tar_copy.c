@@ -133,6 +133,11 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     }
 
 done:
+    /* archive_write_free closes the writer, which pads an entry cut short by a read
+     * error to the size its header declared (a fuzzed header said 2^64-1 bytes: the
+     * copy padded zeros until memory ran out); with the sink failed it stops at once */
+    if (err != PB_OK && sink.err == PB_OK)
+        sink.err = err;
     if (w)
         archive_write_free(w);
     if (in)

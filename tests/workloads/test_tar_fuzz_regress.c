@@ -7,9 +7,16 @@
  * with none, and leave their output empty: tar_copy_archive, and tar_read from memory and
  * from the file, asked for a member the archive does not hold (so the reader goes through
  * every header). The test fails when the folder has no regress-*.tar at all.
- * Found so far: regress-retry-damaged-header.tar, a GNU archive whose fourth header is
- * damaged: libarchive returns ARCHIVE_RETRY (above ARCHIVE_WARN) with no entry; tar_copy
- * wrote that entry and failed with PB_ERR_LIB, tar_read skipped it and said NOT_FOUND.
+ * tar_copy must also stay within TEST_REGRESS_PEAK_BYTES of live memory (the counting
+ * front end's peak), and the whole test runs with its address space limited to 1 GiB,
+ * so a copy that runs away fails here instead of exhausting the machine.
+ * Found so far:
+ *  - regress-retry-damaged-header.tar, a GNU archive whose fourth header is damaged:
+ *    libarchive returns ARCHIVE_RETRY (above ARCHIVE_WARN) with no entry; tar_copy wrote
+ *    that entry and failed with PB_ERR_LIB, tar_read skipped it and said NOT_FOUND;
+ *  - regress-size-minus-one-pads-forever.tar, a member whose base-256 size is -1: the
+ *    data read fails, and closing the writer on the error path padded the entry with
+ *    zeros towards 2^64 bytes (libFuzzer: timeout; here: the peak check).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "alloc.h"
 #include "kernels.h"
+
+#define TEST_REGRESS_PEAK_BYTES (16u << 20)
 
 #ifndef PB_FUZZ_REGRESS_DIR
 #error "PB_FUZZ_REGRESS_DIR (tests/fuzz/corpus/tar_copy) must be defined"
@@ -54,7 +65,13 @@ static void test_regress_one(const char *path, const char *policy)
     size_t n = 0;
     unsigned char *ar = test_regress_read(path, &n);
     pb_bytes_t out = { 0 };
+    alloc_stats_reset();
     pb_err_t e = tar_copy_archive(bp, &kp, ar, n, &out);
+    alloc_stats_t st;
+    alloc_stats_read(&st);
+    if (st.peak_live_bytes > TEST_REGRESS_PEAK_BYTES)
+        fail_msg("%s (pools %s): tar_copy of %zu bytes peaked at %llu live bytes", path,
+                 policy, n, (unsigned long long)st.peak_live_bytes);
     if (e != PB_ERR_INPUT)
         fail_msg("%s (pools %s): tar_copy gave %s, not bad input", path, policy, pb_err_name(e));
     assert_null(out.data);
@@ -96,6 +113,9 @@ static void test_regress_all(void **state)
 
 int main(void)
 {
+    struct rlimit lim = { 1ul << 30, 1ul << 30 };
+    if (setrlimit(RLIMIT_AS, &lim) != 0)
+        perror("setrlimit");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regress_all),
     };
