@@ -60,11 +60,13 @@ mkdir -p "$work/artifacts"
 fuzz_one() {
   local t=$1 bin=$build/bin/fuzz_$1 log=$work/$1.log
   mkdir -p "$work/corpus/$t"
-  local rc=0
+  local rc=0 t0
+  t0=$(date +%s)
   # -close_fd_mask=1: the targets' own stdout is noise; stderr stays for reports
   "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -close_fd_mask=1 -artifact_prefix="$work/artifacts/$t-" \
     "$work/corpus/$t" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+  local took=$(( $(date +%s) - t0 ))
   local execs rate cov ft corp
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
@@ -74,7 +76,7 @@ fuzz_one() {
   local verdict=ok
   [ "$rc" -eq 0 ] || verdict="FAILED (exit $rc)"
   printf 'fuzz %-12s %9s execs in %ss (%s/s), cov %s, ft %s, corpus %s: %s\n' "$t" \
-    "${execs:-?}" "$seconds" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$verdict" \
+    "${execs:-?}" "$took" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$verdict" \
     >"$work/$t.summary"
   return "$rc"
 }
