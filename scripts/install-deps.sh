@@ -14,6 +14,7 @@ PACKAGES=(
   golang-go                     # tests: bench.txt parses as Go benchmark format; go tool pprof
   libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev
   curl                          # profiling: --pprof-http, --memprofile, profile-memory.sh
+  clang libclang-rt-14-dev      # fuzzing: libFuzzer, ASan, UBSan (scripts/fuzz.sh, test fuzz_suite)
 )
 
 missing=()

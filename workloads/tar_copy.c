@@ -34,7 +34,9 @@ static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_si
         int r = archive_read_next_header(in, &e);
         if (r == ARCHIVE_EOF)
             return PB_OK;
-        if (r < ARCHIVE_WARN)
+        /* ARCHIVE_RETRY (a damaged header libarchive would skip) is above ARCHIVE_WARN
+         * but gives no entry: a corrupt archive, as Go's tar reader says (ErrHeader) */
+        if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
             return tar_io_err(in, NULL, errno, PB_ERR_INPUT);
         errno = 0;
         r = archive_write_header(w, e);
@@ -131,6 +133,11 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     }
 
 done:
+    /* archive_write_free closes the writer, which pads an entry cut short by a read
+     * error to the size its header declared (a fuzzed header said 2^64-1 bytes: the
+     * copy padded zeros until memory ran out); with the sink failed it stops at once */
+    if (err != PB_OK && sink.err == PB_OK)
+        sink.err = err;
     if (w)
         archive_write_free(w);
     if (in)

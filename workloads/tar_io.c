@@ -27,6 +27,12 @@ la_int64_t tar_io_mem_skip(struct archive *a, void *client, la_int64_t request)
 la_ssize_t tar_io_write(struct archive *a, void *client, const void *buf, size_t n)
 {
     tar_io_sink_t *s = client;
+    if (s->err != PB_OK) {
+        /* the kernel gave up (or a write failed): refuse, so that libarchive's close on
+         * the error path cannot pad a cut entry out to its declared size */
+        archive_set_error(a, ECANCELED, "output abandoned after an error");
+        return -1;
+    }
     pb_err_t err = pb_bytes_append(s->out, buf, n);
     if (err != PB_OK) {
         if (s->err == PB_OK)

@@ -23,7 +23,8 @@ la_int64_t tar_io_mem_skip(struct archive *a, void *client, la_int64_t request);
 
 typedef struct tar_io_sink {
     pb_bytes_t *out;
-    pb_err_t err;          /* first failure of the write callback */
+    pb_err_t err;          /* first failure of the write callback, or the error the
+                            * kernel gave up with; once set, every write fails         */
 } tar_io_sink_t;
 
 /* archive_write_open2 callback; client is a tar_io_sink_t. */

@@ -36,7 +36,9 @@ static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_b
         int r = archive_read_next_header(a, &e);
         if (r == ARCHIVE_EOF)
             return PB_ERR_NOT_FOUND;
-        if (r < ARCHIVE_WARN)
+        /* ARCHIVE_RETRY (a damaged header libarchive would skip) is above ARCHIVE_WARN:
+         * a corrupt header, as Go's tar reader says (ErrHeader), not a member to skip */
+        if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
             return tar_io_err(a, NULL, errno, PB_ERR_INPUT);
         const char *p = archive_entry_pathname(e);
         if (!p || strcmp(p, name) != 0)

@@ -168,8 +168,9 @@ static int journal_take_line(const char *path, int line, json_object *o, journal
         j->context = o;
     } else if (strcmp(type, "cell") == 0 || strcmp(type, "correction") == 0) {
         if (!jstr(o, "key")) {
-            json_object_put(o);
+            /* the message first: type points into o */
             snprintf(err, JOURNAL_ERR_BYTES, "%s:%d: %s line without a key", path, line, type);
+            json_object_put(o);
             return -1;
         }
         json_object ***arr = type[1] == 'e' ? &j->cells : &ls->corr;
