@@ -706,6 +706,7 @@ static int runner_main(int argc, char **argv)
     }
     rc = runner_input_prepare(&a, &c.in);
     if (rc != PB_EXIT_OK) {
+        runner_input_free(&c.in);   /* what was prepared before the failure */
         bufpool_destroy(c.bp);
         return rc;
     }
@@ -745,6 +746,7 @@ int main(int argc, char **argv)
     static char stdout_buf[BUFSIZ];
     setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     int rc = runner_main(argc, argv);
+    runner_in_kernel = 0;     /* an early return is not libarchive's exit (runner_atexit) */
     runner_faults_report();   /* only with --fail-after / --check-leaks */
     return rc;
 }
