@@ -182,8 +182,17 @@ static void runner_atexit(void)
 static const bufpool_class_t churn_classes[] = {BUFPOOL_HASH, BUFPOOL_TAR, BUFPOOL_STRING};
 #define CHURN_N_CLASSES (sizeof churn_classes / sizeof churn_classes[0])
 
+/* Threads wait here before their warm-up until every one of them was created (go), or
+ * return at once when one could not be (abort): the barriers below count all n. */
+typedef struct churn_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;                /* 0 wait, 1 go, -1 abort */
+} churn_gate_t;
+
 typedef struct churn_thread {
     runner_ctx_t *c;
+    churn_gate_t *gate;
     pthread_barrier_t *ready, *start, *stop;
     uint64_t warmup, iterations;
     uint64_t seed;            /* this thread's: from --seed and the thread index      */
@@ -239,6 +248,13 @@ static pb_err_t churn_loop(churn_thread_t *t, uint64_t first, uint64_t n)
 static void *churn_main(void *arg)
 {
     churn_thread_t *t = arg;
+    pthread_mutex_lock(&t->gate->mu);
+    while (t->gate->state == 0)
+        pthread_cond_wait(&t->gate->cv, &t->gate->mu);
+    int state = t->gate->state;
+    pthread_mutex_unlock(&t->gate->mu);
+    if (state < 0)
+        return NULL;
     t->err = churn_loop(t, 0, t->warmup);
     pthread_barrier_wait(t->ready);     /* the runner resets the counters now */
     pthread_barrier_wait(t->start);
@@ -495,6 +511,7 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     churn_thread_t *t = calloc((size_t)n, sizeof *t);
     pthread_t *tid = calloc((size_t)n, sizeof *tid);
     pthread_barrier_t ready, start, stop;
+    churn_gate_t gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
     if (!t || !tid) {
         free(t);
         free(tid);
@@ -516,25 +533,34 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
                       (k != BUFPOOL_STRING || cfg->size_bytes[k] <= cfg->string_keep_max_bytes);
     int started = 0, rc = PB_EXIT_OK;
     for (int i = 0; i < n; i++) {
-        t[i] = (churn_thread_t){ .c = c, .ready = &ready, .start = &start, .stop = &stop,
+        t[i] = (churn_thread_t){ .c = c, .gate = &gate, .ready = &ready, .start = &start, .stop = &stop,
                                  .warmup = a->warmup, .iterations = a->iterations,
                                  .seed = churn_mix(a->seed ^ (0xD1B54A32D192ED03ULL *
                                                               (uint64_t)(i + 1))),
                                  .checksum = 0xCBF29CE484222325ULL };
         memcpy(t[i].expect_zero, expect_zero, sizeof expect_zero);
         memcpy(t[i].scribble, scribble, sizeof scribble);
-        if (pthread_create(&tid[i], NULL, churn_main, &t[i]) != 0) {
-            fprintf(stderr, "pb: pool_churn: cannot start thread %d\n", i);
-            rc = PB_EXIT_KERNEL;
+        int perr = pthread_create(&tid[i], NULL, churn_main, &t[i]);
+        if (perr != 0) {
+            fprintf(stderr, "pb: pool_churn: cannot start thread %d: %s\n", i, strerror(perr));
+            rc = perr == EAGAIN || perr == ENOMEM ? PB_EXIT_NOMEM : PB_EXIT_KERNEL;
             break;
         }
         started++;
     }
-    if (rc != PB_EXIT_OK) {
-        /* cannot reach the barriers with fewer threads: the process must end */
-        runner_faults_report();
-        fflush(stderr);
-        _exit(rc);
+    pthread_mutex_lock(&gate.mu);
+    gate.state = rc == PB_EXIT_OK ? 1 : -1;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+    if (rc != PB_EXIT_OK) {   /* the started threads return without a barrier */
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+        pthread_barrier_destroy(&ready);
+        pthread_barrier_destroy(&start);
+        pthread_barrier_destroy(&stop);
+        free(t);
+        free(tid);
+        return rc;
     }
     pthread_barrier_wait(&ready);
     window_start(c, w);
