@@ -131,7 +131,13 @@ static int runner_result(const runner_args_t *a, const runner_out_t *o, char **r
     case RW_TAR_READ: case RW_TAR_COPY: {
         unsigned char md[SHA256_DIGEST_LENGTH];
         char hex[PB_SHA256_HEX_BYTES];
-        SHA256(o->bytes.data ? o->bytes.data : (const unsigned char *)"", o->bytes.len_bytes, md);
+        /* OpenSSL 3's one-shot SHA256 allocates (a fetch and a context) and returns
+         * NULL when that fails, leaving md unwritten */
+        if (!SHA256(o->bytes.data ? o->bytes.data : (const unsigned char *)"",
+                    o->bytes.len_bytes, md)) {
+            *result = NULL;
+            return -1;
+        }
         pb_hex_encode(md, sizeof md, hex);
         *result = strdup(hex);
         break;
@@ -159,7 +165,7 @@ static void runner_atexit(void)
     if (s.failed_allocs > 0) {
         static const char msg[] = "pb: out of memory (libarchive exited on a failed allocation)\n";
         if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing left to do */ }
-        runner_faults_report();
+        runner_faults_report_exiting();
         _exit(PB_EXIT_NOMEM);
     }
 }
@@ -664,8 +670,11 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     }
     if (e != PB_OK)
         return fail_kernel(a, e, "warm-up");
-    if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0)
+    if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0) {
+        fprintf(stderr, "pb: %s: out of memory computing the result (warm-up)\n",
+                a->workload_name);
         return PB_EXIT_NOMEM;
+    }
     runner_out_free(&r->warm);
     window_start(c, &r->w);
     for (uint64_t i = 0; i < a->iterations && e == PB_OK; i++) {
@@ -677,8 +686,10 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     r->ops = a->iterations;
     if (e != PB_OK)
         return fail_kernel(a, e, "timed operation");
-    if (runner_result(a, &r->out, &r->result) != 0)
+    if (runner_result(a, &r->out, &r->result) != 0) {
+        fprintf(stderr, "pb: %s: out of memory computing the result\n", a->workload_name);
         return PB_EXIT_NOMEM;
+    }
     if (r->warm_result && strcmp(r->warm_result, r->result) != 0) {
         fprintf(stderr, "pb: %s: result changed between warm-up (%s) and the timed "
                 "run (%s): the kernel is not deterministic\n", a->workload_name,

@@ -86,6 +86,15 @@ static void runner_faults_print_site(uintptr_t addr, uint64_t hits)
                 hits);
 }
 
+void runner_faults_report_exiting(void)
+{
+    if (runner_faults_leaks)
+        fprintf(stderr, "pb: leak check: skipped (the process is exiting from inside a "
+                "library, with its state still allocated)\n");
+    runner_faults_leaks = false;
+    runner_faults_report();
+}
+
 void runner_faults_report(void)
 {
     if (runner_faults_armed) {
