@@ -25,13 +25,12 @@
 #include <string.h>
 
 
-static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_sink_t *sink,
-                                bufpool_buf_t *buf)
+static pb_err_t tp_copy_loop(struct archive *in, struct archive *w, tar_io_sink_t *sink,
+                             bufpool_buf_t *buf, struct archive_entry *e)
 {
     for (;;) {
-        struct archive_entry *e = NULL;
         errno = 0;
-        int r = archive_read_next_header(in, &e);
+        int r = archive_read_next_header2(in, e);   /* own entry: see tar_io.h */
         if (r == ARCHIVE_EOF)
             return PB_OK;
         if (r < ARCHIVE_WARN)
@@ -68,6 +67,17 @@ static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_si
     }
 }
 
+static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_sink_t *sink,
+                                bufpool_buf_t *buf)
+{
+    struct archive_entry *e = archive_entry_new2(in);
+    if (!e)
+        return PB_ERR_NOMEM;
+    pb_err_t err = tp_copy_loop(in, w, sink, buf, e);
+    archive_entry_free(e);
+    return err;
+}
+
 pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
                           const unsigned char *archive, size_t archive_bytes,
                           pb_bytes_t *out)
@@ -95,7 +105,7 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
         goto done;
     }
     errno = 0;
-    if (archive_read_open2(in, &mem, NULL, tar_io_mem_read, tar_io_mem_skip, NULL) != ARCHIVE_OK) {
+    if (tar_io_read_open(in, &mem, tar_io_mem_read, tar_io_mem_skip) != ARCHIVE_OK) {
         err = tar_io_err(in, NULL, errno, PB_ERR_INPUT);
         goto done;
     }
@@ -131,7 +141,9 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     }
 
 done:
-    if (w)
+    if (w && err != PB_OK)
+        tar_io_write_abandon(w);
+    else if (w)
         archive_write_free(w);
     if (in)
         archive_read_free(in);
