@@ -60,6 +60,12 @@ int alloc_backend_verify(char *err, size_t err_len);
 void alloc_fault_set(long after, long count);
 void alloc_fault_clear(void);
 uint64_t alloc_fault_hits(void);
+/* The distinct call sites of the calls failed since alloc_fault_set: each the return
+ * address into the code that called malloc & co. (captured without allocating), with
+ * the number of failed calls there, in first-failure order. Fills up to max entries
+ * (either array may be NULL) and returns how many distinct sites there are (at most
+ * 512 are kept; *lost, if not NULL, counts the failures at sites beyond those). */
+size_t alloc_fault_sites(uintptr_t *sites, uint64_t *hits, size_t max, uint64_t *lost);
 
 /* GOGC-like trigger: a cycle is due when the bytes allocated since the last cycle reach
  * gogc_percent % of max(live bytes at the last cycle, min_heap_bytes). gogc_percent 0

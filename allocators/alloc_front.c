@@ -180,19 +180,32 @@ void alloc_gc_configure(unsigned gogc_percent, uint64_t min_heap_bytes)
 
 /* ------------------------------------------------------------------------------------
  * Fault injection (SQLite's "the next N succeed, then R fail")
+ * Each failed call's site (the return address into the caller of malloc & co.) is kept
+ * in a fixed lock-free table of distinct sites with a count each (no allocation: a CAS
+ * into an empty cell); sites beyond FRONT_FAULT_SITES_COUNT are counted, not kept.
  */
+#define FRONT_FAULT_SITES_COUNT 512u
 static _Atomic long g_fault_after, g_fault_count;
 static _Atomic uint64_t g_fault_calls;   /* allocation calls seen since alloc_fault_set */
 static _Atomic uint64_t g_fault_hits;
+static _Atomic uintptr_t g_fault_site_addr[FRONT_FAULT_SITES_COUNT];
+static _Atomic uint64_t g_fault_site_hits[FRONT_FAULT_SITES_COUNT];
+static _Atomic uint64_t g_fault_sites_lost;   /* hits at sites the table had no room for */
 
 void alloc_fault_set(long after, long count)
 {
     if (after < 0)
         after = 0;
+    atomic_fetch_and_explicit(&g_features, ~FRONT_FEAT_FAULT, memory_order_seq_cst);
     atomic_store_explicit(&g_fault_after, after, RELAXED);
     atomic_store_explicit(&g_fault_count, count, RELAXED);
     atomic_store_explicit(&g_fault_calls, 0, RELAXED);
     atomic_store_explicit(&g_fault_hits, 0, RELAXED);
+    for (unsigned i = 0; i < FRONT_FAULT_SITES_COUNT; i++) {
+        atomic_store_explicit(&g_fault_site_addr[i], 0, RELAXED);
+        atomic_store_explicit(&g_fault_site_hits[i], 0, RELAXED);
+    }
+    atomic_store_explicit(&g_fault_sites_lost, 0, RELAXED);
     atomic_fetch_or_explicit(&g_features, FRONT_FEAT_FAULT, memory_order_seq_cst);
 }
 
@@ -206,7 +219,43 @@ uint64_t alloc_fault_hits(void)
     return atomic_load_explicit(&g_fault_hits, RELAXED);
 }
 
-static bool fault_fire(void)
+size_t alloc_fault_sites(uintptr_t *sites, uint64_t *hits, size_t max, uint64_t *lost)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < FRONT_FAULT_SITES_COUNT; i++) {
+        uintptr_t a = atomic_load_explicit(&g_fault_site_addr[i], memory_order_acquire);
+        if (a == 0)
+            break;   /* cells are filled in order */
+        if (n < max) {
+            if (sites)
+                sites[n] = a;
+            if (hits)
+                hits[n] = atomic_load_explicit(&g_fault_site_hits[i], RELAXED);
+        }
+        n++;
+    }
+    if (lost)
+        *lost = atomic_load_explicit(&g_fault_sites_lost, RELAXED);
+    return n;
+}
+
+static void fault_note_site(uintptr_t site)
+{
+    for (unsigned i = 0; i < FRONT_FAULT_SITES_COUNT; i++) {
+        uintptr_t cur = atomic_load_explicit(&g_fault_site_addr[i], memory_order_acquire);
+        if (cur == 0 && atomic_compare_exchange_strong_explicit(
+                            &g_fault_site_addr[i], &cur, site, memory_order_acq_rel,
+                            memory_order_acquire))
+            cur = site;
+        if (cur == site) {
+            atomic_fetch_add_explicit(&g_fault_site_hits[i], 1, RELAXED);
+            return;
+        }
+    }
+    atomic_fetch_add_explicit(&g_fault_sites_lost, 1, RELAXED);
+}
+
+static bool fault_fire(const void *site)
 {
     uint64_t n = atomic_fetch_add_explicit(&g_fault_calls, 1, RELAXED);
     uint64_t after = (uint64_t)atomic_load_explicit(&g_fault_after, RELAXED);
@@ -216,6 +265,7 @@ static bool fault_fire(void)
     if (count >= 0 && n - after >= (uint64_t)count)
         return false;
     atomic_fetch_add_explicit(&g_fault_hits, 1, RELAXED);
+    fault_note_site((uintptr_t)site);
     return true;
 }
 
@@ -361,12 +411,15 @@ void alloc_sample_set(alloc_sample_fn fn, size_t rate_bytes)
  * Counting helpers shared by every entry point
  */
 
-/* an allocation call that may fail by injection: true means "fail it" */
-static inline bool front_fault(void)
+/* an allocation call that may fail by injection: true means "fail it"; site is the
+ * return address into the caller of the public entry point */
+static inline bool front_fault(const void *site)
 {
     return unlikely(atomic_load_explicit(&g_features, RELAXED) & FRONT_FEAT_FAULT) &&
-           fault_fire();
+           fault_fire(site);
 }
+
+#define FRONT_SITE() __builtin_extract_return_addr(__builtin_return_address(0))
 
 static void *front_failed(void)
 {
@@ -416,11 +469,11 @@ static size_t front_page_bytes(void)
 }
 
 /* aligned allocation with an already valid alignment (power of two) */
-static void *front_aligned(size_t align_bytes, size_t size_bytes)
+static void *front_aligned(size_t align_bytes, size_t size_bytes, const void *site)
 {
     if (align_bytes < sizeof(void *))
         align_bytes = sizeof(void *);
-    if (front_fault())
+    if (front_fault(site))
         return front_failed();
     void *p = alloc_backend.memalign(align_bytes, size_bytes ? size_bytes : 1);
     if (unlikely(p == NULL))
@@ -437,15 +490,21 @@ static inline bool is_pow2(size_t x)
 /* ------------------------------------------------------------------------------------
  * The interposed entry points
  */
-void *malloc(size_t size_bytes)
+static inline __attribute__((always_inline)) void *front_malloc(size_t size_bytes,
+                                                                const void *site)
 {
-    if (front_fault())
+    if (front_fault(site))
         return front_failed();
     void *p = alloc_backend.malloc(size_bytes ? size_bytes : 1);
     if (unlikely(p == NULL))
         return front_failed();
     front_note_alloc(p, size_bytes);
     return p;
+}
+
+void *malloc(size_t size_bytes)
+{
+    return front_malloc(size_bytes, FRONT_SITE());
 }
 
 void free(void *ptr)
@@ -463,7 +522,7 @@ void *calloc(size_t count, size_t size_bytes)
         errno = ENOMEM;
         return NULL;
     }
-    if (front_fault())
+    if (front_fault(FRONT_SITE()))
         return front_failed();
     void *p = total ? alloc_backend.calloc(count, size_bytes) : alloc_backend.calloc(1, 1);
     if (unlikely(p == NULL))
@@ -472,15 +531,16 @@ void *calloc(size_t count, size_t size_bytes)
     return p;
 }
 
-void *realloc(void *ptr, size_t size_bytes)
+static inline __attribute__((always_inline)) void *front_realloc(void *ptr, size_t size_bytes,
+                                                                 const void *site)
 {
     if (ptr == NULL)
-        return malloc(size_bytes);
+        return front_malloc(size_bytes, site);
     if (size_bytes == 0) {
         free(ptr);
         return NULL;
     }
-    if (front_fault())
+    if (front_fault(site))
         return front_failed();
     /* the old block leaves the books before the backend may release it */
     size_t old_usable = alloc_backend.usable_size(ptr);
@@ -505,6 +565,11 @@ void *realloc(void *ptr, size_t size_bytes)
     return p;
 }
 
+void *realloc(void *ptr, size_t size_bytes)
+{
+    return front_realloc(ptr, size_bytes, FRONT_SITE());
+}
+
 void *reallocarray(void *ptr, size_t count, size_t size_bytes)
 {
     size_t total;
@@ -512,7 +577,7 @@ void *reallocarray(void *ptr, size_t count, size_t size_bytes)
         errno = ENOMEM;
         return NULL;
     }
-    return realloc(ptr, total);
+    return front_realloc(ptr, total, FRONT_SITE());
 }
 
 int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
@@ -520,7 +585,7 @@ int posix_memalign(void **memptr, size_t align_bytes, size_t size_bytes)
     if (!is_pow2(align_bytes) || align_bytes % sizeof(void *) != 0)
         return EINVAL;
     int saved = errno;
-    void *p = front_aligned(align_bytes, size_bytes);
+    void *p = front_aligned(align_bytes, size_bytes, FRONT_SITE());
     if (p == NULL) {
         errno = saved;
         return ENOMEM;
@@ -535,7 +600,7 @@ void *aligned_alloc(size_t align_bytes, size_t size_bytes)
         errno = EINVAL;
         return NULL;
     }
-    return front_aligned(align_bytes, size_bytes);
+    return front_aligned(align_bytes, size_bytes, FRONT_SITE());
 }
 
 void *memalign(size_t align_bytes, size_t size_bytes)
@@ -547,12 +612,12 @@ void *memalign(size_t align_bytes, size_t size_bytes)
     size_t a = sizeof(void *);
     while (a < align_bytes)
         a <<= 1;
-    return front_aligned(a, size_bytes);
+    return front_aligned(a, size_bytes, FRONT_SITE());
 }
 
 void *valloc(size_t size_bytes)
 {
-    return front_aligned(front_page_bytes(), size_bytes);
+    return front_aligned(front_page_bytes(), size_bytes, FRONT_SITE());
 }
 
 void *pvalloc(size_t size_bytes)
@@ -564,7 +629,7 @@ void *pvalloc(size_t size_bytes)
         return NULL;
     }
     rounded &= ~(page - 1);
-    return front_aligned(page, rounded ? rounded : page);
+    return front_aligned(page, rounded ? rounded : page, FRONT_SITE());
 }
 
 size_t malloc_usable_size(void *ptr)

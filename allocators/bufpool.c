@@ -16,14 +16,20 @@
  * Drops by the pool itself (a full deque, a thread without a P) are the pool's counts
  * (pool_stats_t.drops), reported under the pool's class.
  * Debug builds (PB_POOL_DEBUG): magic word per state (live / pooled), poison fill on put
- * when not zeroing, content check on the next get from the pool; misuse goes to the
- * handler (default: one line on stderr, then abort -- the only printing this file does,
+ * when not zeroing, content check on the next get from the pool, the put's return
+ * address kept in the header; misuse goes to the handler with the call sites named by
+ * dladdr (default: one line on stderr, then abort -- the only printing this file does,
  * and only in debug builds).
+ * Race mode: fast[] (what the get and put fast paths read) is NULL for every class, so
+ * pooled classes take the slow path, which skips the pool for 1 get in 4 (a per-thread
+ * xorshift) and otherwise gets from pools[] as the fast path would.
  * It must not: print or exit in release builds, or call into the pool from new/free.
  */
+#define _GNU_SOURCE
 #include "bufpool.h"
 #include "pool.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,6 +60,8 @@ typedef struct bufpool_pool_ctx {
 struct bufpool {
     bufpool_config_t cfg;
     pool_t *pools[BUFPOOL_CLASS_COUNT];          /* [SMALL] == [HASH]; NULL: unpooled */
+    pool_t *fast[BUFPOOL_CLASS_COUNT];           /* pools[], or all NULL in race mode */
+    bool race;
     bufpool_pool_ctx_t ctx[BUFPOOL_CLASS_COUNT];
     size_t keep_max_bytes[BUFPOOL_CLASS_COUNT];   /* put keeps a buffer up to this cap */
     bufpool_pcounts_t *pcounts;                   /* [POOL_MAX_PS] */
@@ -93,6 +101,46 @@ static void bufpool_misuse(const char *what, const bufpool_buf_t *buf)
 {
     bufpool_misuse_fn fn = atomic_load(&g_misuse);
     (fn ? fn : bufpool_misuse_default)(what, buf);
+}
+
+/* A code address as "symbol+0xOFF (module+0xOFF)", or the raw address. */
+static void bufpool_site_name(const void *site, char *out, size_t out_len)
+{
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    if (!site || dladdr(site, &info) == 0 || !info.dli_fname) {
+        snprintf(out, out_len, "%p", site);
+        return;
+    }
+    const char *mod = strrchr(info.dli_fname, '/');
+    mod = mod ? mod + 1 : info.dli_fname;
+    uintptr_t a = (uintptr_t)site;
+    if (info.dli_sname && info.dli_saddr)
+        snprintf(out, out_len, "%s+0x%zx (%s+0x%zx)", info.dli_sname,
+                 (size_t)(a - (uintptr_t)info.dli_saddr), mod,
+                 (size_t)(a - (uintptr_t)info.dli_fbase));
+    else
+        snprintf(out, out_len, "%s+0x%zx", mod, (size_t)(a - (uintptr_t)info.dli_fbase));
+}
+
+/* Misuse with call sites: "<what>: <label1> <site1>[, <label2> <site2>]". */
+static void bufpool_misuse_at(const char *what, const bufpool_buf_t *buf, const char *l1,
+                              const void *s1, const char *l2, const void *s2)
+{
+    char a[256], b[256], msg[768];
+    bufpool_site_name(s1, a, sizeof a);
+    if (l2) {
+        bufpool_site_name(s2, b, sizeof b);
+        snprintf(msg, sizeof msg, "%s: %s %s, %s %s", what, l1, a, l2, b);
+    } else {
+        snprintf(msg, sizeof msg, "%s: %s %s", what, l1, a);
+    }
+    bufpool_misuse(msg, buf);
+}
+
+const void *bufpool_debug_put_site(const bufpool_buf_t *buf)
+{
+    return buf ? buf->put_site : NULL;
 }
 #endif
 
@@ -205,6 +253,9 @@ static bufpool_buf_t *bufpool_alloc(size_t size_bytes, bool zeroed, bufpool_clas
     b->len_bytes = 0;
     b->cls = (uint32_t)cls;
     b->magic = BUFPOOL_MAGIC_LIVE;
+#ifdef PB_POOL_DEBUG
+    b->put_site = NULL;
+#endif
     return b;
 }
 
@@ -285,7 +336,21 @@ bufpool_t *bufpool_create(const bufpool_config_t *cfg_in)
         }
     }
     bp->pools[BUFPOOL_SMALL] = bp->pools[BUFPOOL_HASH];
+    const char *race = getenv("PB_POOL_RACE");
+    bufpool_set_race(bp, race && strcmp(race, "1") == 0);
     return bp;
+}
+
+void bufpool_set_race(bufpool_t *bp, bool on)
+{
+    bp->race = on;
+    for (int i = 0; i < BUFPOOL_CLASS_COUNT; i++)
+        bp->fast[i] = on ? NULL : bp->pools[i];
+}
+
+bool bufpool_race(const bufpool_t *bp)
+{
+    return bp->race;
 }
 
 void bufpool_destroy(bufpool_t *bp)
@@ -380,14 +445,19 @@ void bufpool_stats_reset(bufpool_t *bp)
 static void bufpool_debug_check_pooled(const bufpool_t *bp, bufpool_buf_t *b)
 {
     if (b->magic != BUFPOOL_MAGIC_POOLED) {
-        bufpool_misuse("buffer got from the pool is not marked pooled (corrupt header "
-                       "or written after put)", b);
+        bufpool_misuse_at("buffer got from the pool is not marked pooled (corrupt header "
+                          "or written after put)", b, "last put from", b->put_site, NULL,
+                          NULL);
         return;
     }
     unsigned char want = bp->cfg.zero_on_put ? 0 : BUFPOOL_POISON;
     for (size_t i = 0; i < b->cap_bytes; i++) {
         if (b->data[i] != want) {
-            bufpool_misuse("buffer was written after put (content changed while pooled)", b);
+            char what[160];
+            snprintf(what, sizeof what, "buffer was written after put (content changed "
+                     "while pooled: byte %zu of %zu is 0x%02x, not 0x%02x)", i, b->cap_bytes,
+                     b->data[i], want);
+            bufpool_misuse_at(what, b, "put from", b->put_site, NULL, NULL);
             return;
         }
     }
@@ -435,7 +505,7 @@ bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
 {
     if (UNLIKELY((unsigned)cls >= BUFPOOL_CLASS_COUNT))
         return NULL;
-    pool_t *pool = bp->pools[cls];
+    pool_t *pool = bp->fast[cls];
     int pid = pool_tls_p;            /* < 0: no P claimed yet (or none to be had) */
     if (UNLIKELY(!pool || pid < 0))
         return bufpool_get_slow(bp, cls);
@@ -451,14 +521,48 @@ bufpool_buf_t *bufpool_get(bufpool_t *bp, bufpool_class_t cls)
 #endif
 }
 
+/* Race mode: 1 in 4 by a per-thread xorshift (Go's fastrandn(4) == 0). */
+static bool bufpool_race_skip(void)
+{
+    static _Thread_local uint64_t x;
+    if (x == 0)
+        x = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)&x;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return (x >> 32) % 4 == 0;
+}
+
+/* Race mode with a P: a get that skips the pool 1 time in 4 (a new zeroed buffer,
+ * counted as a miss), otherwise the fast path's work on pools[]. */
+static __attribute__((noinline)) bufpool_buf_t *bufpool_get_race(bufpool_t *bp, pool_t *pool,
+                                                                 int pid, bufpool_class_t cls)
+{
+    bufpool_count(bp, pid, cls, BP_GETS);
+    if (bufpool_race_skip()) {
+        bufpool_count(bp, pid, cls, BP_MISSES);
+        bufpool_class_t pc = bufpool_pool_class(cls);
+        return bufpool_alloc(bp->cfg.size_bytes[pc], true, cls);
+    }
+    tls_req = ((pid + 1) << 8) | (int)cls;
+#ifdef PB_POOL_DEBUG
+    return bufpool_debug_got(bp, pool_get(pool));
+#else
+    return pool_get(pool);
+#endif
+}
+
 static __attribute__((noinline)) bufpool_buf_t *bufpool_get_slow(bufpool_t *bp,
                                                                  bufpool_class_t cls)
 {
     pool_t *pool = bp->pools[cls];
     if (!pool)
         return bufpool_get_unpooled(bp, cls);
-    if (pool_current_p() < 0)       /* claims a P when one is free */
+    int pid = pool_current_p();     /* claims a P when one is free */
+    if (pid < 0)
         return bufpool_get_bypass(bp, pool, cls);
+    if (bp->race)
+        return bufpool_get_race(bp, pool, pid, cls);
     return bufpool_get(bp, cls);     /* now with a P: the fast path */
 }
 
@@ -488,20 +592,27 @@ void bufpool_put(bufpool_t *bp, bufpool_buf_t *b)
     if (UNLIKELY(!b))
         return;
 #ifdef PB_POOL_DEBUG
+    const void *site = __builtin_extract_return_addr(__builtin_return_address(0));
     if (b->magic == BUFPOOL_MAGIC_POOLED) {
-        bufpool_misuse("double put (buffer is already in the pool)", b);
+        bufpool_misuse_at("double put (buffer is already in the pool)", b, "first put from",
+                          b->put_site, "second put from", site);
         return;
     }
     if (b->magic != BUFPOOL_MAGIC_LIVE || b->cls >= BUFPOOL_CLASS_COUNT) {
-        bufpool_misuse("put of a pointer that is not a live bufpool buffer", b);
+        bufpool_misuse_at("put of a pointer that is not a live bufpool buffer", b,
+                          "put from", site, NULL, NULL);
         return;
     }
+    b->put_site = site;
 #endif
     bufpool_class_t cls = (bufpool_class_t)b->cls;
-    pool_t *pool = bp->pools[cls];
+    pool_t *pool = bp->fast[cls];
     if (UNLIKELY(!pool)) {
-        free(b);   /* unpooled class: gets only are counted */
-        return;
+        pool = bp->pools[cls];       /* race mode: pooled, not on the fast path */
+        if (!pool) {
+            free(b);   /* unpooled class: gets only are counted */
+            return;
+        }
     }
     if (UNLIKELY(b->cap_bytes > bp->keep_max_bytes[cls])) {
         bufpool_drop(bp, b, cls);   /* oversize, or a string builder above its limit */

@@ -10,11 +10,21 @@
  * standard_alloc = calloc (Go's zeroed make([]byte, n), the default) or malloc.
  * A buffer is one allocation: the header and its bytes.
  * Debug builds (PB_POOL_DEBUG) detect a double put, a put of a foreign pointer and writes
- * after put: put marks the buffer pooled (magic word) and, when zero_on_put is off, fills
- * it with a poison byte; the next get of that buffer from the pool checks the magic and
- * that every byte is still zero / poison. Misuse is reported to the misuse handler, which
- * by default prints one line to stderr and aborts (debug builds only; release builds
- * never call it and do not check).
+ * after put: put marks the buffer pooled (magic word), records its call site (the return
+ * address, in the header) and, when zero_on_put is off, fills it with a poison byte; the
+ * next get of that buffer from the pool checks the magic and that every byte is still
+ * zero / poison. Misuse is reported to the misuse handler with a message that names the
+ * call sites (a double put: the first put's and the second's; a write after put: the
+ * put's and the offset of the first changed byte), which by default prints one line to
+ * stderr and aborts (debug builds only; release builds never call it and do not check).
+ * The debug header is one pointer longer: objects built with and without PB_POOL_DEBUG
+ * must not be mixed.
+ * Race mode (Go's sync.Pool under the race detector, every build): 1 get in 4 of a
+ * pooled class ignores the pool and creates a new zeroed buffer (counted as a miss), so
+ * a caller that depends on getting its own buffer back shows up. Off by default; on
+ * with bufpool_set_race or PB_POOL_RACE=1 in the environment at bufpool_create. The
+ * fast paths do not look at it (race mode routes the pooled classes through the slow
+ * path), so a run without it costs the same as before.
  * A new pooled buffer (a miss) is zeroed, as Go's New (make([]byte, n)) is, whatever
  * standard_alloc says; standard_alloc applies to unpooled classes.
  */
@@ -61,6 +71,9 @@ typedef struct bufpool_buf {
     size_t len_bytes;
     uint32_t cls;
     uint32_t magic;      /* debug: detects double put / put of a foreign pointer */
+#ifdef PB_POOL_DEBUG
+    const void *put_site;   /* debug: return address of the last bufpool_put        */
+#endif
 } bufpool_buf_t;
 
 typedef struct bufpool bufpool_t;
@@ -110,5 +123,14 @@ void bufpool_stats_reset(bufpool_t *bp);
  * put (the buffer is not pooled twice). */
 typedef void (*bufpool_misuse_fn)(const char *what, const bufpool_buf_t *buf);
 void bufpool_set_misuse_handler(bufpool_misuse_fn fn);
+
+/* Race mode on or off (see above). Call while no other thread uses bp. */
+void bufpool_set_race(bufpool_t *bp, bool on);
+bool bufpool_race(const bufpool_t *bp);
+
+#ifdef PB_POOL_DEBUG
+/* Debug builds: the return address of the buffer's last bufpool_put (NULL if none). */
+const void *bufpool_debug_put_site(const bufpool_buf_t *buf);
+#endif
 
 #endif

@@ -75,16 +75,21 @@ static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_b
     struct archive *a = archive_read_new();
     if (!a)
         return PB_ERR_NOMEM;
+    struct archive_entry *e = NULL;
     tar_io_mem_t mem = { tar->data, tar->len_bytes, 0 };
     if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_open2(a, &mem, NULL, tar_io_mem_read, tar_io_mem_skip, NULL) != ARCHIVE_OK) {
+        tar_io_read_open(a, &mem, tar_io_mem_read, tar_io_mem_skip) != ARCHIVE_OK) {
         err = tar_io_err(a, NULL, errno, PB_ERR_INPUT);
         goto done;
     }
+    e = archive_entry_new2(a);   /* own entry: see tar_io.h */
+    if (!e) {
+        err = PB_ERR_NOMEM;
+        goto done;
+    }
     for (;;) {
-        struct archive_entry *e = NULL;
         errno = 0;
-        int r = archive_read_next_header(a, &e);
+        int r = archive_read_next_header2(a, e);
         if (r == ARCHIVE_EOF)
             break;
         if (r < ARCHIVE_WARN) {
@@ -151,6 +156,7 @@ static pb_err_t bd_file_sum(bufpool_t *bp, const kernel_params_t *kp, const pb_b
 done:
     pb_bytes_free(&joined);
     free(digests);
+    archive_entry_free(e);
     archive_read_free(a);
     return err;
 }

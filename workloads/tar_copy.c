@@ -25,13 +25,12 @@
 #include <string.h>
 
 
-static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_sink_t *sink,
-                                bufpool_buf_t *buf)
+static pb_err_t tp_copy_loop(struct archive *in, struct archive *w, tar_io_sink_t *sink,
+                             bufpool_buf_t *buf, struct archive_entry *e)
 {
     for (;;) {
-        struct archive_entry *e = NULL;
         errno = 0;
-        int r = archive_read_next_header(in, &e);
+        int r = archive_read_next_header2(in, e);   /* own entry: see tar_io.h */
         if (r == ARCHIVE_EOF)
             return PB_OK;
         /* ARCHIVE_RETRY (a damaged header libarchive would skip) is above ARCHIVE_WARN
@@ -70,6 +69,17 @@ static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_si
     }
 }
 
+static pb_err_t tp_copy_entries(struct archive *in, struct archive *w, tar_io_sink_t *sink,
+                                bufpool_buf_t *buf)
+{
+    struct archive_entry *e = archive_entry_new2(in);
+    if (!e)
+        return PB_ERR_NOMEM;
+    pb_err_t err = tp_copy_loop(in, w, sink, buf, e);
+    archive_entry_free(e);
+    return err;
+}
+
 pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
                           const unsigned char *archive, size_t archive_bytes,
                           pb_bytes_t *out)
@@ -97,7 +107,7 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
         goto done;
     }
     errno = 0;
-    if (archive_read_open2(in, &mem, NULL, tar_io_mem_read, tar_io_mem_skip, NULL) != ARCHIVE_OK) {
+    if (tar_io_read_open(in, &mem, tar_io_mem_read, tar_io_mem_skip) != ARCHIVE_OK) {
         err = tar_io_err(in, NULL, errno, PB_ERR_INPUT);
         goto done;
     }
@@ -133,12 +143,14 @@ pb_err_t tar_copy_archive(bufpool_t *bp, const kernel_params_t *kp,
     }
 
 done:
-    /* archive_write_free closes the writer, which pads an entry cut short by a read
-     * error to the size its header declared (a fuzzed header said 2^64-1 bytes: the
-     * copy padded zeros until memory ran out); with the sink failed it stops at once */
+    /* closing the writer pads an entry cut short by a read error to the size its header
+     * declared (a fuzzed header said 2^64-1 bytes: the copy padded zeros until memory ran
+     * out); with the sink failed it stops at once */
     if (err != PB_OK && sink.err == PB_OK)
         sink.err = err;
-    if (w)
+    if (w && err != PB_OK)
+        tar_io_write_abandon(w);
+    else if (w)
         archive_write_free(w);
     if (in)
         archive_read_free(in);

@@ -187,7 +187,7 @@ static pb_err_t tc_writer_open(struct archive **ap, tar_io_sink_t *sink)
         r = archive_write_open2(a, sink, NULL, tar_io_write, NULL, NULL);
     if (r != ARCHIVE_OK) {
         pb_err_t err = tar_io_err(a, sink, errno, PB_ERR_LIB);
-        archive_write_free(a);
+        tar_io_write_abandon(a);
         return err;
     }
     *ap = a;
@@ -290,7 +290,7 @@ static pb_err_t tc_sequential(bufpool_t *bp, const kernel_params_t *kp, int root
     if (err == PB_OK) {
         err = tc_writer_close(a, &sink);
     } else {
-        archive_write_free(a);
+        tar_io_write_abandon(a);
     }
     return err;
 }
@@ -407,7 +407,7 @@ static pb_err_t tc_concurrent(bufpool_t *bp, const kernel_params_t *kp, int root
             if (err == PB_OK)
                 err = tc_writer_close(a, &sink);
             else
-                archive_write_free(a);
+                tar_io_write_abandon(a);
         }
     }
     for (size_t i = 0; i < w->count; i++)

@@ -52,3 +52,24 @@ pb_err_t tar_io_err(struct archive *a, const tar_io_sink_t *sink, int saved_errn
         return PB_ERR_NOMEM;
     return otherwise;
 }
+
+void tar_io_write_abandon(struct archive *a)
+{
+    if (!a)
+        return;
+    archive_write_close(a);   /* result ignored: the archive is discarded */
+    archive_write_free(a);
+}
+
+int tar_io_read_open(struct archive *a, void *client, archive_read_callback *read,
+                     archive_skip_callback *skip)
+{
+    int r = archive_read_set_read_callback(a, read);
+    if (r == ARCHIVE_OK)
+        r = archive_read_set_skip_callback(a, skip);
+    if (r == ARCHIVE_OK)
+        r = archive_read_set_callback_data(a, client);   /* allocates: may fail */
+    if (r == ARCHIVE_OK)
+        r = archive_read_open1(a);
+    return r;
+}

@@ -5,6 +5,15 @@
  * struct when archive_read_open1 fails to allocate: here the client state lives with the
  * caller. Like libarchive's, it hands out the whole buffer as one block. The sink appends
  * to a pb_bytes_t with Go append growth (the kernels' output buffer).
+ * Readers walk the headers with archive_read_next_header2 and an entry of their own:
+ * libarchive 3.6's archive_read_new ignores a failed allocation of its internal entry,
+ * and archive_read_next_header then crashes on it (a NULL entry).
+ * Readers are opened with tar_io_read_open, not archive_read_open2, which in libarchive
+ * 3.6 ignores a failed allocation in archive_read_set_callback_data and then crashes in
+ * archive_read_open1 (a NULL client data set).
+ * An abandoned writer is closed before it is freed: libarchive 3.6's archive_write_free
+ * skips the close of an archive in the fatal state, and the close is what frees the
+ * client filter's state and block buffer (64 bytes leaked per failed archive otherwise).
  */
 #ifndef PB_TAR_IO_H
 #define PB_TAR_IO_H
@@ -35,5 +44,13 @@ la_ssize_t tar_io_write(struct archive *a, void *client, const void *buf, size_t
  * left) is ENOMEM, else `otherwise` (PB_ERR_INPUT for a bad source, PB_ERR_LIB ...). */
 pb_err_t tar_io_err(struct archive *a, const tar_io_sink_t *sink, int saved_errno,
                     pb_err_t otherwise);
+
+/* archive_read_open2(a, client, NULL, read, skip, NULL), with every step checked (see
+ * above). Returns ARCHIVE_OK or an error code of libarchive's. */
+int tar_io_read_open(struct archive *a, void *client, archive_read_callback *read,
+                     archive_skip_callback *skip);
+
+/* Frees a writer given up after an error (see above); its output is to be discarded. */
+void tar_io_write_abandon(struct archive *a);
 
 #endif

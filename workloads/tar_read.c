@@ -28,12 +28,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_bytes_t *out)
+static pb_err_t tr_find_in(bufpool_t *bp, struct archive *a, const char *name,
+                           pb_bytes_t *out, struct archive_entry *e)
 {
     for (;;) {
-        struct archive_entry *e = NULL;
         errno = 0;
-        int r = archive_read_next_header(a, &e);
+        int r = archive_read_next_header2(a, e);   /* own entry: see tar_io.h */
         if (r == ARCHIVE_EOF)
             return PB_ERR_NOT_FOUND;
         /* ARCHIVE_RETRY (a damaged header libarchive would skip) is above ARCHIVE_WARN:
@@ -63,6 +63,16 @@ static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_b
         bufpool_put(bp, buf);
         return err;
     }
+}
+
+static pb_err_t tr_find(bufpool_t *bp, struct archive *a, const char *name, pb_bytes_t *out)
+{
+    struct archive_entry *e = archive_entry_new2(a);
+    if (!e)
+        return PB_ERR_NOMEM;
+    pb_err_t err = tr_find_in(bp, a, name, out, e);
+    archive_entry_free(e);
+    return err;
 }
 
 /* Readers of our own: libarchive 3.6's archive_read_open_memory and _filename leak
@@ -154,9 +164,9 @@ static pb_err_t tr_run(bufpool_t *bp, const unsigned char *archive, size_t archi
     }
     errno = 0;
     if (path)
-        r = archive_read_open2(a, &src, NULL, tr_file_read, tr_file_skip, NULL);
+        r = tar_io_read_open(a, &src, tr_file_read, tr_file_skip);
     else
-        r = archive_read_open2(a, &src, NULL, tar_io_mem_read, tar_io_mem_skip, NULL);
+        r = tar_io_read_open(a, &src, tar_io_mem_read, tar_io_mem_skip);
     if (r != ARCHIVE_OK) {
         /* opening reads the first block and bids: a bad archive is PB_ERR_INPUT,
          * a failing read PB_ERR_IO (libarchive reports format errors as EILSEQ) */

@@ -131,7 +131,13 @@ static int runner_result(const runner_args_t *a, const runner_out_t *o, char **r
     case RW_TAR_READ: case RW_TAR_COPY: {
         unsigned char md[SHA256_DIGEST_LENGTH];
         char hex[PB_SHA256_HEX_BYTES];
-        SHA256(o->bytes.data ? o->bytes.data : (const unsigned char *)"", o->bytes.len_bytes, md);
+        /* OpenSSL 3's one-shot SHA256 allocates (a fetch and a context) and returns
+         * NULL when that fails, leaving md unwritten */
+        if (!SHA256(o->bytes.data ? o->bytes.data : (const unsigned char *)"",
+                    o->bytes.len_bytes, md)) {
+            *result = NULL;
+            return -1;
+        }
         pb_hex_encode(md, sizeof md, hex);
         *result = strdup(hex);
         break;
@@ -159,6 +165,7 @@ static void runner_atexit(void)
     if (s.failed_allocs > 0) {
         static const char msg[] = "pb: out of memory (libarchive exited on a failed allocation)\n";
         if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing left to do */ }
+        runner_faults_report_exiting();
         _exit(PB_EXIT_NOMEM);
     }
 }
@@ -181,8 +188,17 @@ static void runner_atexit(void)
 static const bufpool_class_t churn_classes[] = {BUFPOOL_HASH, BUFPOOL_TAR, BUFPOOL_STRING};
 #define CHURN_N_CLASSES (sizeof churn_classes / sizeof churn_classes[0])
 
+/* Threads wait here before their warm-up until every one of them was created (go), or
+ * return at once when one could not be (abort): the barriers below count all n. */
+typedef struct churn_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;                /* 0 wait, 1 go, -1 abort */
+} churn_gate_t;
+
 typedef struct churn_thread {
     runner_ctx_t *c;
+    churn_gate_t *gate;
     pthread_barrier_t *ready, *start, *stop;
     uint64_t warmup, iterations;
     uint64_t seed;            /* this thread's: from --seed and the thread index      */
@@ -238,6 +254,13 @@ static pb_err_t churn_loop(churn_thread_t *t, uint64_t first, uint64_t n)
 static void *churn_main(void *arg)
 {
     churn_thread_t *t = arg;
+    pthread_mutex_lock(&t->gate->mu);
+    while (t->gate->state == 0)
+        pthread_cond_wait(&t->gate->cv, &t->gate->mu);
+    int state = t->gate->state;
+    pthread_mutex_unlock(&t->gate->mu);
+    if (state < 0)
+        return NULL;
     t->err = churn_loop(t, 0, t->warmup);
     pthread_barrier_wait(t->ready);     /* the runner resets the counters now */
     pthread_barrier_wait(t->start);
@@ -423,6 +446,18 @@ static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
     }
     json_object_object_add(o, "pool_classes", pc);
     json_object_object_add(o, "pool_fence", json_object_new_string(pool_fence_mode()));
+    uint64_t fired = 0;
+    size_t sites = 0;
+    if (runner_faults_fired(&fired, &sites)) {   /* only with --fail-after */
+        json_object *fi = json_object_new_object();
+        if (fi) {
+            json_object_object_add(fi, "after", json_object_new_int64(c->a->fail_after));
+            json_object_object_add(fi, "count", json_object_new_int64(c->a->fail_count));
+            json_object_object_add(fi, "fired", json_object_new_uint64(fired));
+            json_object_object_add(fi, "sites", json_object_new_uint64(sites));
+        }
+        json_object_object_add(o, "fault_injection", fi);
+    }
     json_object_object_add(o, "config", cfg);
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     int rc = PB_EXIT_OK;
@@ -484,6 +519,7 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
     churn_thread_t *t = calloc((size_t)n, sizeof *t);
     pthread_t *tid = calloc((size_t)n, sizeof *tid);
     pthread_barrier_t ready, start, stop;
+    churn_gate_t gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
     if (!t || !tid) {
         free(t);
         free(tid);
@@ -505,24 +541,34 @@ static int run_churn(runner_ctx_t *c, runner_window_t *w, uint64_t *ops, char **
                       (k != BUFPOOL_STRING || cfg->size_bytes[k] <= cfg->string_keep_max_bytes);
     int started = 0, rc = PB_EXIT_OK;
     for (int i = 0; i < n; i++) {
-        t[i] = (churn_thread_t){ .c = c, .ready = &ready, .start = &start, .stop = &stop,
+        t[i] = (churn_thread_t){ .c = c, .gate = &gate, .ready = &ready, .start = &start, .stop = &stop,
                                  .warmup = a->warmup, .iterations = a->iterations,
                                  .seed = churn_mix(a->seed ^ (0xD1B54A32D192ED03ULL *
                                                               (uint64_t)(i + 1))),
                                  .checksum = 0xCBF29CE484222325ULL };
         memcpy(t[i].expect_zero, expect_zero, sizeof expect_zero);
         memcpy(t[i].scribble, scribble, sizeof scribble);
-        if (pthread_create(&tid[i], NULL, churn_main, &t[i]) != 0) {
-            fprintf(stderr, "pb: pool_churn: cannot start thread %d\n", i);
-            rc = PB_EXIT_KERNEL;
+        int perr = pthread_create(&tid[i], NULL, churn_main, &t[i]);
+        if (perr != 0) {
+            fprintf(stderr, "pb: pool_churn: cannot start thread %d: %s\n", i, strerror(perr));
+            rc = perr == EAGAIN || perr == ENOMEM ? PB_EXIT_NOMEM : PB_EXIT_KERNEL;
             break;
         }
         started++;
     }
-    if (rc != PB_EXIT_OK) {
-        /* cannot reach the barriers with fewer threads: the process must end */
-        fflush(stderr);
-        _exit(rc);
+    pthread_mutex_lock(&gate.mu);
+    gate.state = rc == PB_EXIT_OK ? 1 : -1;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+    if (rc != PB_EXIT_OK) {   /* the started threads return without a barrier */
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+        pthread_barrier_destroy(&ready);
+        pthread_barrier_destroy(&start);
+        pthread_barrier_destroy(&stop);
+        free(t);
+        free(tid);
+        return rc;
     }
     pthread_barrier_wait(&ready);
     window_start(c, w);
@@ -588,8 +634,7 @@ static int runner_start(const runner_args_t *a)
     atexit(runner_atexit);
     runner_in_kernel = 1;   /* input preparation runs kernels too (archives of trees) */
 
-    if (a->fail_alloc_after >= 0)
-        alloc_fault_set(a->fail_alloc_after, -1);
+    runner_faults_arm(a);
     return PB_EXIT_OK;
 }
 
@@ -642,8 +687,11 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     }
     if (e != PB_OK)
         return fail_kernel(a, e, "warm-up");
-    if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0)
+    if (a->warmup && runner_result(a, &r->warm, &r->warm_result) != 0) {
+        fprintf(stderr, "pb: %s: out of memory computing the result (warm-up)\n",
+                a->workload_name);
         return PB_EXIT_NOMEM;
+    }
     runner_out_free(&r->warm);
     if (a->inject_live_pct && !(r->held = hold_live(a->inject_live_pct)))
         return PB_EXIT_NOMEM;
@@ -657,8 +705,10 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     r->ops = a->iterations;
     if (e != PB_OK)
         return fail_kernel(a, e, "timed operation");
-    if (runner_result(a, &r->out, &r->result) != 0)
+    if (runner_result(a, &r->out, &r->result) != 0) {
+        fprintf(stderr, "pb: %s: out of memory computing the result\n", a->workload_name);
         return PB_EXIT_NOMEM;
+    }
     if (r->warm_result && strcmp(r->warm_result, r->result) != 0) {
         fprintf(stderr, "pb: %s: result changed between warm-up (%s) and the timed "
                 "run (%s): the kernel is not deterministic\n", a->workload_name,
@@ -686,7 +736,7 @@ static int runner_report(runner_ctx_t *c, runner_run_t *r)
     return rc;
 }
 
-int main(int argc, char **argv)
+static int runner_main(int argc, char **argv)
 {
     runner_args_t a;
     int rc = runner_args_parse(argc, argv, &a);
@@ -712,6 +762,7 @@ int main(int argc, char **argv)
     }
     rc = runner_input_prepare(&a, &c.in);
     if (rc != PB_EXIT_OK) {
+        runner_input_free(&c.in);   /* what was prepared before the failure */
         bufpool_destroy(c.bp);
         return rc;
     }
@@ -742,5 +793,17 @@ int main(int argc, char **argv)
     runner_out_free(&r.out);
     runner_input_free(&c.in);
     bufpool_destroy(c.bp);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* stdout's buffer is static, so a result line never leaves a heap block behind
+     * (the --check-leaks baseline) and printing it needs no allocation */
+    static char stdout_buf[BUFSIZ];
+    setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+    int rc = runner_main(argc, argv);
+    runner_in_kernel = 0;     /* an early return is not libarchive's exit (runner_atexit) */
+    runner_faults_report();   /* only with --fail-after / --check-leaks */
     return rc;
 }

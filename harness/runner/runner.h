@@ -46,7 +46,9 @@ typedef struct runner_args {
     unsigned gc_interval_ms;
     const char *cache_dir;
     bool from_disk;                /* tar_read: read the archive file, not memory  */
-    long fail_alloc_after;         /* testing: fault injection; < 0 = off           */
+    long fail_after;               /* testing: fault injection after N calls; < 0 = off */
+    long fail_count;               /* testing: calls failed then; < 0 = every later one */
+    bool check_leaks;              /* testing: print live bytes at exit vs. start      */
     unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
     unsigned inject_live_pct;      /* calibration only: hold PCT % more live memory  */
     bool version;
@@ -74,5 +76,15 @@ typedef struct runner_input {
  * line on stderr naming the file or argument. */
 int runner_input_prepare(const runner_args_t *a, runner_input_t *in);
 void runner_input_free(runner_input_t *in);
+
+/* Fault injection and leak check (runner_faults.c). arm: after start-up, records the
+ * live bytes (--check-leaks) and arms --fail-after/--fail-count. fired: false when not
+ * armed, else the calls failed so far and their distinct sites. report: turns injection
+ * off and prints the fault summary and sites, and the leak check, on stderr (once). */
+void runner_faults_arm(const runner_args_t *a);
+bool runner_faults_fired(uint64_t *fired, size_t *sites);
+void runner_faults_report(void);
+/* The same from an exit hook (libarchive's exit(1)): the leak check says it is skipped. */
+void runner_faults_report_exiting(void);
 
 #endif

@@ -70,7 +70,14 @@ static void runner_args_usage(FILE *f, const char *prog)
 "  --gogc PCT              cleanup-cycle trigger, 0 = off (default 100)\n"
 "  --gc-interval-ms N      also run a cleanup cycle on a timer (default off)\n"
 "testing:\n"
-"  --fail-alloc-after N    fail every allocation after the first N (fault injection)\n"
+"  --fail-after N          fault injection: the next N allocation calls succeed, then\n"
+"                          they fail (malloc & co. return NULL); stderr then names how\n"
+"                          many failed and each distinct call site (module+offset)\n"
+"  --fail-count R          fail only R calls after the N (1 = a transient failure;\n"
+"                          default: every later call)\n"
+"  --fail-alloc-after N    the old name of --fail-after\n"
+"  --check-leaks           at exit, print the live heap bytes against those at the\n"
+"                          start (after OpenSSL's one-time set-up) on stderr\n"
 "  --skip-backend-check    run although another allocator serves malloc (valgrind,\n"
 "                          sanitizers); the JSON then says \"backend_verified\": false\n"
 "                          and poolbench refuses such results\n"
@@ -89,7 +96,8 @@ static void runner_args_usage(FILE *f, const char *prog)
 "                          memory regression for checking the gate's memory rows\n"
 "  --version               print backend, versions, compiler and commit as JSON\n"
 "exit codes: 0 ok, 1 kernel error, 2 bad argument or input (incl. a missing tar\n"
-"member), 3 allocator is not the claimed backend or internal error, 4 out of memory\n",
+"member), 3 allocator is not the claimed backend or internal error, 4 out of memory\n"
+"(also every run that a --fail-after fault stopped)\n",
         prog);
 }
 
@@ -154,14 +162,16 @@ static void runner_args_defaults(runner_args_t *a)
     a->tar_size_bytes = 64 << 10;
     a->string_size_bytes = 1 << 10;
     a->gogc_percent = 100;
-    a->fail_alloc_after = -1;
+    a->fail_after = -1;
+    a->fail_count = -1;
     a->memprofile_rate = PROFILE_DEFAULT_RATE_BYTES;
     a->pprof_port = PROFILE_DEFAULT_PORT;
 }
 
 enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
        O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_SLOW, O_LIVE, O_SKIPCHK, O_VERSION, O_HELP,
+       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_FAILCNT, O_LEAKS, O_SLOW, O_LIVE,
+       O_SKIPCHK, O_VERSION, O_HELP,
        O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT };
 
 static const struct option runner_args_options[] = {
@@ -178,7 +188,10 @@ static const struct option runner_args_options[] = {
     {"string-size", required_argument, 0, O_STRING}, {"gogc", required_argument, 0, O_GOGC},
     {"gc-interval-ms", required_argument, 0, O_GCINT},
     {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
+    {"fail-after", required_argument, 0, O_FAIL},
     {"fail-alloc-after", required_argument, 0, O_FAIL},
+    {"fail-count", required_argument, 0, O_FAILCNT},
+    {"check-leaks", no_argument, 0, O_LEAKS},
     {"inject-slowdown", required_argument, 0, O_SLOW},
     {"inject-live", required_argument, 0, O_LIVE},
     {"skip-backend-check", no_argument, 0, O_SKIPCHK},
@@ -293,9 +306,15 @@ static int runner_args_pool_testing(int c, const char *prog, const char *name, r
         return PB_EXIT_OK;
     case O_FAIL:
         if (parse_u64(optarg, false, &v) || v > LONG_MAX)
-            return bad(prog, "--fail-alloc-after", optarg, "a count");
-        a->fail_alloc_after = (long)v;
+            return bad(prog, "--fail-after", optarg, "a count of allocation calls from 0");
+        a->fail_after = (long)v;
         return PB_EXIT_OK;
+    case O_FAILCNT:
+        if (parse_u64(optarg, false, &v) || v == 0 || v > LONG_MAX)
+            return bad(prog, "--fail-count", optarg, "a count of failed calls from 1");
+        a->fail_count = (long)v;
+        return PB_EXIT_OK;
+    case O_LEAKS: a->check_leaks = true; return PB_EXIT_OK;
     case O_SLOW:
         if (parse_u64(optarg, false, &v) || v > 1000)
             return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
@@ -342,6 +361,10 @@ static int runner_args_check(const char *prog, const runner_args_t *a,
     }
     if (!*a->member) {
         fprintf(stderr, "%s: --member: the name must not be empty\n", prog);
+        return PB_EXIT_USAGE;
+    }
+    if (a->fail_count >= 0 && a->fail_after < 0) {
+        fprintf(stderr, "%s: --fail-count needs --fail-after N\n", prog);
         return PB_EXIT_USAGE;
     }
     bufpool_config_t cfg;

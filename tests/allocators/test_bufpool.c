@@ -5,7 +5,12 @@
  * counters, unpooled classes with calloc and malloc, allocation failure at every N
  * (through the front end's fault injection, with a leak check on live bytes). Built twice: as test_bufpool and,
  * with PB_POOL_DEBUG defined, as test_bufpool_debug, which also checks that a double put
- * and a write after put abort (in a forked child) or reach a custom handler.
+ * and a write after put abort (in a forked child) or reach a custom handler, and that
+ * the handler's message names the call sites (both puts of a double put, the put and the
+ * changed byte of a write after put).
+ * Zero on put: many buffers of every class, each filled with its user's bytes, never come
+ * back from the pool showing any of them (race mode on and off). Race mode: about 1 get
+ * in 4 ignores the pool (PB_POOL_RACE=1 or bufpool_set_race), none when off.
  * The GOGC trigger is disabled so no cleanup cycle runs behind a test's back.
  */
 #define _GNU_SOURCE
@@ -136,6 +141,93 @@ static void test_zero_on_put(void **state)
     assert_true(all_bytes(c->data, c->cap_bytes, 0));
     bufpool_put(bp, c);
     bufpool_destroy(bp);
+}
+
+/* Zero on put, across classes and many buffers: every buffer a get returns is all zero,
+ * whoever used it before (each user wrote its own non-zero pattern over the whole
+ * capacity, and the string builders were grown first). */
+static void zero_on_put_rounds(bool race)
+{
+    enum { K = 16, ROUNDS = 6 };
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_set_race(bp, race);
+    assert_int_equal(bufpool_race(bp), race);
+    static const bufpool_class_t classes[] = {BUFPOOL_HASH, BUFPOOL_SMALL, BUFPOOL_TAR,
+                                              BUFPOOL_STRING};
+    uint64_t gets = 0, reused = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+            bufpool_buf_t *b[K];
+            for (int i = 0; i < K; i++) {
+                b[i] = bufpool_get(bp, classes[c]);
+                assert_non_null(b[i]);
+                gets++;
+                reused += round > 0;
+                assert_int_equal(b[i]->len_bytes, 0);
+                assert_true(all_bytes(b[i]->data, b[i]->cap_bytes, 0));
+                if (classes[c] == BUFPOOL_STRING && i % 2) {
+                    bufpool_buf_t *g = bufpool_grow(bp, b[i], 1500);   /* still kept */
+                    assert_non_null(g);
+                    b[i] = g;
+                }
+                memset(b[i]->data, 1 + (round * K + i) % 254, b[i]->cap_bytes);
+                b[i]->len_bytes = b[i]->cap_bytes;
+            }
+            for (int i = 0; i < K; i++)
+                bufpool_put(bp, b[i]);
+        }
+    }
+    bufpool_class_stats_t st;
+    bufpool_stats_read(bp, BUFPOOL_TAR, &st);
+    assert_true(st.hits > 0);   /* buffers did come back from the pool */
+    bufpool_destroy(bp);
+    (void)reused;
+    (void)gets;
+}
+
+static void test_zero_on_put_many(void **state)
+{
+    zero_on_put_rounds(false);
+    zero_on_put_rounds(true);
+}
+
+/* Race mode: 1 get in 4 ignores the pool (a miss although a buffer is pooled). */
+static void test_race_mode(void **state)
+{
+    enum { PAIRS = 400 };
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    for (int mode = 0; mode < 3; mode++) {   /* off, bufpool_set_race, PB_POOL_RACE=1 */
+        if (mode == 2)
+            assert_int_equal(setenv("PB_POOL_RACE", "1", 1), 0);
+        bufpool_t *bp = bufpool_create(&cfg);
+        assert_non_null(bp);
+        if (mode == 1)
+            bufpool_set_race(bp, true);
+        assert_int_equal(bufpool_race(bp), mode != 0);
+        for (int i = 0; i < PAIRS; i++) {
+            bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+            assert_non_null(b);
+            b->data[0] = 7;
+            bufpool_put(bp, b);
+        }
+        bufpool_class_stats_t st;
+        bufpool_stats_read(bp, BUFPOOL_HASH, &st);
+        assert_int_equal(st.gets, PAIRS);
+        assert_int_equal(st.hits + st.misses, st.gets);
+        if (mode == 0) {
+            assert_int_equal(st.misses, 1);   /* the first get only */
+        } else {
+            /* binomial(400, 1/4): mean 100, sd 8.7; the bounds are 4.6 sd away */
+            assert_in_range(st.misses, 60, 140);
+        }
+        bufpool_destroy(bp);
+        if (mode == 2)
+            unsetenv("PB_POOL_RACE");
+    }
 }
 
 static void test_no_zero_when_off(void **state)
@@ -447,6 +539,77 @@ static void child_clean_use(void)
     bufpool_destroy(bp);
 }
 
+/* Non-static and not inlined, so dladdr names them in the misuse message (the test is
+ * linked with ENABLE_EXPORTS). */
+__attribute__((noinline)) void bufpool_test_put_first(bufpool_t *bp, bufpool_buf_t *b)
+{
+    bufpool_put(bp, b);
+    __asm__ volatile("" ::: "memory");   /* not a tail call: the site is in here */
+}
+
+__attribute__((noinline)) void bufpool_test_put_second(bufpool_t *bp, bufpool_buf_t *b)
+{
+    bufpool_put(bp, b);
+    __asm__ volatile("" ::: "memory");
+}
+
+static char g_misuse_msg[1024];
+static void keep_misuse(const char *what, const bufpool_buf_t *buf)
+{
+    (void)buf;
+    snprintf(g_misuse_msg, sizeof g_misuse_msg, "%s", what);
+}
+
+static void test_debug_sites(void **state)
+{
+    bufpool_config_t cfg;
+    bufpool_config_default(&cfg);
+    bufpool_t *bp = bufpool_create(&cfg);
+    assert_non_null(bp);
+    bufpool_set_misuse_handler(keep_misuse);
+
+    /* a double put: both call sites named, first put first */
+    g_misuse_msg[0] = '\0';
+    bufpool_buf_t *b = bufpool_get(bp, BUFPOOL_HASH);
+    bufpool_test_put_first(bp, b);
+    const void *site = bufpool_debug_put_site(b);
+    assert_true((const char *)site > (const char *)bufpool_test_put_first &&
+                (const char *)site < (const char *)bufpool_test_put_first + 64);
+    bufpool_test_put_second(bp, b);
+    const char *m = g_misuse_msg;
+    assert_non_null(strstr(m, "double put"));
+    const char *first = strstr(m, "first put from bufpool_test_put_first+0x");
+    const char *second = strstr(m, "second put from bufpool_test_put_second+0x");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_true(first < second);
+
+    /* a write after put: caught at the next get, naming the put and the byte */
+    g_misuse_msg[0] = '\0';
+    bufpool_buf_t *c = bufpool_get(bp, BUFPOOL_HASH);
+    assert_ptr_equal(c, b);
+    bufpool_test_put_first(bp, c);
+    c->data[4242] = 0x77;   /* the misuse: the buffer is pooled */
+    bufpool_buf_t *d = bufpool_get(bp, BUFPOOL_HASH);
+    assert_ptr_equal(d, c);
+    assert_non_null(strstr(g_misuse_msg, "written after put"));
+    assert_non_null(strstr(g_misuse_msg, "byte 4242 of 65536 is 0x77"));
+    assert_non_null(strstr(g_misuse_msg, "put from bufpool_test_put_first+0x"));
+    d->data[4242] = 0;
+    bufpool_put(bp, d);
+
+    /* the control: clean use reports nothing */
+    g_misuse_msg[0] = '\0';
+    bufpool_buf_t *e = bufpool_get(bp, BUFPOOL_TAR);
+    memset(e->data, 3, e->cap_bytes);
+    bufpool_put(bp, e);
+    bufpool_put(bp, bufpool_get(bp, BUFPOOL_TAR));
+    assert_string_equal(g_misuse_msg, "");
+
+    bufpool_set_misuse_handler(NULL);
+    bufpool_destroy(bp);
+}
+
 static void test_debug_aborts(void **state)
 {
     assert_int_equal(run_child(child_clean_use), 0);   /* the control: no false alarm */
@@ -500,7 +663,10 @@ int main(void)
         cmocka_unit_test_setup(test_unpooled_std_alloc, setup_nogc),
         cmocka_unit_test_setup(test_create_rejects_bad_config, setup_nogc),
         cmocka_unit_test_setup(test_allocation_failure_every_n, setup_nogc),
+        cmocka_unit_test_setup(test_zero_on_put_many, setup_nogc),
+        cmocka_unit_test_setup(test_race_mode, setup_nogc),
 #ifdef PB_POOL_DEBUG
+        cmocka_unit_test_setup(test_debug_sites, setup_nogc),
         cmocka_unit_test_setup(test_debug_aborts, setup_nogc),
         cmocka_unit_test_setup(test_debug_handler, setup_nogc),
 #endif

@@ -2,7 +2,7 @@
 # test_runner_errors.sh: bad input gets one line on stderr naming the argument or file,
 # the documented exit code, and nothing on stdout; allocation failure at every point of
 # a small run (SQLite style: fail every allocation after the first N, for every N) ends
-# with exit 0 or 4, never a crash and never partial JSON.
+# with exit 0 or 4, never a crash and never partial JSON, and the injector must fire.
 set -uo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,21 +56,38 @@ else
   nok "preloaded jemalloc: libjemalloc.so.2 not found (apt-get install libjemalloc2, or scripts/install-deps.sh)"
 fi
 
-# allocation failure at every allocation of small runs: exit 0 or 4, JSON only on 0
-for wl in checksum image_tag tar_copy build; do
-  args=(--workload "$wl" --size 64K --seed 2 --files 3 --warmup 1)
+# allocation failure at every allocation of small runs: exit 0 or 4, JSON only on 0.
+# The loop proves the injector fired: every run before the last must report failed
+# calls on stderr (fired >= 1, at least one named site), the last must report none, and
+# at least one run per workload must have failed. (The full loop over every workload,
+# both modes, with leak checks: test_runner_faults.py, ctest -L faults.)
+for wl in checksum image_tag tar_copy; do
+  args=(--workload "$wl" --size 16K --seed 2 --files 2 --warmup 0)
   "$pb" "${args[@]}" >/dev/null || nok "$wl baseline run failed"
-  bad=0 n=0 last=""
+  bad=0 n=0 last="" failed_runs=0
   while :; do
-    "$pb" "${args[@]}" --fail-alloc-after "$n" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    if [ $rc -eq 0 ]; then
-      python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || { bad=1; last="bad JSON at N=$n"; }
-      break
+    "$pb" "${args[@]}" --fail-after "$n" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    fired=$(sed -n 's/^pb: fault injection: .* fired=\([0-9]*\) .*/\1/p' "$tmp/err")
+    sites=$(grep -c '^pb: fault site ' "$tmp/err")
+    if [ -z "$fired" ]; then bad=1; last="N=$n: no fault report on stderr"; break; fi
+    if [ "$fired" -gt 0 ]; then
+      failed_runs=$((failed_runs + 1))
+      [ "$sites" -ge 1 ] || { bad=1; last="N=$n: $fired failed calls but no site named"; break; }
     fi
-    if [ $rc -ne 4 ] || [ -s "$tmp/out" ]; then bad=1; last="N=$n exit $rc stdout $(wc -c <"$tmp/out") stderr $(head -c 200 "$tmp/err")"; break; fi
+    if [ $rc -eq 0 ]; then
+      python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || { bad=1; last="bad JSON at N=$n"; break; }
+      [ "$fired" -eq 0 ] && break   # nothing failed: past the last allocation
+    elif [ $rc -ne 4 ] || [ -s "$tmp/out" ]; then bad=1; last="N=$n exit $rc stdout $(wc -c <"$tmp/out") stderr $(head -c 200 "$tmp/err")"; break; fi
     n=$((n + 1))
     [ $n -gt 20000 ] && { bad=1; last="no success after 20000"; break; }
   done
-  [ $bad -eq 0 ] && ok "$wl: fail-the-Nth-allocation for N=0..$n: exit 4 each time, then success" || nok "$wl: $last"
+  [ $failed_runs -gt 0 ] || { bad=1; last="the injector never failed a call"; }
+  [ $bad -eq 0 ] && ok "$wl: fail-after N for N=0..$n: $failed_runs runs with failed calls, each exit 4 (or 0 with valid JSON), then success with none" || nok "$wl: $last"
 done
+
+# the fault-injection arguments
+expect 2 --fail-after -- --workload checksum --fail-after -1
+expect 2 --fail-after -- --workload checksum --fail-after x
+expect 2 --fail-count -- --workload checksum --fail-after 3 --fail-count 0
+expect 2 --fail-count -- --workload checksum --fail-count 2
 finish
