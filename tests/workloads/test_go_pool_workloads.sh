@@ -54,11 +54,12 @@ PY
 # seed threads warmup iterations
 for set in "1 1 0 1" "7 2 1 100" "31 3 7 300" "123456789 4 5 999" "18446744073709551615 2 0 64"; do
   read -r seed threads warmup iters <<<"$set"
+  # the C runner's gets per class, summed over the threads: each thread's ops
+  # warmup .. warmup+iters-1 (the timed window), classes in turn by index
   want=$(model "$seed" "$threads" "$warmup" "$iters")
-  # the C runner's gets per class: ops warmup .. warmup+iters-1, classes in turn by index
-  per=$(python3 -c 'import sys; w,n=int(sys.argv[1]),int(sys.argv[2]); c=[0,0,0]
-for i in range(w, w+n): c[i%3]+=1
-print(",".join(map(str,c)))' "$warmup" "$iters")
+  per=$(python3 -c 'import sys; w,n,t=map(int,sys.argv[1:]); c=[0,0,0]
+for i in range(w, w+n): c[i%3]+=t
+print(",".join(map(str,c)))' "$warmup" "$iters" "$threads")
   args=(--workload pool_churn --seed "$seed" --threads "$threads" --warmup "$warmup" --iterations "$iters")
   for pools in all none plain hash,tar tar,plain string; do
     for extra in "" "--zero-on-put off"; do
