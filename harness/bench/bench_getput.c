@@ -11,7 +11,8 @@
  *   --mode pool     pool_get/pool_put of pool.h directly (the model of the bare
  *                   sync.Pool).
  * Prints one JSON object: mode, threads, iterations, warmup, size_bytes, zero_on_put,
- * wall_ns, ns_per_pair (= wall_ns / iterations: per-thread ns per pair, pb-go's
+ * wall_ns, cpu_ns (user + system CPU time of the process in the window, as pb-go's
+ * user_ns + sys_ns), ns_per_pair (= wall_ns / iterations: per-thread ns per pair, pb-go's
  * wall_ns / iterations), result ("pairs=N/touched=S", the sum of the bytes written: the
  * same as pb-go's for the same arguments), hits, misses, drops (the pool's counts in the
  * window).
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 typedef enum getput_mode { GETPUT_BUFPOOL = 0, GETPUT_POOL } getput_mode_t;
@@ -52,6 +54,15 @@ typedef struct getput_thread {
     uint64_t touched;
     int failed;
 } getput_thread_t;
+
+/* user + system CPU time of the process so far (pb-go's user_ns + sys_ns) */
+static uint64_t getput_cpu_ns(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
 
 static uint64_t getput_now_ns(void)
 {
@@ -238,10 +249,12 @@ int main(int argc, char **argv)
         bufpool_stats_reset(c.bp);
     else
         pool_stats_read(c.raw, &p0);
+    uint64_t c0 = getput_cpu_ns();
     uint64_t t0 = getput_now_ns();
     pthread_barrier_wait(&c.start);
     pthread_barrier_wait(&c.stop);
     uint64_t wall_ns = getput_now_ns() - t0;
+    uint64_t cpu_ns = getput_cpu_ns() - c0;
     uint64_t touched = 0;
     int failed = 0;
     for (int i = 0; i < a.threads; i++) {
@@ -264,12 +277,13 @@ int main(int argc, char **argv)
     }
     uint64_t pairs = a.iterations * (uint64_t)a.threads;
     printf("{\"mode\":\"%s\",\"threads\":%d,\"iterations\":%llu,\"warmup\":%llu,"
-           "\"size_bytes\":%zu,\"zero_on_put\":%s,\"fence\":\"%s\",\"wall_ns\":%llu,"
+           "\"size_bytes\":%zu,\"zero_on_put\":%s,\"fence\":\"%s\",\"wall_ns\":%llu,\"cpu_ns\":%llu,"
            "\"ns_per_pair\":%.3f,\"result\":\"pairs=%llu/touched=%llu\",\"hits\":%llu,"
            "\"misses\":%llu,\"drops\":%llu}\n",
            a.mode == GETPUT_BUFPOOL ? "bufpool" : "pool", a.threads,
            (unsigned long long)a.iterations, (unsigned long long)a.warmup, a.size_bytes,
            a.zero_on_put ? "true" : "false", pool_fence_mode(), (unsigned long long)wall_ns,
+           (unsigned long long)cpu_ns,
            (double)wall_ns / (double)a.iterations, (unsigned long long)pairs,
            (unsigned long long)touched, (unsigned long long)hits, (unsigned long long)misses,
            (unsigned long long)drops);

@@ -27,4 +27,4 @@ set_tests_properties(go_runner PROPERTIES LABELS slow TIMEOUT 900)
 # pool_churn and pool_getput of pb-go against pb-glibc, pb-bench-getput and a Python model
 add_test(NAME go_pool_workloads
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_go_pool_workloads.sh ${CMAKE_BINARY_DIR}/bin)
-set_tests_properties(go_pool_workloads PROPERTIES TIMEOUT 600)
+set_tests_properties(go_pool_workloads PROPERTIES TIMEOUT 900)
