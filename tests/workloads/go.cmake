@@ -2,6 +2,7 @@
 # `go test` (the pool wrapper, the kernels against independent answers, the generator
 # against the C generator, the escape-analysis proof), gofmt, and the end-to-end checks
 # of test_go_runner.sh (coreutils sha256sum, GNU tar, pb-glibc's results, gctrace).
+# test_go_pool_workloads.sh: pool_churn and pool_getput results against the C side.
 # Every go command runs with the build's environment (PB_GO_ENV: caches in the build
 # directory, nothing downloaded, no HOME needed).
 set(_pb_go_src ${CMAKE_SOURCE_DIR}/workloads/go)
@@ -25,3 +26,7 @@ endif()
 add_test(NAME go_runner
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_go_runner.sh ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(go_runner PROPERTIES LABELS slow TIMEOUT 900)
+# pool_churn and pool_getput of pb-go against pb-glibc, pb-bench-getput and a Python model
+add_test(NAME go_pool_workloads
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test_go_pool_workloads.sh ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(go_pool_workloads PROPERTIES TIMEOUT 900)

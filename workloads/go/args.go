@@ -35,7 +35,7 @@ var workloadNames = []string{
 	"checksum", "sum_checksum", "checksum_concurrent",
 	"tar_create", "tar_create_seq", "tar_create_concurrent",
 	"tar_read", "tar_copy", "image_tag", "build",
-	"pool_churn", "touch",
+	"pool_churn", "touch", "pool_getput", "pool_getput_memory",
 }
 
 type args struct {
@@ -377,6 +377,8 @@ Runs one cell in Go (the real sync.Pool and garbage collector): warm-up, then
 
 workloads: checksum sum_checksum checksum_concurrent tar_create tar_create_seq
            tar_create_concurrent tar_read tar_copy image_tag build pool_churn touch
+           pool_getput pool_getput_memory (pool speed benchmarks: Get+Put pairs of one
+           --hash-size buffer per goroutine on the bare sync.Pool / through pkg/memory)
 input:
   --input PATH            a file (checksum kinds; concatenated 32-byte digests for
                           sum_checksum), a directory (tar_create*, build) or a tar
@@ -391,7 +393,7 @@ input:
 run:
   --iterations N          timed operations (default 1)
   --warmup N              untimed operations first (default 1)
-  --threads N             hashing workers / pool_churn goroutines (default 2)
+  --threads N             hashing workers / pool_churn, pool_getput goroutines (default 2)
   --cores N               bound on tar workers (default: CPUs)
   --output PATH           write the produced archive / member / tag / digest
 pool:

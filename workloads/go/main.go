@@ -152,6 +152,10 @@ func (c *cell) measure(prof *profiles) (rc int, w *window, ops uint64, out opOut
 		ops, result = c.runChurn(w)
 		return exitOK, w, ops, out, result
 	}
+	if a.workload == "pool_getput" || a.workload == "pool_getput_memory" {
+		ops, result = c.runGetput(w)
+		return exitOK, w, ops, out, result
+	}
 	warmResult := ""
 	for i := uint64(0); i < a.warmup; i++ {
 		o, err := c.op()
