@@ -443,9 +443,11 @@ static void section_answer(const report_doc_t *d, report_emitter_t *e)
               "allocator's own malloc, nothing counted) in %zu of the %zu C-backend arms; their "
               "allocation counts, peak live bytes and pool counters come from one extra "
               "repetition per arm on the counting runner (`pb-<backend>`), whose time is not "
-              "used. The other arms (concurrent groups, hyperfine, older journals) are timed "
-              "on the counting runner, whose front end adds 11-14 ns per malloc+free pair.",
-              n_split, n_c);
+              "used.%s",
+              n_split, n_c,
+              n_split < n_c ? " The other C-backend arms (concurrent groups, hyperfine, older "
+                              "journals) are timed on the counting runner, whose front end adds "
+                              "11-14 ns per malloc+free pair." : "");
 }
 
 typedef struct decide_ctx {

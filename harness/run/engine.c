@@ -127,8 +127,8 @@ int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache
 
 void engine_cell_label(const matrix_cell_t *c, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s %s/%s%s%s rep %d", c->sc->name, c->backend, c->policy,
-             c->variant[0] ? " " : "", c->variant, c->rep);
+    snprintf(buf, cap, "%s %s/%s%s%s rep %d%s", c->sc->name, c->backend, c->policy,
+             c->variant[0] ? " " : "", c->variant, c->rep, c->counting ? " (counting)" : "");
 }
 
 /* ================================================================ journal line ===== */
@@ -615,8 +615,6 @@ int engine_run_unit(engine_t *e, const matrix_unit_t *u, size_t order)
     char exe[PATH_MAX], label[512];
     engine_cell_runner_path(e->mx, c, side->bin_dir, exe, sizeof exe);
     engine_cell_label(c, label, sizeof label);
-    if (c->counting)
-        snprintf(label + strlen(label), sizeof label - strlen(label), " (counting)");
     if (side->label)
         snprintf(label + strlen(label), sizeof label - strlen(label), " [%s]", side->label);
     if (u->warmup)
