@@ -197,6 +197,8 @@ static json_object *line_new(const matrix_cell_t *c, const engine_side_t *side,
     json_object_object_add(o, "policy", json_object_new_string(c->policy));
     json_object_object_add(o, "variant", json_object_new_string(c->variant));
     json_object_object_add(o, "rep", json_object_new_int(c->rep));
+    if (c->counting)   /* the arm's counting repetition: counts only, its time unused */
+        json_object_object_add(o, "counting_repetition", json_object_new_boolean(1));
     if (side->label)
         json_object_object_add(o, "rev", json_object_new_string(side->label));
     json_object_object_add(o, "source", json_object_new_string(source));
