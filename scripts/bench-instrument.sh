@@ -18,8 +18,11 @@
 #   -p  comma list of pool policies (default none,all: the arm with the most allocation
 #       calls and the pooled one)
 #   -B  the runners' folder (default build/bin)
+# SIGINT/SIGTERM stops after the running runner and summarizes the rounds done so far
+# (the JSON then says "interrupted": true).
 # exit codes: 0 done; 1 a runner failed or the two runners disagreed on a result
-# (the JSON and the table are still written); 2 bad argument or missing runner.
+# (the JSON and the table are still written); 2 bad argument or missing runner;
+# 130 interrupted (the partial table and JSON are written).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="" rounds=10 backends="" policies="none,all" bin="$root/build/bin"
@@ -76,13 +79,15 @@ for k in "${K[@]}"; do kernel_args "$k" >/dev/null || exit 2; done
 tsv=$(mktemp)
 trap 'rm -f "$tsv" "$tsv.out" "$tsv.err"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-failed=0
+failed=0 stop=0
+trap 'stop=1' INT TERM
 for k in "${K[@]}"; do
   read -r -a args <<<"$(kernel_args "$k")"
   for b in "${B[@]}"; do
     for p in "${P[@]}"; do
       for ((r = 0; r < rounds; r++)); do
         for inst in counting bare; do
+          [ $stop -eq 0 ] || break 5
           exe="$bin/pb-$b"; [ $inst = bare ] && exe="$bin/pb-$b-bare"
           if "$exe" --workload "$k" "${args[@]}" --pools "$p" --cache-dir "$cache" \
                >"$tsv.out" 2>"$tsv.err"; then
@@ -102,9 +107,9 @@ echo >&2
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 [ -n "$out" ] || { mkdir -p "$root/results"; out="$root/results/bench-instrument-$(date -u +%Y%m%dT%H%M%SZ).json"; }
 
-python3 - "$tsv" "$out" "$rounds" "$load0" "$load1" <<'EOF' || failed=1
+python3 - "$tsv" "$out" "$rounds" "$load0" "$load1" "$stop" <<'EOF' || failed=1
 import json, statistics, sys
-tsv, out, rounds, load0, load1 = sys.argv[1:6]
+tsv, out, rounds, load0, load1, stopped = sys.argv[1:7]
 rows = {}
 for line in open(tsv):
     k, b, p, inst, js = line.rstrip("\n").split("\t", 4)
@@ -144,11 +149,12 @@ for (k, b, p), r in rows.items():
     table.append(entry)
 doc = {"what": "counting runner pb-<backend> (A) vs uninstrumented pb-<backend>-bare (B), "
                "interleaved ABAB; ratio = median A / median B of ns per op",
-       "rounds": int(rounds), "load_average_start": load0, "load_average_end": load1,
+       "rounds": int(rounds), "interrupted": stopped == "1", "load_average_start": load0, "load_average_end": load1,
        "rows": table}
 with open(out, "w") as f:
     json.dump(doc, f, indent=1)
 print(f"bench-instrument: load average {load0} -> {load1}; JSON: {out}")
 sys.exit(bad)
 EOF
+[ $stop -eq 0 ] || exit 130
 exit $failed
