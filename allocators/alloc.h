@@ -35,6 +35,11 @@ typedef struct alloc_stats {
     uint64_t failed_allocs;    /* allocations failed by fault injection or the backend */
 } alloc_stats_t;
 
+/* 1 in a counting runner (this front end is the process malloc), 0 in an uninstrumented
+ * "bare" runner (alloc_bare.c: the backend's own malloc, nothing counted; its
+ * alloc_stats_read reports zero calls and bytes and the runner prints null for them). */
+int alloc_counting(void);
+
 /* Sums the per-thread counters. Safe from any thread; never allocates. */
 void alloc_stats_read(alloc_stats_t *out);
 
@@ -71,6 +76,11 @@ size_t alloc_fault_sites(uintptr_t *sites, uint64_t *hits, size_t max, uint64_t 
  * gogc_percent % of max(live bytes at the last cycle, min_heap_bytes). gogc_percent 0
  * disables the trigger. Defaults: 100 % and 4 MiB (Go's GOGC=100 and minimum heap). */
 void alloc_gc_configure(unsigned gogc_percent, uint64_t min_heap_bytes);
+/* Feeds bytes to the GOGC-like rule from outside: a bare runner (which sees no
+ * allocation) calls it with the bytes per operation the counting pass measured
+ * (--gc-bytes-per-op); the goal is then gogc_percent % of min_heap_bytes. No-op in the
+ * counting front end, which counts the real bytes. */
+void alloc_gc_note_bytes(uint64_t bytes);
 /* Number of cycles triggered so far; monotonic. The pool runs a cleanup cycle when
  * this moves past the epoch it last cleaned at (pool.h), checking on every get and put,
  * so the read is inline: one relaxed load. Only the front end writes the counter. */

@@ -204,7 +204,12 @@ static int ad_expand(ad_session_t *s, matrix_t *mx, scenario_t **sub_out)
         n_sub++;
     }
     *sub_out = sub;
-    return n_sub ? matrix_expand(sub, n_sub, s->opt->run->backends, mx) : -2;
+    if (n_sub == 0)
+        return -2;
+    /* the same split as the main run: more timed cells on the bare runners; the arms'
+     * counting cells are journalled already (matrix.h, issue 12) */
+    int rc = matrix_expand(sub, n_sub, s->opt->run->backends, mx);
+    return rc == 0 && matrix_add_counting(mx) != 0 ? -1 : rc;
 }
 
 static void ad_on_start(void *user, const char *label)

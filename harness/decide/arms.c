@@ -245,7 +245,33 @@ static int arms_exact_time(const pb_metrics_t *v, const journal_present_t *pr, d
     return 1;
 }
 
-/* Samples of every metric and the time samples, from the arm's ok cells in order. */
+/* Metrics only the counting runner measures, or that must come from the same process
+ * as those (the pool's counters follow the GOGC rule, which counts allocated bytes). */
+static bool arms_metric_from_counting(int mi)
+{
+    switch (mi) {
+    case ARMS_M_alloc_calls: case ARMS_M_free_calls: case ARMS_M_alloc_bytes:
+    case ARMS_M_peak_live_bytes: case ARMS_M_bytes_per_op: case ARMS_M_allocs_per_op:
+    case ARMS_M_pool_gets: case ARMS_M_pool_hits: case ARMS_M_pool_misses:
+    case ARMS_M_pool_drops: case ARMS_M_pool_cycles:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A cell's "instrument": 1 bare (pb-<backend>-bare), 2 counting (pb-<backend>), 0 not
+ * recorded (older journals, pb-go, hyperfine: every metric from the cell). */
+static int arms_instrument(json_object *cell)
+{
+    const char *s = journal_str(cell, "instrument");
+    return !s ? 0 : strcmp(s, "bare") == 0 ? 1 : strcmp(s, "counting") == 0 ? 2 : 0;
+}
+
+/* Samples of every metric and the time samples, from the arm's ok cells in order. In an
+ * arm with bare cells (instrument_split), each metric comes from one kind of cell only:
+ * counts (arms_metric_from_counting) from the counting cells, time and everything else
+ * from the bare cells, so the instrument's cost never enters a time sample. */
 static int arms_take_samples(arms_arm_t *a, arms_time_t time)
 {
     for (int mi = 0; mi < ARMS_METRIC_COUNT; mi++)
@@ -253,17 +279,27 @@ static int arms_take_samples(arms_arm_t *a, arms_time_t time)
             return -1;
     if (!(a->time = calloc(a->n_cells, sizeof(double))))
         return -1;
+    a->instrument_split = false;
+    for (size_t i = 0; i < a->n_cells; i++)
+        if (arms_instrument(a->cells[i]) == 1)
+            a->instrument_split = true;
     for (size_t i = 0; i < a->n_cells; i++) {
         pb_metrics_t mv;
         journal_present_t pr;
         json_object *metrics = NULL;
         json_object_object_get_ex(a->cells[i], "metrics", &metrics);
         journal_metrics_get(metrics, &mv, &pr);
+        int inst = arms_instrument(a->cells[i]);
+        /* which metrics this cell gives: all, its counts only, or all but counts */
+        bool counts = !a->instrument_split || inst != 1;
+        bool others = !a->instrument_split || inst != 2;
 #define ARMS_TAKE(name, kind, desc)                                                         \
-    if (pr.name)                                                                            \
+    if (pr.name && (arms_metric_from_counting(ARMS_M_##name) ? counts : others))            \
         a->samples[ARMS_M_##name][a->stat[ARMS_M_##name].n++] = (double)mv.name;
         PB_METRICS(ARMS_TAKE)
 #undef ARMS_TAKE
+        if (!others)
+            continue;
         if (time == ARMS_TIME_EXACT_NS_PER_OP && pr.ns_per_op && pr.wall_ns && mv.ops > 0)
             a->samples[ARMS_M_ns_per_op][a->stat[ARMS_M_ns_per_op].n - 1] =
                 (double)mv.wall_ns / (double)mv.ops;

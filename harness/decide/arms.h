@@ -6,7 +6,9 @@
  *  - arms_collect() groups a journal's cells into arms (in order of first appearance):
  *    every cell and the ok cells of each arm, failed and total counts, the failed cells
  *    of the journal in journal order, every PB_METRICS value of the ok cells as samples,
- *    the time samples of the chosen time metric, the result digest of the ok cells (and
+ *    the time samples of the chosen time metric (from the uninstrumented cells when the
+ *    arm has any, the counts then from the counting cells: instrument_split), the
+ *    result digest of the ok cells (and
  *    whether they disagree), and per metric the median with its distribution-free CI,
  *    the MAD, min, max and whether the arm is constant.
  *  - arms_compare() compares two sample vectors: medians, a seeded percentile bootstrap
@@ -119,6 +121,12 @@ typedef struct arms_arm {
     size_t n_time;
     arms_metric_t time_metric;           /* what `time` is named: ns_per_op, or wall_ns
                                             for an arm without ns_per_op (report choice) */
+    /* true when the arm has cells of the uninstrumented runner ("instrument": "bare"):
+       its time, memory-of-the-process, fault and switch samples come from those only,
+       its count samples (alloc_*, *_per_op, peak_live_bytes, pool_*) from the cells of
+       the counting runner only (issue 12: the counting front end costs 11-14 ns per
+       malloc+free, which would tilt nanosecond kernels towards the pool) */
+    bool instrument_split;
     char result[ARMS_RESULT_BYTES];      /* first ok cell's result digest; "" if none      */
     bool result_mixed;                   /* ok cells disagree on the result                */
     /* where the cells ran (arms_cell_origin): the host and shard of the first cell, and

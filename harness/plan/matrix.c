@@ -129,6 +129,8 @@ static void matrix_cell_keys(matrix_cell_t *c)
         snprintf(c->canon + len, sizeof c->canon - len, "|headline=0");
     matrix_sha256_hex(c->canon, strlen(c->canon), c->arm_key);
     len = strlen(c->canon);
+    if (c->counting)   /* the arm's counting repetition (matrix_add_counting) */
+        len += (size_t)snprintf(c->canon + len, sizeof c->canon - len, "|instrument=counting");
     snprintf(c->canon + len, sizeof c->canon - len, "|rep=%d", c->rep);
     matrix_sha256_hex(c->canon, strlen(c->canon), c->key);
     if (sc->result_check == SCENARIO_CHECK_OFF)   /* a group of one: nothing to compare */
@@ -176,6 +178,8 @@ static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
+
+static int matrix_hash(matrix_t *out);
 
 int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filter, matrix_t *out)
 {
@@ -237,13 +241,21 @@ int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filt
     }
     if (out->n_cells == 0)
         return -2;
-    /* matrix hash: sorted keys */
+    if (matrix_hash(out) != 0) {
+        matrix_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* The matrix hash: SHA-256 of the sorted keys of the measured cells. 0 or -1 (OOM). */
+static int matrix_hash(matrix_t *out)
+{
     const char **keys = malloc(out->n_cells * sizeof *keys);
     char *cat = malloc(out->n_cells * MATRIX_KEY_HEX + 1);
     if (!keys || !cat) {
         free(keys);
         free(cat);
-        matrix_free(out);
         return -1;
     }
     for (size_t i = 0; i < out->n_cells; i++)
@@ -258,6 +270,59 @@ int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filt
     matrix_sha256_hex(cat, len, out->hash);
     free(keys);
     free(cat);
+    return 0;
+}
+
+/* Does this cell's arm get a counting repetition? (a C backend in a "cell" scenario) */
+static int matrix_splits(const matrix_cell_t *c)
+{
+    return c->sc->mode == SCENARIO_MODE_CELL && strcmp(c->backend, "go") != 0;
+}
+
+int matrix_cell_bare(const matrix_t *m, const matrix_cell_t *c)
+{
+    return m->split_instrument && !c->counting && matrix_splits(c);
+}
+
+int matrix_add_counting(matrix_t *m)
+{
+    if (m->split_instrument)
+        return 0;
+    size_t extra = 0;
+    for (size_t i = 0; i < m->n_cells; i++)
+        if (matrix_splits(&m->cells[i]) &&
+            (i + 1 == m->n_cells || strcmp(m->cells[i + 1].arm_key, m->cells[i].arm_key) != 0))
+            extra++;
+    matrix_cell_t *g = malloc((m->n_cells + extra + 1) * sizeof *g);
+    if (!g)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_cells; i++) {
+        g[n++] = m->cells[i];
+        if (matrix_splits(&m->cells[i]) &&
+            (i + 1 == m->n_cells || strcmp(m->cells[i + 1].arm_key, m->cells[i].arm_key) != 0)) {
+            matrix_cell_t *c = &g[n++];
+            *c = m->cells[i];
+            c->rep = 0;
+            c->counting = 1;
+            matrix_cell_keys(c);
+        }
+    }
+    matrix_cell_t *old = m->cells;
+    size_t old_n = m->n_cells;
+    m->cells = g;
+    m->n_cells = n;
+    if (matrix_hash(m) != 0) {
+        m->cells = old;
+        m->n_cells = old_n;
+        free(g);
+        return -1;
+    }
+    free(old);
+    free(m->shard_of);         /* cell indices moved: the shard assignment is recomputed */
+    m->shard_of = NULL;
+    m->shard_n = 0;
+    m->split_instrument = 1;
     return 0;
 }
 

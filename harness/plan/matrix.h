@@ -38,6 +38,7 @@ typedef struct matrix_cell {
     int zero_on_put;                      /* 0/1                                       */
     char standard_alloc[8];
     int rep;                              /* repetition index; < 0 for warm-up         */
+    int counting;                         /* 1: the arm's counting repetition (below)  */
     char key[MATRIX_KEY_HEX];             /* this cell                                 */
     char arm_key[MATRIX_KEY_HEX];         /* the same configuration without rep        */
     char input_key[MATRIX_KEY_HEX];       /* cells that must agree on the result       */
@@ -64,6 +65,7 @@ typedef struct matrix {
     unsigned *shard_of;        /* per cell: its shard, 0..shard_n-1 (matrix_shard.h);
                                   NULL until matrix_in_shard or a plan needs it        */
     unsigned shard_n;
+    int split_instrument;      /* matrix_add_counting was applied (see below)         */
 } matrix_t;
 
 /* Expands scenarios into cells. backends_filter (comma list or NULL) keeps only those
@@ -74,6 +76,20 @@ int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filt
 /* Is cell i in shard k of n (1 <= k <= n)? 1 or 0; -1 on out of memory (the assignment
  * of matrix_shard_assign is computed on first use for n and kept in m). */
 int matrix_in_shard(matrix_t *m, size_t i, unsigned k, unsigned n);
+
+/* Time without the instrument (issue 12): after this, every timed cell of a C backend
+ * in a "cell"-mode scenario runs on the uninstrumented runner pb-<backend>-bare, and each
+ * such arm gets one extra cell (counting = 1, inserted after the arm's cells, rep 0,
+ * "|instrument=counting" added to its canonical text before the rep) run on the
+ * counting runner pb-<backend>, whose count metrics the decision model uses (arms.c:
+ * instrument_split) and whose time it does not. Timed cells keep their keys. pb-go,
+ * concurrent groups and hyperfine scenarios are unchanged (one runner). Recomputes the
+ * matrix hash. Returns 0 or -1 on out of memory (m is then unchanged). */
+int matrix_add_counting(matrix_t *m);
+
+/* Does this cell run on the uninstrumented runner? (split_instrument, a C backend, mode
+ * "cell", not the counting cell.) */
+int matrix_cell_bare(const matrix_t *m, const matrix_cell_t *c);
 
 /* Builds the plan: cells in shard k/n whose key is not done (done(key, user) != 0 means
  * already journalled), warm-ups, shuffled per block with seed. Returns 0 or -1 (OOM). */

@@ -158,6 +158,10 @@ long export_gobench_write(const journal_t *j, FILE *out, size_t *skipped)
         const char *st = journal_str(cell, "status");
         if (!st || strcmp(st, "ok") != 0)
             continue;
+        json_object *cr = NULL;   /* a counting repetition's time is not a sample */
+        if (json_object_object_get_ex(cell, "counting_repetition", &cr) &&
+            json_object_get_boolean(cr))
+            continue;
         json_object *mo = NULL;
         pb_metrics_t m;
         journal_present_t pr;

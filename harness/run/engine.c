@@ -68,6 +68,15 @@ void engine_runner_path(const char *bin_dir, const char *backend, char *out, siz
     snprintf(out, cap, "%s/pb-%s", bin_dir, scenario_backend_runner(backend));
 }
 
+void engine_cell_runner_path(const matrix_t *m, const matrix_cell_t *c, const char *bin_dir,
+                             char *out, size_t cap)
+{
+    if (matrix_cell_bare(m, c))
+        snprintf(out, cap, "%s/pb-%s-bare", bin_dir, scenario_backend_runner(c->backend));
+    else
+        engine_runner_path(bin_dir, c->backend, out, cap);
+}
+
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
                       unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a)
 {
@@ -123,8 +132,8 @@ int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache
 
 void engine_cell_label(const matrix_cell_t *c, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s %s/%s%s%s rep %d", c->sc->name, c->backend, c->policy,
-             c->variant[0] ? " " : "", c->variant, c->rep);
+    snprintf(buf, cap, "%s %s/%s%s%s rep %d%s", c->sc->name, c->backend, c->policy,
+             c->variant[0] ? " " : "", c->variant, c->rep, c->counting ? " (counting)" : "");
 }
 
 /* ================================================================ journal line ===== */
@@ -196,6 +205,8 @@ static json_object *line_new(const matrix_cell_t *c, const engine_side_t *side,
     json_object_object_add(o, "policy", json_object_new_string(c->policy));
     json_object_object_add(o, "variant", json_object_new_string(c->variant));
     json_object_object_add(o, "rep", json_object_new_int(c->rep));
+    if (c->counting)   /* the arm's counting repetition: counts only, its time unused */
+        json_object_object_add(o, "counting_repetition", json_object_new_boolean(1));
     if (side->label)
         json_object_object_add(o, "rev", json_object_new_string(side->label));
     json_object_object_add(o, "source", json_object_new_string(source));
@@ -215,15 +226,28 @@ typedef struct run_parsed {
     char result[256];
     json_object *pool_classes;   /* owned */
     char backend_version[64];
+    char instrument[16];         /* the runner's "instrument" (bare, counting) or ""   */
     char why[256];
 } run_parsed_t;
 
-/* How many of the metrics every runner must print (all but the runtime's own) are
- * missing from present. */
-static int metrics_missing(const journal_present_t *present)
+/* Is metric `name` one only the counting front end measures (null in a bare runner)? */
+static int metric_counted_only(const char *name)
+{
+    static const char *const counted[] = {"alloc_calls", "free_calls", "alloc_bytes",
+                                          "peak_live_bytes", "bytes_per_op", "allocs_per_op"};
+    for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++)
+        if (strcmp(name, counted[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* How many of the metrics every runner must print (all but the runtime's own, and for
+ * an uninstrumented runner the counts) are missing from present. */
+static int metrics_missing(const journal_present_t *present, int bare)
 {
     int n = 0;
-#define MISSING_ONE(name, kind, desc) n += kind != PB_MK_RUNTIME && !present->name;
+#define MISSING_ONE(name, kind, desc) \
+    n += kind != PB_MK_RUNTIME && !(bare && metric_counted_only(#name)) && !present->name;
     PB_METRICS(MISSING_ONE)
 #undef MISSING_ONE
     return n;
@@ -236,7 +260,8 @@ static void runner_output_check(json_object *root, const cell_outcome_t *o,
 {
     const char *st = journal_str(root, "status"), *be = journal_str(root, "backend");
     long long sv = journal_int(root, "schema_version", -1);
-    int missing = metrics_missing(present);
+    const char *inst = root ? journal_str(root, "instrument") : NULL;
+    int missing = metrics_missing(present, inst && strcmp(inst, "bare") == 0);
     why[0] = '\0';
     if (!root || !json_object_is_type(root, json_type_object) || o->out_truncated)
         snprintf(why, cap, "stdout is not one JSON object");
@@ -270,6 +295,8 @@ static void run_parse(const cell_outcome_t *o, const char *runner_backend, run_p
         snprintf(p->result, sizeof p->result, "%s", journal_str(root, "result"));
         const char *bv = journal_str(root, "backend_version");
         snprintf(p->backend_version, sizeof p->backend_version, "%s", bv ? bv : "");
+        const char *inst = journal_str(root, "instrument");
+        snprintf(p->instrument, sizeof p->instrument, "%s", inst ? inst : "");
         json_object *pc;
         if (json_object_object_get_ex(root, "pool_classes", &pc))
             p->pool_classes = json_object_get(pc);
@@ -299,6 +326,8 @@ static void line_add_outcome(json_object *line, const run_parsed_t *p, const cel
         json_object_object_add(line, "signal", o->signaled ? json_object_new_int(o->term_signal) : NULL);
         json_object_object_add(line, "stderr", json_object_new_string_len(o->err, (int)o->err_len));
     }
+    if (p->instrument[0])   /* which runner measured it: bare (time) or counting (counts) */
+        json_object_object_add(line, "instrument", json_object_new_string(p->instrument));
     if (p->why[0])
         json_object_object_add(line, "bad_output_reason", json_object_new_string(p->why));
 }
@@ -667,7 +696,7 @@ int engine_run_unit(engine_t *e, const matrix_unit_t *u, size_t order)
     const matrix_cell_t *c = u->warmup ? &e->mx->warmups[u->first] : &e->mx->cells[u->first];
     const engine_side_t *side = &e->sides[u->side];
     char exe[PATH_MAX], label[512];
-    engine_runner_path(side->bin_dir, c->backend, exe, sizeof exe);
+    engine_cell_runner_path(e->mx, c, side->bin_dir, exe, sizeof exe);
     engine_cell_label(c, label, sizeof label);
     if (side->label)
         snprintf(label + strlen(label), sizeof label - strlen(label), " [%s]", side->label);

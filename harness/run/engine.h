@@ -78,6 +78,11 @@ typedef struct engine {
 /* The runner executable of a backend (glibc-mmap128k runs pb-glibc) on a side. */
 void engine_runner_path(const char *bin_dir, const char *backend, char *out, size_t cap);
 
+/* The runner of cell c of m on a side: pb-<backend>-bare when matrix_cell_bare (the
+ * timed cells of a split matrix, issue 12), else engine_runner_path's. */
+void engine_cell_runner_path(const matrix_t *m, const matrix_cell_t *c, const char *bin_dir,
+                             char *out, size_t cap);
+
 /* The runner's command line for cell c. Returns 0, or -1 when it does not fit. */
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
                       unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a);

@@ -22,6 +22,10 @@
  * bad_output_reason, and for concurrent groups "processes" (each process's metrics).
  * max_rss_bytes, minor_faults, major_faults and the context switch counts are the
  * child's wait4 values, replacing the runner's own (whole process, not a window).
+ * "instrument" is the runner's own: "bare" (pb-<backend>-bare: time, null counts) or
+ * "counting" (pb-<backend>); absent for pb-go and hyperfine. "counting_repetition": true
+ * marks an arm's extra counting cell of a split matrix (matrix_add_counting): its counts
+ * are the arm's, its time is not a sample (decide/arms.c, report/export_gobench.c).
  *
  * The reader never prints or exits; it returns messages naming the file and line.
  */

@@ -85,7 +85,9 @@ static int session_prepare(matrix_session_t *s)
                 o->backends ? o->backends : "");
         return MATRIX_RUN_USAGE;
     }
-    if (er != 0) {
+    /* time without the instrument: timed cells on pb-<backend>-bare, one counting
+     * repetition per arm on pb-<backend> (matrix.h, issue 12) */
+    if (er != 0 || matrix_add_counting(&s->mx) != 0) {
         fprintf(stderr, "poolbench matrix: out of memory\n");
         return MATRIX_RUN_HARNESS;
     }
@@ -96,7 +98,7 @@ static int session_prepare(matrix_session_t *s)
     int need_hf = 0;
     for (size_t i = 0; i < s->mx.n_cells; i++) {
         char exe[PATH_MAX];
-        engine_runner_path(s->bin_dir, s->mx.cells[i].backend, exe, sizeof exe);
+        engine_cell_runner_path(&s->mx, &s->mx.cells[i], s->bin_dir, exe, sizeof exe);
         if (access(exe, X_OK) != 0) {
             fprintf(stderr, "poolbench matrix: runner %s not found (scenario %s, backend %s): "
                             "build it (cmake --build build) or leave the backend out with "

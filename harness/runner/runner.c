@@ -9,6 +9,10 @@
  * result (a kernel must be deterministic); print the metrics of metrics.h as one JSON
  * object. Every output of an operation is consumed (hashed or kept) so the compiler
  * cannot delete the work. Nothing is printed to stdout unless the run succeeded.
+ * The same source builds the counting runner pb-<backend> (the front end counts every
+ * allocation) and the uninstrumented pb-<backend>-bare (alloc_bare.c: the backend's own
+ * malloc, "instrument": "bare", null for every allocation-count metric; fault injection
+ * and heap profiles are refused with exit 2 since nothing can intercept an allocation).
  */
 #include "runner.h"
 #include "alloc.h"
@@ -77,7 +81,7 @@ static pb_err_t runner_touch(size_t n_bytes, runner_out_t *out)
     return PB_OK;
 }
 
-static pb_err_t runner_op(runner_ctx_t *c, runner_out_t *out)
+static pb_err_t runner_op_kernel(runner_ctx_t *c, runner_out_t *out)
 {
     const runner_args_t *a = c->a;
     switch (a->workload) {
@@ -118,6 +122,16 @@ static pb_err_t runner_op(runner_ctx_t *c, runner_out_t *out)
         break;
     }
     return PB_ERR_INPUT;
+}
+
+/* One operation; a bare runner then feeds the counting pass's bytes per op to the GOGC
+ * rule (alloc_gc_note_bytes; a no-op in the counting runner, which counts real bytes). */
+static pb_err_t runner_op(runner_ctx_t *c, runner_out_t *out)
+{
+    pb_err_t e = runner_op_kernel(c, out);
+    if (c->a->gc_bytes_per_op)
+        alloc_gc_note_bytes(c->a->gc_bytes_per_op);
+    return e;
 }
 
 /* The textual result of an operation: the digest, the tag, or the SHA-256 of bytes. */
@@ -247,6 +261,8 @@ static pb_err_t churn_loop(churn_thread_t *t, uint64_t first, uint64_t n)
         bufpool_put(t->c->bp, b);
         if (t->scribble[cls] && b->cap_bytes)
             b->data[0] = 0x5A;   /* the test hook: a use after put (see above) */
+        if (t->c->a->gc_bytes_per_op)   /* bare runners: the counting pass's bytes */
+            alloc_gc_note_bytes(t->c->a->gc_bytes_per_op);
     }
     return PB_OK;
 }
@@ -361,6 +377,7 @@ static int print_version(void)
     json_object_object_add(o, "schema_version", json_object_new_int(PB_SCHEMA_VERSION));
     json_object_object_add(o, "backend", json_object_new_string(alloc_backend_name()));
     json_object_object_add(o, "backend_version", json_object_new_string(alloc_backend_version()));
+    json_object_object_add(o, "instrument", json_object_new_string(alloc_counting() ? "counting" : "bare"));
     json_object_object_add(o, "compiler", json_object_new_string("gcc " __VERSION__));
     json_object_object_add(o, "git_commit", json_object_new_string(PB_GIT_COMMIT));
     json_object_object_add(o, "openssl", json_object_new_string(OpenSSL_version(OPENSSL_VERSION)));
@@ -396,6 +413,8 @@ static json_object *config_json(const runner_args_t *a, const bufpool_config_t *
     json_object_object_add(o, "string_size_bytes", json_object_new_uint64(cfg->size_bytes[BUFPOOL_STRING]));
     json_object_object_add(o, "gogc_percent", json_object_new_int((int)a->gogc_percent));
     json_object_object_add(o, "gc_interval_ms", json_object_new_int((int)a->gc_interval_ms));
+    if (a->gc_bytes_per_op)
+        json_object_object_add(o, "gc_bytes_per_op", json_object_new_uint64(a->gc_bytes_per_op));
     if (a->inject_slowdown_pct)
         json_object_object_add(o, "inject_slowdown_pct", json_object_new_int((int)a->inject_slowdown_pct));
     if (a->inject_live_pct)
@@ -409,6 +428,20 @@ static json_object *config_json(const runner_args_t *a, const bufpool_config_t *
     const char *tun = getenv("GLIBC_TUNABLES");
     json_object_object_add(o, "glibc_tunables", tun ? json_object_new_string(tun) : NULL);
     return o;
+}
+
+/* A bare runner sees no allocation: the metrics only the front end can count are null. */
+static bool runner_metric_measured(const char *name)
+{
+    static const char *const counted[] = { "alloc_calls", "free_calls", "alloc_bytes",
+                                           "peak_live_bytes", "bytes_per_op",
+                                           "allocs_per_op" };
+    if (alloc_counting())
+        return true;
+    for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++)
+        if (strcmp(name, counted[i]) == 0)
+            return false;
+    return true;
 }
 
 static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
@@ -430,8 +463,10 @@ static int print_result(runner_ctx_t *c, const pb_metrics_t *m,
     json_object_object_add(o, "status", json_object_new_string("ok"));
     json_object_object_add(o, "backend_verified", json_object_new_boolean(runner_backend_verified));
     json_object_object_add(o, "result", json_object_new_string(result));
+    json_object_object_add(o, "instrument", json_object_new_string(alloc_counting() ? "counting" : "bare"));
 #define PB_METRIC_JSON(name, kind, desc) \
-    json_object_object_add(o, #name, kind == PB_MK_RUNTIME ? NULL : json_object_new_uint64(m->name));
+    json_object_object_add(o, #name, kind == PB_MK_RUNTIME || !runner_metric_measured(#name) \
+                                         ? NULL : json_object_new_uint64(m->name));
     PB_METRICS(PB_METRIC_JSON)
 #undef PB_METRIC_JSON
     for (int k = 0; k < BUFPOOL_CLASS_COUNT; k++) {
@@ -607,12 +642,37 @@ static int runner_verify_backend(const runner_args_t *a)
     char err[512];
     if (alloc_backend_verify(err, sizeof err) != 0) {
         if (!a->skip_backend_check) {
-            fprintf(stderr, "pb-%s: refusing to run: the active allocator is not %s: %s "
+            fprintf(stderr, "pb-%s%s: refusing to run: the active allocator is not %s: %s "
                     "(--skip-backend-check runs anyway, with results marked unverified)\n",
-                    PB_BACKEND_NAME, PB_BACKEND_NAME, err);
+                    PB_BACKEND_NAME, alloc_counting() ? "" : "-bare", PB_BACKEND_NAME, err);
             return PB_EXIT_BACKEND;
         }
         runner_backend_verified = false;
+    }
+    return PB_EXIT_OK;
+}
+
+/* A bare runner cannot intercept allocations: the flags that need it are refused, and
+ * --gc-bytes-per-op (which stands in for the front end's byte count) is bare-only. */
+static int runner_check_instrument(const runner_args_t *a)
+{
+    const char *flag = NULL;
+    if (!alloc_counting() && a->fail_after >= 0)
+        flag = "--fail-after";
+    else if (!alloc_counting() && a->check_leaks)
+        flag = "--check-leaks";
+    else if (!alloc_counting() && a->memprofile_path)
+        flag = "--memprofile";
+    if (flag) {
+        fprintf(stderr, "pb-%s-bare: %s needs the counting front end: run pb-%s instead "
+                "(the bare runner does not intercept allocations)\n", PB_BACKEND_NAME,
+                flag, PB_BACKEND_NAME);
+        return PB_EXIT_USAGE;
+    }
+    if (alloc_counting() && a->gc_bytes_per_op) {
+        fprintf(stderr, "pb-%s: --gc-bytes-per-op is for the bare runner pb-%s-bare (this "
+                "runner counts the real bytes)\n", PB_BACKEND_NAME, PB_BACKEND_NAME);
+        return PB_EXIT_USAGE;
     }
     return PB_EXIT_OK;
 }
@@ -742,7 +802,9 @@ static int runner_main(int argc, char **argv)
     int rc = runner_args_parse(argc, argv, &a);
     if (rc != PB_EXIT_OK)
         return rc;
-    rc = runner_verify_backend(&a);
+    rc = runner_check_instrument(&a);
+    if (rc == PB_EXIT_OK)
+        rc = runner_verify_backend(&a);
     if (rc != PB_EXIT_OK)
         return rc;
     if (a.version)

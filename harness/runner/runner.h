@@ -44,6 +44,7 @@ typedef struct runner_args {
     uint64_t hash_size_bytes, tar_size_bytes, string_size_bytes;
     unsigned gogc_percent;
     unsigned gc_interval_ms;
+    uint64_t gc_bytes_per_op;      /* bare runners: bytes fed to the GOGC rule per op */
     const char *cache_dir;
     bool from_disk;                /* tar_read: read the archive file, not memory  */
     long fail_after;               /* testing: fault injection after N calls; < 0 = off */

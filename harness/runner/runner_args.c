@@ -69,6 +69,9 @@ static void runner_args_usage(FILE *f, const char *prog)
 "  --hash-size BYTES --tar-size BYTES --string-size BYTES   class sizes (64K 64K 1K)\n"
 "  --gogc PCT              cleanup-cycle trigger, 0 = off (default 100)\n"
 "  --gc-interval-ms N      also run a cleanup cycle on a timer (default off)\n"
+"  --gc-bytes-per-op N     bare runners (pb-<backend>-bare) only: feed N bytes per\n"
+"                          operation to the --gogc rule (they count nothing; N is the\n"
+"                          counting runner's bytes_per_op); default 0: no such cycles\n"
 "testing:\n"
 "  --fail-after N          fault injection: the next N allocation calls succeed, then\n"
 "                          they fail (malloc & co. return NULL); stderr then names how\n"
@@ -172,7 +175,7 @@ enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O
        O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
        O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_FAILCNT, O_LEAKS, O_SLOW, O_LIVE,
        O_SKIPCHK, O_VERSION, O_HELP,
-       O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT };
+       O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT, O_GCBYTES };
 
 static const struct option runner_args_options[] = {
     {"workload", required_argument, 0, O_WORKLOAD}, {"input", required_argument, 0, O_INPUT},
@@ -187,6 +190,7 @@ static const struct option runner_args_options[] = {
     {"hash-size", required_argument, 0, O_HASH}, {"tar-size", required_argument, 0, O_TAR},
     {"string-size", required_argument, 0, O_STRING}, {"gogc", required_argument, 0, O_GOGC},
     {"gc-interval-ms", required_argument, 0, O_GCINT},
+    {"gc-bytes-per-op", required_argument, 0, O_GCBYTES},
     {"cache-dir", required_argument, 0, O_CACHE}, {"from-disk", no_argument, 0, O_DISK},
     {"fail-after", required_argument, 0, O_FAIL},
     {"fail-alloc-after", required_argument, 0, O_FAIL},
@@ -303,6 +307,11 @@ static int runner_args_pool_testing(int c, const char *prog, const char *name, r
         if (parse_u64(optarg, false, &v) || v > 3600000)
             return bad(prog, "--gc-interval-ms", optarg, "milliseconds from 0 to 3600000");
         a->gc_interval_ms = (unsigned)v;
+        return PB_EXIT_OK;
+    case O_GCBYTES:
+        if (parse_u64(optarg, true, &v) || v > (1ull << 40))
+            return bad(prog, "--gc-bytes-per-op", optarg, "bytes from 0 to 1T, e.g. 96K");
+        a->gc_bytes_per_op = v;
         return PB_EXIT_OK;
     case O_FAIL:
         if (parse_u64(optarg, false, &v) || v > LONG_MAX)

@@ -80,7 +80,8 @@ counts=$($PY -c '
 import json,sys
 c=[json.loads(l) for l in open(sys.argv[1])][1:]
 print(len(c), sum(x["status"]=="signal:9" for x in c), sum(x["status"]=="ok" for x in c))' "$T/kill/results.jsonl")
-check_eq "SIGKILL: cells / signal:9 / ok" "$counts" "4 1 3"
+# 2 arms x 2 repetitions, plus each arm's counting repetition (matrix_add_counting)
+check_eq "SIGKILL: cells / signal:9 / ok" "$counts" "6 1 5"
 
 # ---- Ctrl-C, then --resume ------------------------------------------------------------
 scenario resume checksum 16M 10 4
@@ -104,7 +105,8 @@ import json,sys
 c=[json.loads(l) for l in open(sys.argv[1])][1:]
 print(" ".join(sorted(x["key"]+":"+str(x["finished_unix_ns"]) for x in c)))' "$T/resume/results.jsonl")
 nb=$(echo "$before" | wc -w)
-[ "$nb" -ge 1 ] && [ "$nb" -lt 8 ] && ok "SIGINT: partial journal ($nb of 8 cells)" || nok "SIGINT: $nb cells before resume"
+# 2 arms x 4 repetitions + 2 counting repetitions = 10 cells
+[ "$nb" -ge 1 ] && [ "$nb" -lt 10 ] && ok "SIGINT: partial journal ($nb of 10 cells)" || nok "SIGINT: $nb cells before resume"
 "$PB" matrix --scenarios "$S/resume.ini" --out "$T/resume" --bin-dir "$BIN" --resume 2>"$T/resume.log"
 check_eq "resume: exit code" "$?" 0
 res=$($PY -c '
@@ -118,18 +120,18 @@ keys=[x["key"] for x in cells]
 before=dict(p.split(":") for p in sys.argv[2].split())
 kept=all(str(x["finished_unix_ns"])==before[x["key"]] for x in cells if x["key"] in before)
 print(len(cells), len(set(keys)), kept)' "$T/resume/results.jsonl" "$before")
-check_eq "resume: cells / unique / finished cells kept" "$res" "8 8 True"
+check_eq "resume: cells / unique / finished cells kept" "$res" "10 10 True"
 
 # ---- truncated last line, then --resume -------------------------------------------------
 head -c -20 "$T/resume/results.jsonl" > "$T/trunc.jsonl"; mkdir -p "$T/trunc"; mv "$T/trunc.jsonl" "$T/trunc/results.jsonl"
 "$PB" matrix --scenarios "$S/resume.ini" --out "$T/trunc" --bin-dir "$BIN" --resume 2>"$T/trunc.log"
 check_eq "truncated journal: resume exit code" "$?" 0
-grep -q "results.jsonl:9: incomplete last line" "$T/trunc.log" && ok "truncated journal: line reported" || nok "truncated: $(cat "$T/trunc.log")"
+grep -q "results.jsonl:11: incomplete last line" "$T/trunc.log" && ok "truncated journal: line reported" || nok "truncated: $(cat "$T/trunc.log")"
 n=$($PY -c '
 import json,sys
 c=[json.loads(l) for l in open(sys.argv[1])]
 print(sum(x["type"]=="cell" for x in c), len(set(x["key"] for x in c if x["type"]=="cell")))' "$T/trunc/results.jsonl")
-check_eq "truncated journal: 8 unique cells after resume" "$n" "8 8"
+check_eq "truncated journal: 10 unique cells after resume" "$n" "10 10"
 
 # ---- shards merged == one run ---------------------------------------------------------
 scenario s1 checksum 256K 5 3
@@ -147,7 +149,8 @@ def cells(p):
     return sorted((x["key"],x["status"],x["result"]) for x in c if x["type"]=="cell")
 a,b=cells(sys.argv[1]),cells(sys.argv[2])
 print(len(a), a==b)' "$T/all" "$T/merged")
-check_eq "merge: same cells as one run" "$cmp" "12 True"
+# 2 scenarios x 2 arms x 3 repetitions + 4 counting repetitions
+check_eq "merge: same cells as one run" "$cmp" "16 True"
 scenario other checksum 128K 5 3
 "$PB" matrix --scenarios "$S/other.ini" --out "$T/other" --bin-dir "$BIN" --seed 1 2>/dev/null
 "$PB" merge "$T/merged2" "$T/sh1" "$T/other" 2>"$T/merge.log"
@@ -183,8 +186,9 @@ after_big=[x["metrics"]["max_rss_bytes"] for i,x in enumerate(order) if i and x[
 # one somewhere; each such cell must show its own RSS, far below the big cells
 print(within, all(s < 64<<20 for s in small), len(big),
       len(after_big) >= 1, all(a < 64<<20 for a in after_big))' "$T/touch/results.jsonl")
-check_eq "touch 200 MiB: within 5 % of 200 MiB + baseline; small cells small; 3 big; small after big: present and small" \
-  "$rss" "True True 3 True True"
+# 3 timed cells of 200 MiB and the arm's counting repetition
+check_eq "touch 200 MiB: within 5 % of 200 MiB + baseline; small cells small; 3 big + 1 counting; small after big: present and small" \
+  "$rss" "True True 4 True True"
 
 # ---- help and usage ---------------------------------------------------------------------
 for c in "" matrix report compare merge; do

@@ -2,7 +2,8 @@
  * journal written by the test: collection (arms in order of first appearance, ok and
  * failed cells, samples, results and mixed results, scenario filter, unnamed cells), the
  * time metric choice (the journal's integer ns_per_op vs wall_ns / ops unrounded, with
- * its fallbacks), the sample order, exact vs statistical comparison, and the Holm family.
+ * its fallbacks), the sample order, exact vs statistical comparison, the Holm family, and
+ * the instrument split (issue 12: time from the bare cells, counts from the counting one).
  * Every value is written by the test, so each assertion can fail only through the code.
  */
 #include <setjmp.h>
@@ -200,6 +201,84 @@ static void test_holm_family(void **state)
     assert_int_equal(arms_family_adjust(&empty), STATS_OK);
 }
 
+/* One cell of arm s3/none with its instrument: time, RSS, faults and counts given. */
+static void icell(FILE *f, int rep, const char *instrument, long long wall_ns, long long rss,
+                  const char *counts)
+{
+    fprintf(f, "{\"type\":\"cell\",\"key\":\"i-%d-%s\",\"scenario\":\"s3\",\"workload\":\"w\","
+               "\"mode\":\"cell\",\"backend\":\"glibc\",\"policy\":\"none\",\"variant\":\"\","
+               "\"rep\":%d,\"status\":\"ok\",\"result\":\"r\",\"instrument\":\"%s\","
+               "\"config\":{\"threads\":1},\"metrics\":{\"wall_ns\":%lld,\"ops\":100,"
+               "\"ns_per_op\":%lld,\"user_ns\":%lld,\"max_rss_bytes\":%lld,\"minor_faults\":%lld,"
+               "\"pool_gets\":%s,\"pool_cycles\":%s,\"alloc_calls\":%s,\"alloc_bytes\":%s,"
+               "\"peak_live_bytes\":%s}}\n",
+            rep, instrument, rep, instrument, wall_ns, wall_ns / 100, wall_ns, rss, rss / 4096,
+            counts ? "700" : "400", counts ? "9" : "0", counts ? counts : "null",
+            counts ? "4096" : "null", counts ? "8192" : "null");
+}
+
+static void test_instrument_split(void **state)
+{
+    (void)state;
+    snprintf(g_path, sizeof g_path, "/tmp/test_arms_inst.%d.jsonl", (int)getpid());
+    FILE *f = fopen(g_path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"type\":\"context\",\"schema_version\":1}\n");
+    icell(f, 0, "bare", 1000, 1 << 20, NULL);
+    icell(f, 3, "counting", 5000, 9 << 20, "70");   /* slow: the instrument's cost */
+    icell(f, 1, "bare", 1100, 1 << 20, NULL);
+    icell(f, 2, "bare", 1200, 2 << 20, NULL);
+    /* an arm with counting cells only (journals before bare runners): all from them */
+    cell(f, "s4", "none", 0, "ok", "r", 3000, 100, 11);
+    cell(f, "s4", "none", 1, "ok", "r", 3100, 100, 11);
+    fclose(f);
+    journal_t j;
+    char err[JOURNAL_ERR_BYTES];
+    assert_int_equal(journal_load(g_path, &j, err), 0);
+    unlink(g_path);
+    static const arms_time_t times[] = {ARMS_TIME_JOURNAL_NS_PER_OP, ARMS_TIME_EXACT_WALL_PER_OP,
+                                        ARMS_TIME_EXACT_NS_PER_OP};
+    for (size_t t = 0; t < sizeof times / sizeof times[0]; t++) {
+        arms_model_t m;
+        arms_options_t o = {.time = times[t], .order = ARMS_ORDER_REPETITION,
+                            .confidence_level = 0.95};
+        assert_int_equal(arms_collect(&j, &o, &m), 0);
+        long ai = arms_find(&m, "s3", "glibc", "none", NULL);
+        assert_true(ai >= 0);
+        const arms_arm_t *a = &m.arms[ai];
+        assert_true(a->instrument_split);
+        assert_int_equal(a->n_cells, 4);
+        /* time and process metrics: the three bare cells, never the counting one */
+        assert_int_equal(a->n_time, 3);
+        for (size_t i = 0; i < a->n_time; i++)   /* ns per op of reps 0, 1, 2; not 50 */
+            assert_true(a->time[i] == 10.0 + (double)i);
+        assert_int_equal(a->stat[ARMS_M_wall_ns].n, 3);
+        assert_true(a->stat[ARMS_M_wall_ns].max == 1200);
+        assert_int_equal(a->stat[ARMS_M_user_ns].n, 3);
+        assert_int_equal(a->stat[ARMS_M_max_rss_bytes].n, 3);
+        assert_true(a->stat[ARMS_M_max_rss_bytes].max == (double)(2 << 20));
+        assert_int_equal(a->stat[ARMS_M_minor_faults].n, 3);
+        /* counts: the counting cell only (the bare ones' pool counters are left out too) */
+        assert_int_equal(a->stat[ARMS_M_alloc_calls].n, 1);
+        assert_true(a->stat[ARMS_M_alloc_calls].median == 70);
+        assert_int_equal(a->stat[ARMS_M_alloc_bytes].n, 1);
+        assert_int_equal(a->stat[ARMS_M_peak_live_bytes].n, 1);
+        assert_true(a->stat[ARMS_M_peak_live_bytes].median == 8192);
+        assert_int_equal(a->stat[ARMS_M_pool_gets].n, 1);
+        assert_true(a->stat[ARMS_M_pool_gets].median == 700);
+        assert_int_equal(a->stat[ARMS_M_pool_cycles].n, 1);
+        assert_true(a->stat[ARMS_M_pool_cycles].median == 9);
+        /* a legacy arm: unchanged, every metric from every cell */
+        long li = arms_find(&m, "s4", "glibc", "none", NULL);
+        assert_true(li >= 0);
+        assert_false(m.arms[li].instrument_split);
+        assert_int_equal(m.arms[li].n_time, 2);
+        assert_int_equal(m.arms[li].stat[ARMS_M_alloc_calls].n, 2);
+        arms_free(&m);
+    }
+    journal_free(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_time_metric_choice),
         cmocka_unit_test(test_compare_exact_and_statistical),
         cmocka_unit_test(test_holm_family),
+        cmocka_unit_test(test_instrument_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_matrix.c: expansion counts, key determinism and sensitivity, shards that
  * partition the cells, keep scenarios whole and balance expected time (matrix_shard.h),
  * deterministic seeded shuffles, warm-ups, hyperfine units that alternate, headline in
- * the keys and resume skipping. */
+ * the keys and resume skipping, and the instrument split (one counting cell per C arm
+ * after matrix_add_counting; timed cells keep their keys). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -576,6 +577,69 @@ static void test_rng_reference(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+static void test_add_counting(void **state)
+{
+    (void)state;
+    scenario_t sc[2];
+    make_scenario(&sc[0], "a");            /* glibc, mimalloc x 3 policies x 2 sizes x 4 reps */
+    strcpy(sc[0].backends.v[1], "go");     /* go: no counting cell, never bare            */
+    make_scenario(&sc[1], "h");
+    sc[1].mode = SCENARIO_MODE_HYPERFINE;  /* hyperfine: unchanged                        */
+    matrix_t m, before;
+    assert_int_equal(matrix_expand(sc, 2, NULL, &before), 0);
+    assert_int_equal(matrix_expand(sc, 2, NULL, &m), 0);
+    assert_int_equal(matrix_add_counting(&m), 0);
+    assert_true(m.split_instrument);
+    /* one extra cell per glibc arm of the cell-mode scenario: 3 policies x 2 sizes */
+    assert_int_equal(m.n_cells, before.n_cells + 6);
+    assert_string_not_equal(m.hash, before.hash);
+    size_t j = 0, n_counting = 0, n_bare = 0;
+    for (size_t i = 0; i < m.n_cells; i++) {
+        const matrix_cell_t *c = &m.cells[i];
+        if (c->counting) {
+            n_counting++;
+            /* right after its arm's cells, same arm, its own key */
+            assert_true(i > 0);
+            assert_string_equal(c->arm_key, m.cells[i - 1].arm_key);
+            assert_string_equal(c->backend, "glibc");
+            assert_int_equal(c->sc->mode, SCENARIO_MODE_CELL);
+            assert_non_null(strstr(c->canon, "|instrument=counting|rep=0"));
+            assert_false(matrix_cell_bare(&m, c));
+            continue;
+        }
+        /* every other cell is the one before, in order, with its key unchanged */
+        assert_string_equal(c->key, before.cells[j].key);
+        j++;
+        int want_bare = strcmp(c->backend, "glibc") == 0 && c->sc->mode == SCENARIO_MODE_CELL;
+        assert_int_equal(matrix_cell_bare(&m, c), want_bare);
+        n_bare += (size_t)want_bare;
+    }
+    assert_int_equal(j, before.n_cells);
+    assert_int_equal(n_counting, 6);
+    assert_int_equal(n_bare, 6 * 4);
+    assert_false(matrix_cell_bare(&before, &before.cells[0]));   /* not split: counting */
+    /* keys stay unique; applying it twice adds nothing */
+    matrix_cell_t *copy = malloc(m.n_cells * sizeof *copy);
+    assert_non_null(copy);
+    memcpy(copy, m.cells, m.n_cells * sizeof *copy);
+    qsort(copy, m.n_cells, sizeof *copy, cmp_key);
+    for (size_t i = 1; i < m.n_cells; i++)
+        assert_string_not_equal(copy[i - 1].key, copy[i].key);
+    free(copy);
+    size_t n = m.n_cells;
+    assert_int_equal(matrix_add_counting(&m), 0);
+    assert_int_equal(m.n_cells, n);
+    /* the plan: every cell once (counting cells in block 0), warm-ups one per arm as before */
+    assert_int_equal(matrix_plan(&m, 7, 1, 1, NULL, NULL), 0);
+    assert_int_equal(matrix_plan(&before, 7, 1, 1, NULL, NULL), 0);
+    assert_int_equal(m.n_warmups, before.n_warmups);
+    assert_int_equal(m.n_plan, before.n_plan + 6);
+    for (size_t i = 0; i < m.n_warmups; i++)
+        assert_false(m.warmups[i].counting);
+    matrix_free(&m);
+    matrix_free(&before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_plan_skips_done),
         cmocka_unit_test(test_plan_sides_interleaved),
         cmocka_unit_test(test_rng_reference),
+        cmocka_unit_test(test_add_counting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
