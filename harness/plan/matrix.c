@@ -402,8 +402,11 @@ int matrix_plan_sides(matrix_t *m, uint64_t seed, unsigned shard_k, unsigned sha
             if (done && done(m->cells[c].key, user))
                 continue;
             any_pending = 1;
+            /* an arm's counting cell runs in the first block, before its timed cells:
+             * they take its bytes per operation for their cleanup cycles (engine.c) */
+            int block = m->cells[c].counting ? -1 : m->cells[c].rep;
             plan_push(us, &n_u, (matrix_unit_t){.first = c, .n_cells = 1,
-                                                .block = m->cells[c].rep}, n_sides);
+                                                .block = block}, n_sides);
         }
         for (uint64_t w = 0; any_pending && w < sc->warmup_repetitions; w++) {
             matrix_cell_t *wc = &m->warmups[m->n_warmups];

@@ -82,7 +82,9 @@ int matrix_in_shard(matrix_t *m, size_t i, unsigned k, unsigned n);
  * such arm gets one extra cell (counting = 1, inserted after the arm's cells, rep 0,
  * "|instrument=counting" added to its canonical text before the rep) run on the
  * counting runner pb-<backend>, whose count metrics the decision model uses (arms.c:
- * instrument_split) and whose time it does not. Timed cells keep their keys. pb-go,
+ * instrument_split) and whose time it does not. Plans put counting cells in the first
+ * block (-1, with the warm-ups), so each arm's counting cell runs before its bare cells,
+ * which take its bytes per operation for the GOGC rule (--gc-bytes-per-op, engine.c). Timed cells keep their keys. pb-go,
  * concurrent groups and hyperfine scenarios are unchanged (one runner). Recomputes the
  * matrix hash. Returns 0 or -1 on out of memory (m is then unchanged). */
 int matrix_add_counting(matrix_t *m);

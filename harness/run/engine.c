@@ -405,8 +405,83 @@ static void refs_check(engine_t *e, const matrix_cell_t *c, run_parsed_t *p, jso
         refs_put(e, c->input_key, p->result);
 }
 
+/* ---- cleanup cycles of bare cells ---------------------------------------------------
+ * A bare runner counts no bytes, and its GOGC rule (alloc_bare.c) has a fixed goal, GOGC %
+ * of the 4 MiB minimum heap, where the counting runner's follows the live heap. So the
+ * bare cell is fed (--gc-bytes-per-op) the bytes per operation that give it its arm's
+ * measured cycle rate: the counting cell's cycles in its window x that goal / its
+ * operations. The pooled arm is then timed with as many cleanup cycles per operation as
+ * it really has (within one cycle). The counting cell runs first (it is planned in the
+ * first block); one that failed, or is missing, leaves the bare cells without
+ * byte-driven cycles (0). */
+#define ENGINE_GC_MIN_HEAP_BYTES (4u << 20)   /* the runners' alloc_gc_configure minimum */
+
+static uint64_t gc_feed_bytes(const scenario_t *sc, uint64_t cycles, uint64_t ops)
+{
+    uint64_t pct = sc->gogc_percent == SCENARIO_UNSET ? 100 : sc->gogc_percent;
+    if (!ops || !cycles || !pct)   /* GOGC 0: the rule is off in both runners */
+        return 0;
+    return (cycles * (ENGINE_GC_MIN_HEAP_BYTES / 100u) * pct + ops - 1) / ops;
+}
+struct engine_gc_bytes {
+    char arm_key[MATRIX_KEY_HEX];
+    uint64_t bytes_per_op;
+};
+
+static void gc_bytes_put(engine_t *e, const char *arm_key, uint64_t bytes_per_op)
+{
+    for (size_t i = 0; i < e->n_gc_bytes; i++)
+        if (!strcmp(e->gc_bytes[i].arm_key, arm_key))
+            return;
+    if (e->n_gc_bytes == e->cap_gc_bytes) {
+        size_t cap = e->cap_gc_bytes ? 2 * e->cap_gc_bytes : 64;
+        struct engine_gc_bytes *g = realloc(e->gc_bytes, cap * sizeof *g);
+        if (!g)
+            return;   /* out of memory: the arm's bare cells run without cycles */
+        e->gc_bytes = g;
+        e->cap_gc_bytes = cap;
+    }
+    snprintf(e->gc_bytes[e->n_gc_bytes].arm_key, MATRIX_KEY_HEX, "%s", arm_key);
+    e->gc_bytes[e->n_gc_bytes++].bytes_per_op = bytes_per_op;
+}
+
+static uint64_t gc_bytes_get(engine_t *e, const char *arm_key)
+{
+    if (!e->gc_bytes_scanned && e->resumed) {
+        e->gc_bytes_scanned = 1;
+        for (size_t i = 0; i < e->resumed->n_cells; i++) {
+            json_object *o = e->resumed->cells[i], *v, *m, *cy, *ops;
+            if (!json_object_object_get_ex(o, "counting_repetition", &v) ||
+                !json_object_get_boolean(v) || !json_object_object_get_ex(o, "status", &v) ||
+                strcmp(json_object_get_string(v), "ok") != 0 ||
+                !json_object_object_get_ex(o, "arm_key", &v) ||
+                !json_object_object_get_ex(o, "metrics", &m) ||
+                !json_object_object_get_ex(m, "pool_cycles", &cy) ||
+                !json_object_object_get_ex(m, "ops", &ops) ||
+                json_object_get_type(cy) != json_type_int || json_object_get_type(ops) != json_type_int)
+                continue;
+            /* the arm's scenario: any cell of the matrix with this arm key */
+            const char *arm = json_object_get_string(v);
+            for (size_t k = 0; k < e->mx->n_cells; k++)
+                if (!strcmp(e->mx->cells[k].arm_key, arm)) {
+                    gc_bytes_put(e, arm, gc_feed_bytes(e->mx->cells[k].sc,
+                                                       (uint64_t)json_object_get_int64(cy),
+                                                       (uint64_t)json_object_get_int64(ops)));
+                    break;
+                }
+        }
+    }
+    for (size_t i = 0; i < e->n_gc_bytes; i++)
+        if (!strcmp(e->gc_bytes[i].arm_key, arm_key))
+            return e->gc_bytes[i].bytes_per_op;
+    return 0;
+}
+
 void engine_free(engine_t *e)
 {
+    free(e->gc_bytes);
+    e->gc_bytes = NULL;
+    e->n_gc_bytes = e->cap_gc_bytes = 0;
     if (e->refs) {
         free(e->refs->input_key);
         free(e->refs->result);
@@ -674,6 +749,8 @@ static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
         procs = NULL;
     }
     refs_check(e, c, &p, line);
+    if (c->counting && !strcmp(p.status, "ok"))
+        gc_bytes_put(e, c->arm_key, gc_feed_bytes(c->sc, p.m.pool_cycles, p.m.ops));
     line_add_outcome(line, &p, n_proc == 1 ? &outs[0] : NULL);
     if (mons)
         json_object_object_add(line, "monitor", monitor_json(mons, n_proc));
@@ -710,6 +787,16 @@ int engine_run_unit(engine_t *e, const matrix_unit_t *u, size_t order)
         snprintf(e->err, sizeof e->err, "the runner command line of %s does not fit "
                  "(%d arguments of at most 255 bytes)", label, ENGINE_ARGV_MAX);
         return ENGINE_HARNESS;
+    }
+    uint64_t gcb = matrix_cell_bare(e->mx, c) ? gc_bytes_get(e, c->arm_key) : 0;
+    if (gcb) {
+        argv_add(&av, "--gc-bytes-per-op");
+        argv_add_u64(&av, gcb);
+        if (av.overflow) {
+            snprintf(e->err, sizeof e->err, "the runner command line of %s does not fit "
+                     "(%d arguments of at most 255 bytes)", label, ENGINE_ARGV_MAX);
+            return ENGINE_HARNESS;
+        }
     }
     if (c->sc->mode == SCENARIO_MODE_HYPERFINE && !u->warmup)
         return run_hyperfine(e, u, order, &av, label);

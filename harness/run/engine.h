@@ -71,6 +71,10 @@ typedef struct engine {
     void *user;
     /* filled in while running */
     engine_refs_t *refs;
+    struct engine_gc_bytes *gc_bytes; /* per arm: bytes per op that give a bare cell the
+                                         counting cell's cycle rate (engine.c)           */
+    size_t n_gc_bytes, cap_gc_bytes;
+    int gc_bytes_scanned;             /* the resumed journal's counting cells read      */
     size_t failed, written;
     char err[512];                /* why ENGINE_HARNESS was returned                    */
 } engine_t;
