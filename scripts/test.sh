@@ -24,6 +24,17 @@ if [ $# -gt 0 ]; then
   esac
 fi
 
+dir=""
+default_sel=()
+if [ -n "$sanitize" ]; then
+  case "$sanitize" in
+    address|address,undefined|undefined,address) dir=build-asan; default_sel=() ;;
+    thread|thread,undefined|undefined,thread) dir=build-tsan; default_sel=(-L threaded) ;;
+    *) echo "test.sh: --sanitize=$sanitize: expected address,undefined (or address) or thread" >&2
+       exit 2 ;;
+  esac
+fi
+
 "$root/scripts/install-deps.sh"
 if [ -z "$sanitize" ]; then
   "$root/scripts/build.sh"
@@ -31,12 +42,6 @@ if [ -z "$sanitize" ]; then
   exec ctest --output-on-failure -j2 "$@"
 fi
 
-case "$sanitize" in
-  address|address,undefined|undefined,address) dir=build-asan; default_sel=() ;;
-  thread|thread,undefined|undefined,thread) dir=build-tsan; default_sel=(-L threaded) ;;
-  *) echo "test.sh: --sanitize=$sanitize: expected address,undefined (or address) or thread" >&2
-     exit 2 ;;
-esac
 build=${PB_BUILD_DIR:-$root/$dir}
 if [ -f "$build/CMakeCache.txt" ] &&
    ! grep -qx "PB_SANITIZE:STRING=$sanitize" "$build/CMakeCache.txt"; then
