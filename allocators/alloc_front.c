@@ -466,6 +466,24 @@ static inline void front_note_free(void *p)
     atomic_fetch_sub_explicit(&g_live_bytes, usable, RELAXED);
 }
 
+#ifdef PB_FRONT_SANITIZER
+/* Sanitizer mode (alloc_front_sanitizer.c): ASan/TSan own malloc, so the entry points
+ * and the verification below are not compiled; the sanitizer's malloc and free hooks
+ * count through these two instead. Fault injection cannot fire there (nothing here
+ * decides what malloc returns): alloc_fault_set is accepted, alloc_fault_hits stays 0. */
+void alloc_front_note_alloc(void *p, size_t size_bytes)
+{
+    front_note_alloc(p, size_bytes);
+}
+
+void alloc_front_note_free(void *p)
+{
+    front_note_free(p);
+}
+
+/* front_failed serves only the entry points compiled out here */
+static void *(*const front_failed_unused)(void) __attribute__((unused)) = front_failed;
+#else /* the interposed entry points, up to alloc_backend_verify (sanitizer mode: none) */
 static size_t front_page_bytes(void)
 {
     static _Atomic size_t page;
@@ -646,6 +664,7 @@ size_t malloc_usable_size(void *ptr)
 {
     return ptr ? alloc_backend.usable_size(ptr) : 0;
 }
+#endif /* !PB_FRONT_SANITIZER */
 
 /* ------------------------------------------------------------------------------------
  * Statistics
@@ -701,6 +720,7 @@ const char *alloc_backend_version(void)
     return alloc_backend.version();
 }
 
+#ifndef PB_FRONT_SANITIZER   /* sanitizer mode: alloc_front_sanitizer.c verifies */
 /* ------------------------------------------------------------------------------------
  * alloc_backend_verify: is the claimed backend really serving the whole process?
  */
@@ -817,3 +837,4 @@ int alloc_backend_verify(char *err, size_t err_len)
     }
     return 0;
 }
+#endif /* !PB_FRONT_SANITIZER */

@@ -210,6 +210,9 @@ int runner_input_prepare(const runner_args_t *a, runner_input_t *in)
                 in->data_bytes % PB_SHA256_BYTES != 0) {
                 fprintf(stderr, "pb: --input %s: %zu bytes is not a whole number of 32-byte "
                         "digests\n", a->input_path, in->data_bytes);
+                free(in->data);     /* the caller frees nothing on an error */
+                in->data = NULL;
+                in->data_bytes = 0;
                 rc = PB_EXIT_USAGE;
             }
             break;

@@ -10,3 +10,12 @@ foreach(b IN LISTS PB_BACKENDS)
   pb_link_backend(test_alloc_contract_${b} ${b})
   add_test(NAME test_alloc_contract_${b} COMMAND test_alloc_contract_${b})
 endforeach()
+# sanitizer mode: the edge cases (bad alignments, overflowing sizes) are the sanitizer's;
+# allocator_may_return_null=1 makes them return NULL as the contract expects instead of
+# aborting with a report
+if(PB_FRONT_SANITIZER)
+  foreach(b IN LISTS PB_BACKENDS)
+    set_tests_properties(test_alloc_contract_${b} PROPERTIES ENVIRONMENT_MODIFICATION
+      "ASAN_OPTIONS=string_append::allocator_may_return_null=1;TSAN_OPTIONS=string_append::allocator_may_return_null=1")
+  endforeach()
+endif()
