@@ -1273,6 +1273,33 @@ static const char *ctx_str(json_object *ctx, const char *k)
     return s && *s ? s : "unknown";
 }
 
+/* How much of the matrix's wall time the timed windows took (issue 12's "a harness that
+ * measures"): the cells' wall_ns summed, against the time from the context block's start
+ * to the last cell's finish (adaptive repetitions included). 0 when it cannot be told
+ * (a merged journal of shards, no start time, no cells). */
+static double context_timed_share(const report_doc_t *d, double *timed_s, double *elapsed_s)
+{
+    json_object *ctx = d->model->context;
+    const journal_t *j = d->model->journal;
+    const char *shard = journal_str(ctx, "shard");
+    long long start_s = journal_int(ctx, "started_unix_s", 0);
+    if (!j || !j->n_cells || start_s <= 0 || (shard && !strcmp(shard, "merged")))
+        return 0;
+    long long last_ns = 0;
+    double sum_ns = 0;
+    for (size_t i = 0; i < j->n_cells; i++) {
+        json_object *c = j->cells[i], *m;
+        long long f = journal_int(c, "finished_unix_ns", 0);
+        if (f > last_ns)
+            last_ns = f;
+        if (json_object_object_get_ex(c, "metrics", &m))
+            sum_ns += (double)journal_int(m, "wall_ns", 0);
+    }
+    *elapsed_s = (double)last_ns / 1e9 - (double)start_s;
+    *timed_s = sum_ns / 1e9;
+    return *elapsed_s > 0 ? *timed_s / *elapsed_s : 0;
+}
+
 static void section_context(const report_doc_t *d, report_emitter_t *e)
 {
     json_object *ctx = d->model->context;
@@ -1301,6 +1328,12 @@ static void section_context(const report_doc_t *d, report_emitter_t *e)
         item(e, "Matrix: %s", matrix);
     item(e, "Journal: `%s`; %zu cells; thresholds: %s", d->journal_path ? d->journal_path : "results.jsonl",
          d->model->journal ? d->model->journal->n_cells : 0, d->model->th.source);
+    double timed_s = 0, elapsed_s = 0, share = context_timed_share(d, &timed_s, &elapsed_s);
+    if (share > 0)
+        item(e, "Time measured: the cells' timed windows add up to %.0f s of the %.0f s from the "
+                "matrix's start to its last cell (%.0f %%); the rest is process start-up, input "
+                "preparation, in-process warm-up, warm-up cells and bookkeeping",
+             timed_s, elapsed_s, share * 100);
     item(e, "Other outputs: `summary.json` (verdicts with the raw samples), `samples.csv` (one row "
             "per sample), `bench.txt` (Go benchmark format, for benchstat)");
     if (d->generated_at)
