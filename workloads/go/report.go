@@ -2,7 +2,9 @@
 // pb-<backend>'s: harness/runner/runner.c) and the --version object.
 //
 // Guarantees: one line of JSON on stdout, only after a successful run; backend "go",
-// backend_version runtime.Version(); every metric of harness/common/metrics.h as an
+// backend_version runtime.Version(); instrument "runtime" (the counts are the runtime's
+// own, nothing sits in front of the allocator, as the C runners' "counting" / "bare");
+// every metric of harness/common/metrics.h as an
 // unsigned integer, then gc_cycles, gc_pause_ns (integers) and gc_cpu_fraction (a
 // number); pool_classes hash, small, tar, string with gets/hits/misses/drops; config
 // with the C runner's keys plus the Go runtime's (gomaxprocs, memprofile_rate,
@@ -78,6 +80,7 @@ type resultJSON struct {
 	Status          string `json:"status"`
 	BackendVerified bool   `json:"backend_verified"`
 	Result          string `json:"result"`
+	Instrument      string `json:"instrument"` // "runtime": the Go runtime's own counts
 	metricSet
 	PoolClasses poolClassesJSON `json:"pool_classes"`
 	PoolFence   string          `json:"pool_fence"`
@@ -154,7 +157,8 @@ func printResult(a *args, m metricSet, cls [memory.NumClasses]memory.ClassStats,
 	return printJSON(resultJSON{
 		SchemaVersion: schemaVersion, Backend: "go", BackendVersion: runtime.Version(),
 		Workload: a.workload, Status: "ok", BackendVerified: true, Result: result,
-		metricSet: m,
+		Instrument: "runtime",
+		metricSet:  m,
 		PoolClasses: poolClassesJSON{classOf(cls[memory.Hash]), classOf(cls[memory.Small]),
 			classOf(cls[memory.Tar]), classOf(cls[memory.String])},
 		PoolFence: poolFenceGoMode, Config: configOf(a),
