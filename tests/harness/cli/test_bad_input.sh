@@ -129,7 +129,8 @@ done
 # an empty journal (killed before its context block was written) is resumed as a new run
 "$PB" "${M[@]}" --out "$T/j_empty" --resume >/dev/null 2>&1
 check_eq "empty journal + --resume: a new run, exit code" "$?" 0
-check_eq "empty journal + --resume: context + 4 cells" "$(wc -l < "$T/j_empty/results.jsonl" | tr -d ' ')" 5
+# 4 timed cells and the 2 arms' counting cells (matrix_add_counting)
+check_eq "empty journal + --resume: context + 6 cells" "$(wc -l < "$T/j_empty/results.jsonl" | tr -d ' ')" 7
 mkdir -p "$T/j_none"
 bad 2 "$T/j_none" -- report "$T/j_none" --no-charts
 mkdir -p "$T/j_v99"
