@@ -37,6 +37,12 @@ static pb_err_t tp_copy_loop(struct archive *in, struct archive *w, tar_io_sink_
          * but gives no entry: a corrupt archive, as Go's tar reader says (ErrHeader) */
         if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
             return tar_io_err(in, NULL, errno, PB_ERR_INPUT);
+        /* a sparse entry cannot be copied as Go's tar.Writer cannot write one; libarchive
+         * also reads a sparse map out of the spare fields of an old-GNU regular-file
+         * header, and its pax writer then writes GNU.sparse records its own reader
+         * refuses (found by fuzz_tar_copy: a copy that is not an archive): bad input */
+        if (archive_entry_sparse_count(e) > 0)
+            return PB_ERR_INPUT;
         errno = 0;
         r = archive_write_header(w, e);
         if (r < ARCHIVE_WARN)
