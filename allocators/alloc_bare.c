@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc.h"
+#include "alloc_msg.h"
 #include "alloc_backend.h"
 
 #include <dlfcn.h>
@@ -152,36 +153,19 @@ static int bare_scan_cb(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-static void bare_msg(char *err, size_t err_len, const char *a, const char *b, const char *c)
-{
-    if (err == NULL || err_len == 0)
-        return;
-    size_t used = 0;
-    const char *parts[3] = { a, b, c };
-    for (int i = 0; i < 3; i++) {
-        const char *s = parts[i] ? parts[i] : "";
-        size_t n = strlen(s);
-        if (n > err_len - 1 - used)
-            n = err_len - 1 - used;
-        memcpy(err + used, s, n);
-        used += n;
-    }
-    err[used] = '\0';
-}
-
 int alloc_backend_verify(char *err, size_t err_len)
 {
     Dl_info found;
-    bare_msg(err, err_len, "", "", "");
+    alloc_msg(err, err_len, "", "", "");
 
     /* 1. malloc as the process resolves it lives in the claimed library */
     void *m = dlsym(RTLD_DEFAULT, "malloc");
     if (m == NULL || dladdr(m, &found) == 0 || found.dli_fname == NULL) {
-        bare_msg(err, err_len, "malloc check: dlsym/dladdr failed", "", "");
+        alloc_msg(err, err_len, "malloc check: dlsym/dladdr failed", "", "");
         return -1;
     }
     if (strstr(found.dli_fname, alloc_backend.library_fragment) == NULL) {
-        bare_msg(err, err_len, "malloc resolves to ", found.dli_fname,
+        alloc_msg(err, err_len, "malloc resolves to ", found.dli_fname,
                  ", not the claimed backend's library: link with pb_link_backend_bare() "
                  "and do not LD_PRELOAD an allocator");
         return -1;
@@ -190,7 +174,7 @@ int alloc_backend_verify(char *err, size_t err_len)
     /* 2. no other allocator library is loaded */
     bare_scan_t scan = { .claimed = alloc_backend.library_fragment, .foreign = NULL };
     if (dl_iterate_phdr(bare_scan_cb, &scan) != 0) {
-        bare_msg(err, err_len, "another allocator library is loaded: ", scan.foreign,
+        alloc_msg(err, err_len, "another allocator library is loaded: ", scan.foreign,
                  "; unset LD_PRELOAD and relink with only the claimed backend");
         return -1;
     }
@@ -198,13 +182,13 @@ int alloc_backend_verify(char *err, size_t err_len)
     /* 3. a shared library's allocation is owned by the backend */
     void *p = CRYPTO_malloc(48, __FILE__, __LINE__);
     if (p == NULL) {
-        bare_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed (out of memory)", "", "");
+        alloc_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed (out of memory)", "", "");
         return -1;
     }
     int owned = alloc_backend.owns(p);
     CRYPTO_free(p, __FILE__, __LINE__);
     if (!owned) {
-        bare_msg(err, err_len, "OpenSSL check: the block is not owned by ",
+        alloc_msg(err, err_len, "OpenSSL check: the block is not owned by ",
                  alloc_backend.name, "; another allocator serves shared libraries");
         return -1;
     }

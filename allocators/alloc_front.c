@@ -35,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc.h"
+#include "alloc_msg.h"
 #include "alloc_backend.h"
 
 #include <dlfcn.h>
@@ -752,39 +753,21 @@ static int verify_scan_cb(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-/* writes a message without snprintf (keeps verify usable in constrained states) */
-static void verify_msg(char *err, size_t err_len, const char *a, const char *b, const char *c)
-{
-    if (err == NULL || err_len == 0)
-        return;
-    size_t used = 0;
-    const char *parts[3] = { a, b, c };
-    for (int i = 0; i < 3; i++) {
-        const char *s = parts[i] ? parts[i] : "";
-        size_t n = strlen(s);
-        if (n > err_len - 1 - used)
-            n = err_len - 1 - used;
-        memcpy(err + used, s, n);
-        used += n;
-    }
-    err[used] = '\0';
-}
-
 int alloc_backend_verify(char *err, size_t err_len)
 {
     Dl_info self, found;
-    verify_msg(err, err_len, "", "", "");
+    alloc_msg(err, err_len, "", "", "");
 
     /* 1. malloc as the process resolves it is this front end, in the executable */
     void *m = dlsym(RTLD_DEFAULT, "malloc");
     if (dladdr((void *)alloc_backend_verify, &self) == 0 || m == NULL ||
         dladdr(m, &found) == 0) {
-        verify_msg(err, err_len, "malloc check: dladdr/dlsym failed; ",
+        alloc_msg(err, err_len, "malloc check: dladdr/dlsym failed; ",
                    "link the executable with pb_link_backend()", "");
         return -1;
     }
     if (found.dli_fbase != self.dli_fbase || m != (void *)malloc) {
-        verify_msg(err, err_len, "malloc resolves to ", found.dli_fname,
+        alloc_msg(err, err_len, "malloc resolves to ", found.dli_fname,
                    ", not the counting front end in the executable: link with "
                    "pb_link_backend() (ENABLE_EXPORTS) and do not LD_PRELOAD an allocator");
         return -1;
@@ -792,12 +775,12 @@ int alloc_backend_verify(char *err, size_t err_len)
 
     /* 2. the backend's functions live in the claimed library */
     if (dladdr(alloc_backend.probe_symbol, &found) == 0 || found.dli_fname == NULL) {
-        verify_msg(err, err_len, "backend check: cannot locate the ", alloc_backend.name,
+        alloc_msg(err, err_len, "backend check: cannot locate the ", alloc_backend.name,
                    " probe symbol with dladdr");
         return -1;
     }
     if (strstr(found.dli_fname, alloc_backend.library_fragment) == NULL) {
-        verify_msg(err, err_len, "backend functions resolve into ", found.dli_fname,
+        alloc_msg(err, err_len, "backend functions resolve into ", found.dli_fname,
                    ", not the claimed library: check DT_NEEDED (ldd) and LD_PRELOAD");
         return -1;
     }
@@ -805,7 +788,7 @@ int alloc_backend_verify(char *err, size_t err_len)
     /* 3. no other allocator library is loaded */
     verify_scan_t scan = { .claimed = alloc_backend.library_fragment };
     if (dl_iterate_phdr(verify_scan_cb, &scan) != 0) {
-        verify_msg(err, err_len, "another allocator library is loaded: ", scan.foreign,
+        alloc_msg(err, err_len, "another allocator library is loaded: ", scan.foreign,
                    "; unset LD_PRELOAD and relink with only the claimed backend");
         return -1;
     }
@@ -816,13 +799,13 @@ int alloc_backend_verify(char *err, size_t err_len)
     void *p = CRYPTO_malloc(48, __FILE__, __LINE__);
     alloc_stats_read(&after);
     if (p == NULL) {
-        verify_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed ",
+        alloc_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed ",
                    "(fault injection active or out of memory)", "");
         return -1;
     }
     if (after.alloc_calls <= before.alloc_calls) {
         CRYPTO_free(p, __FILE__, __LINE__);
-        verify_msg(err, err_len, "OpenSSL check: CRYPTO_malloc was not counted; ",
+        alloc_msg(err, err_len, "OpenSSL check: CRYPTO_malloc was not counted; ",
                    "OpenSSL's malloc does not bind to the front end (custom mem functions "
                    "or -Bsymbolic?)", "");
         return -1;
@@ -831,7 +814,7 @@ int alloc_backend_verify(char *err, size_t err_len)
     int owned = alloc_backend.owns(p);
     CRYPTO_free(p, __FILE__, __LINE__);
     if (!owned) {
-        verify_msg(err, err_len, "OpenSSL check: the block is not owned by ",
+        alloc_msg(err, err_len, "OpenSSL check: the block is not owned by ",
                    alloc_backend.name, "; another allocator serves shared libraries");
         return -1;
     }

@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc.h"
+#include "alloc_msg.h"
 #include "alloc_backend.h"
 
 #include <dlfcn.h>
@@ -141,24 +142,6 @@ void *reallocarray(void *ptr, size_t count, size_t size_bytes)
 /* ------------------------------------------------------------------------------------
  * Verification (name and version: alloc_front.c, from backend_sanitizer.c)
  */
-static void sanitizer_msg(char *err, size_t err_len, const char *a, const char *b,
-                          const char *c)
-{
-    if (err == NULL || err_len == 0)
-        return;
-    size_t used = 0;
-    const char *parts[3] = { a, b, c };
-    for (int i = 0; i < 3; i++) {
-        const char *s = parts[i] ? parts[i] : "";
-        size_t n = strlen(s);
-        if (n > err_len - 1 - used)
-            n = err_len - 1 - used;
-        memcpy(err + used, s, n);
-        used += n;
-    }
-    err[used] = '\0';
-}
-
 static const char *const sanitizer_foreign_libs[] = { "libmimalloc", "libjemalloc",
                                                       "libtcmalloc" };
 
@@ -181,23 +164,23 @@ static int sanitizer_scan_cb(struct dl_phdr_info *info, size_t size, void *arg)
 int alloc_backend_verify(char *err, size_t err_len)
 {
     Dl_info found;
-    sanitizer_msg(err, err_len, "", "", "");
+    alloc_msg(err, err_len, "", "", "");
     if (atomic_load_explicit(&g_hooks_slot, memory_order_acquire) == 0) {
-        sanitizer_msg(err, err_len, "sanitizer mode: the malloc/free hooks are not "
+        alloc_msg(err, err_len, "sanitizer mode: the malloc/free hooks are not "
                       "installed (link the executable with pb_link_backend())", "", "");
         return -1;
     }
     void *m = dlsym(RTLD_DEFAULT, "malloc");
     if (m == NULL || dladdr(m, &found) == 0 || found.dli_fname == NULL ||
         strstr(found.dli_fname, alloc_backend.library_fragment) == NULL) {
-        sanitizer_msg(err, err_len, "malloc resolves to ",
+        alloc_msg(err, err_len, "malloc resolves to ",
                       m && found.dli_fname ? found.dli_fname : "?",
                       ", not the sanitizer runtime: do not LD_PRELOAD an allocator");
         return -1;
     }
     const char *foreign = NULL;
     if (dl_iterate_phdr(sanitizer_scan_cb, &foreign) != 0) {
-        sanitizer_msg(err, err_len, "another allocator library is loaded: ", foreign,
+        alloc_msg(err, err_len, "another allocator library is loaded: ", foreign,
                       "; unset LD_PRELOAD");
         return -1;
     }
@@ -206,14 +189,14 @@ int alloc_backend_verify(char *err, size_t err_len)
     void *p = CRYPTO_malloc(48, __FILE__, __LINE__);
     alloc_stats_read(&after);
     if (p == NULL) {
-        sanitizer_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed", "", "");
+        alloc_msg(err, err_len, "OpenSSL check: CRYPTO_malloc failed", "", "");
         return -1;
     }
     int counted = after.alloc_calls > before.alloc_calls;
     int owned = alloc_backend.owns(p);
     CRYPTO_free(p, __FILE__, __LINE__);
     if (!counted || !owned) {
-        sanitizer_msg(err, err_len, "OpenSSL check: the block is ",
+        alloc_msg(err, err_len, "OpenSSL check: the block is ",
                       counted ? "not owned by the sanitizer's allocator"
                               : "not counted by the sanitizer hooks", "");
         return -1;
