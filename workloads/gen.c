@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <endian.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +76,25 @@ uint64_t gen_rng_next(gen_rng_t *r)
  * to the same bytes as one call. */
 static void gen_fill(gen_rng_t *r, unsigned char *out, size_t len_bytes)
 {
+    /* whole words first, stored little-endian with one 8-byte store each (the byte loop
+     * below spent ~4 ns a byte: 1 s of every 256 MiB cell went to making its input) */
+    uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
     size_t i = 0;
-    while (i < len_bytes) {
+    for (; i + 8 <= len_bytes; i += 8) {
+        uint64_t v = htole64(gen_rotl(s1 * 5, 7) * 9);
+        uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = gen_rotl(s3, 45);
+        memcpy(out + i, &v, 8);
+    }
+    r->s[0] = s0, r->s[1] = s1, r->s[2] = s2, r->s[3] = s3;
+    if (i < len_bytes) {
         uint64_t v = gen_rng_next(r);
-        for (int k = 0; k < 8 && i < len_bytes; k++, i++)
+        for (int k = 0; i < len_bytes; k++, i++)
             out[i] = (unsigned char)(v >> (8 * k));
     }
 }
