@@ -70,6 +70,8 @@ const char *runner_workload_name(runner_workload_t w);
 typedef struct runner_input {
     unsigned char *data;           /* checksum kinds: the bytes; archives: the tar   */
     size_t data_bytes;
+    size_t data_mapped_bytes;      /* > 0: data is an anonymous mapping of this size
+                                      (runner_input.c), not the allocator's          */
     char *tree_dir;                /* tar_create, build: the directory               */
 } runner_input_t;
 
