@@ -64,6 +64,13 @@ int alloc_backend_verify(char *err, size_t err_len);
  * alloc_fault_clear() turns it off. Costs one predictable branch when off. */
 void alloc_fault_set(long after, long count);
 void alloc_fault_clear(void);
+/* 1 when alloc_fault_set can make a call fail: the counting front end in its normal
+ * mode. 0 in its sanitizer mode (alloc_front_sanitizer.c: a hook runs after the
+ * sanitizer's malloc has decided) and in a bare runner (alloc_bare.c: nothing
+ * intercepts malloc); there alloc_fault_set is accepted and never fails a call, so a
+ * caller that relies on a failure must check this first (the runner refuses
+ * --fail-after, the fault-injection tests skip). */
+int alloc_fault_supported(void);
 uint64_t alloc_fault_hits(void);
 /* The distinct call sites of the calls failed since alloc_fault_set: each the return
  * address into the code that called malloc & co. (captured without allocating), with

@@ -14,6 +14,12 @@
  * alloc_backend_verify checks that malloc as the process resolves it lives in the
  * claimed backend's library, that no other allocator library is loaded, and that a
  * block a shared library (OpenSSL) allocates is owned by the backend.
+ * In a sanitizer build (PB_SANITIZE=address|thread) the glibc slot's backend is the
+ * sanitizer's allocator (backend_sanitizer.c), the only one built there: the bare runner
+ * then runs on the sanitizer's malloc, verifies that malloc resolves into its runtime
+ * (libasan / libtsan) and names it in its version ("asan allocator (...; glibc malloc
+ * not used)"), as pb-glibc does, so journals record what served malloc. The normal
+ * build's checks are unchanged.
  * Not available: fault injection (alloc_fault_set is refused by the runner; here it is
  * a no-op that never fails a call) and heap sampling (alloc_sample_set never calls fn).
  * Cleanup cycles: nothing counts bytes, so the GOGC-like rule never fires by itself;
@@ -73,6 +79,11 @@ void alloc_fault_set(long after, long count)
 
 void alloc_fault_clear(void)
 {
+}
+
+int alloc_fault_supported(void)
+{
+    return 0;
 }
 
 uint64_t alloc_fault_hits(void)

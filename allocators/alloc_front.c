@@ -225,6 +225,15 @@ void alloc_fault_clear(void)
     atomic_fetch_and_explicit(&g_features, ~FRONT_FEAT_FAULT, memory_order_seq_cst);
 }
 
+int alloc_fault_supported(void)
+{
+#ifdef PB_FRONT_SANITIZER
+    return 0;   /* the sanitizer's malloc decides before its hook runs */
+#else
+    return 1;
+#endif
+}
+
 uint64_t alloc_fault_hits(void)
 {
     return atomic_load_explicit(&g_fault_hits, RELAXED);

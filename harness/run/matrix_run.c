@@ -178,7 +178,8 @@ static int session_resume(matrix_session_t *s)
             return MATRIX_RUN_HARNESS;
         }
     }
-    if (!s->old.context) {
+    if (!s->old.context) {   /* an empty journal: a new run; nothing of it is kept */
+        journal_free(&s->old);
         s->have_old = 0;
         return MATRIX_RUN_OK;
     }

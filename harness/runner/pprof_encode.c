@@ -7,9 +7,10 @@
  * pprof's Location.line wants) and file:line where the module has debug info; the ELF
  * symbol name otherwise. The profile is then complete (has_functions, has_filenames,
  * has_line_numbers, has_inline_frames on every mapping): `go tool pprof` needs no binary.
- * Frames of the allocation machinery (the sampler, the front end's entry points) are
- * dropped from the top of each stack, so a stack starts at the allocation site (the
- * caller of malloc), as in Go's heap profiles.
+ * Frames of the allocation machinery (the sampler, the front end's entry points; in a
+ * sanitizer build also the front end's hook and every frame of the sanitizer runtime)
+ * are dropped from the top of each stack, so a stack starts at the allocation site (the
+ * caller of malloc) in both modes, as in Go's heap profiles.
  * Encoding: protobuf-c from profile.proto (pprof's field numbers); gzip by zlib.
  * Values: Go's runtime/pprof scaleHeapSample. Must: run with the heap guard on (its own
  * allocations are not profiled); it allocates freely.
@@ -200,15 +201,46 @@ typedef struct enc {
 static const char *const machinery[] = {
     "heap_sample_cb", "sample_alloc", "front_note_alloc", "front_aligned", "malloc",
     "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign",
-    "valloc", "pvalloc", NULL,
+    "valloc", "pvalloc",
+    /* the front end's sanitizer mode (alloc_front_sanitizer.c): the hook and the note
+     * it calls, and the TSan-mode wrappers' helper */
+    "alloc_front_note_alloc", "sanitizer_malloc_hook", "sanitizer_counted", NULL,
 };
 
+/* The sanitizer runtimes whose frames are allocation machinery: in a sanitizer build
+ * the hook is called from inside the sanitizer's allocator (its malloc interceptor,
+ * allocator and hook runner), whose frames carry the runtime's own names
+ * (__interceptor_malloc, __asan::Allocator::Allocate, ...) or none (a stripped
+ * library). Every frame in these libraries on top of a stack is dropped, so the stack
+ * starts at the caller of malloc as in the normal build. (An interceptor that allocates
+ * for its caller, e.g. strdup's, is dropped with them: the site is strdup's caller.) */
+static const char *const machinery_libs[] = {
+    "libasan.so", "libtsan.so", "libubsan.so", "liblsan.so", "libhwasan.so", NULL,
+};
+
+static bool is_machinery_module(Dwfl_Module *m)
+{
+    const char *mod = m ? dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+                        : NULL;
+    if (!mod)
+        return false;
+    const char *base = strrchr(mod, '/');
+    base = base ? base + 1 : mod;
+    for (int i = 0; machinery_libs[i]; i++)
+        if (strncmp(base, machinery_libs[i], strlen(machinery_libs[i])) == 0)
+            return true;
+    return false;
+}
+
+/* name is one of machinery[], also as a GCC clone of it (heap_sample_cb.part.0,
+ * __interceptor_realloc.part.0, front_aligned.isra.0, ...: the name up to the dot) */
 static bool is_machinery(const char *name)
 {
     if (!name)
         return false;
+    size_t len = strcspn(name, ".");
     for (int i = 0; machinery[i]; i++)
-        if (strcmp(name, machinery[i]) == 0)
+        if (strlen(machinery[i]) == len && strncmp(name, machinery[i], len) == 0)
             return true;
     return false;
 }
@@ -312,7 +344,7 @@ static size_t symbolize(enc_t *e, uintptr_t pc, sym_line_t *out, size_t max, boo
                            ? dwarf_filesrc(files, (size_t)cf, NULL, NULL) : NULL;
         }
         free(scopes);
-        if (n && e->skip_machinery && is_machinery(sym))
+        if (n && e->skip_machinery && (is_machinery(sym) || is_machinery_module(m)))
             *skip = true;
     }
     if (n == 0) {
@@ -348,7 +380,7 @@ static size_t symbolize(enc_t *e, uintptr_t pc, sym_line_t *out, size_t max, boo
         out[0].file = str_id(&e->st, file);
         out[0].line = line;
         n = 1;
-        *skip = e->skip_machinery && is_machinery(sym);
+        *skip = e->skip_machinery && (is_machinery(sym) || is_machinery_module(m));
     }
     return n;
 }

@@ -669,6 +669,16 @@ static int runner_check_instrument(const runner_args_t *a)
                 flag, PB_BACKEND_NAME);
         return PB_EXIT_USAGE;
     }
+    /* the counting front end's sanitizer mode counts through the sanitizer's hooks,
+     * which run after its malloc has decided: a --fail-after run would never fail a
+     * call and pass as if the program survived every failure */
+    if (alloc_counting() && !alloc_fault_supported() && a->fail_after >= 0) {
+        fprintf(stderr, "pb-%s: --fail-after needs a front end that can fail a call; this "
+                "is a sanitizer build (%s serves malloc, counted through its hooks after "
+                "each allocation): run fault injection from a normal build\n",
+                PB_BACKEND_NAME, alloc_backend_version());
+        return PB_EXIT_USAGE;
+    }
     if (alloc_counting() && a->gc_bytes_per_op) {
         fprintf(stderr, "pb-%s: --gc-bytes-per-op is for the bare runner pb-%s-bare (this "
                 "runner counts the real bytes)\n", PB_BACKEND_NAME, PB_BACKEND_NAME);

@@ -8,8 +8,10 @@
  * from the file, asked for a member the archive does not hold (so the reader goes through
  * every header). The test fails when the folder has no regress-*.tar at all.
  * tar_copy must also stay within TEST_REGRESS_PEAK_BYTES of live memory (the counting
- * front end's peak), and the whole test runs with its address space limited to 1 GiB,
- * so a copy that runs away fails here instead of exhausting the machine.
+ * front end's peak), and the whole test runs with its address space limited to 1 GiB
+ * (in an ASan or TSan build: its resident memory to 2 GiB, the sanitizer's
+ * hard_rss_limit_mb, see main), so a copy that runs away fails here instead of
+ * exhausting the machine.
  * Found so far:
  *  - regress-retry-damaged-header.tar, a GNU archive whose fourth header is damaged:
  *    libarchive returns ARCHIVE_RETRY (above ARCHIVE_WARN) with no entry; tar_copy wrote
@@ -111,11 +113,32 @@ static void test_regress_all(void **state)
     assert_true(found > 0);
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* A sanitizer reserves terabytes of address space for its shadow memory at start-up, so
+ * an RLIMIT_AS of 1 GiB makes it fail before main ("failed to allocate ... DTLS"). Its
+ * own hard RSS limit bounds a runaway copy instead: a watcher thread aborts the process
+ * with a report when its resident memory passes the limit (the sanitizer's shadow and
+ * quarantine included, hence 2 GiB). ASAN_OPTIONS / TSAN_OPTIONS can still override. */
+#define TEST_SANITIZER_OPTIONS "hard_rss_limit_mb=2048"
+const char *__asan_default_options(void);
+const char *__tsan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return TEST_SANITIZER_OPTIONS;
+}
+const char *__tsan_default_options(void)
+{
+    return TEST_SANITIZER_OPTIONS;
+}
+#endif
+
 int main(void)
 {
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     struct rlimit lim = { 1ul << 30, 1ul << 30 };
     if (setrlimit(RLIMIT_AS, &lim) != 0)
         perror("setrlimit");
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regress_all),
     };

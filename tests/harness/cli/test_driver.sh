@@ -5,7 +5,8 @@
 #  - SIGINT of the driver, then --resume: every cell exactly once, finished cells kept;
 #  - a second run on a busy folder is refused;
 #  - two shards merged equal one unsharded run (keys, statuses, results);
-#  - a 200 MiB touch cell: max_rss_bytes within 5 % of 200 MiB + a small cell's RSS, and
+#  - a 200 MiB touch cell: max_rss_bytes within 5 % of 200 MiB + a small cell's RSS (in
+#    an ASan / TSan build, with the sanitizer's shadow and quarantine: 0.95x to 3x), and
 #    the small cell after it does not carry the big maximum.
 # usage: test_driver.sh BIN_DIR
 set -u
@@ -178,15 +179,25 @@ c=[json.loads(l) for l in open(sys.argv[1])][1:]
 small=[x["metrics"]["max_rss_bytes"] for x in c if x["config"]["size_bytes"]==4096]
 big=[x["metrics"]["max_rss_bytes"] for x in c if x["config"]["size_bytes"]==200<<20]
 base=max(small); want=(200<<20)+base
-within=all(abs(b-want)/want<0.05 for b in big)
+if sys.argv[2] == "1":
+    # ASan / TSan build: the child'"'"'s RSS also holds the sanitizer'"'"'s shadow of the
+    # 200 MiB (ASan 1/8, TSan several times) and, under ASan, the warm-up'"'"'s freed block
+    # in the quarantine (2.2x and 2.4x measured): at least the block, at most 3x
+    within=all(0.95*want <= b <= 3*want for b in big)
+else:
+    within=all(abs(b-want)/want<0.05 for b in big)
+print("# touch 200 MiB: big cells at %s x (200 MiB + small cell)" %
+      ", ".join("%.2f" % (b/want) for b in big), file=sys.stderr)
 # cells in run order: every small cell after a big one stays small
 order=sorted(c,key=lambda x:x["order"])
 after_big=[x["metrics"]["max_rss_bytes"] for i,x in enumerate(order) if i and x["config"]["size_bytes"]==4096 and order[i-1]["config"]["size_bytes"]!=4096]
 # with 3 blocks of one small and one big cell, a small cell always runs right after a big
 # one somewhere; each such cell must show its own RSS, far below the big cells
 print(within, all(s < 64<<20 for s in small), len(big),
-      len(after_big) >= 1, all(a < 64<<20 for a in after_big))' "$T/touch/results.jsonl")
+      len(after_big) >= 1, all(a < 64<<20 for a in after_big))' "$T/touch/results.jsonl" \
+    "${PB_SANITIZER_BUILD:-0}")
 # 3 timed cells of 200 MiB and the arm's counting repetition
+# (a sanitizer build, PB_SANITIZER_BUILD=1 from CMake: between 0.95x and 3x, see above)
 check_eq "touch 200 MiB: within 5 % of 200 MiB + baseline; small cells small; 3 big + 1 counting; small after big: present and small" \
   "$rss" "True True 4 True True"
 

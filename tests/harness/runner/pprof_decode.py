@@ -3,7 +3,8 @@
 format, written from the encoding spec, sharing nothing with the runner's protobuf-c
 encoder). Prints one JSON object: sample types, period type and period, default sample
 type, the total of each sample type, the number of samples, locations and functions,
-and the function names. Usage: pprof_decode.py FILE"""
+the function names, and the leaf functions (the innermost function of each sample's
+first location: the allocation site of a heap profile). Usage: pprof_decode.py FILE"""
 import gzip, json, sys
 
 
@@ -51,21 +52,34 @@ def signed(x):
 def main(path):
     raw = gzip.open(path).read()
     st, stypes, samples, fns, nloc = [], [], [], [], 0
+    fn_name, loc_fn, leaf_locs = {}, {}, []
     period = default = 0
     ptype = None
     for num, wt, v in fields(raw):
         if num == 1:
             d = dict((n, x) for n, _, x in fields(v)); stypes.append((d.get(1, 0), d.get(2, 0)))
         elif num == 2:
-            vals = []
+            vals, locs = [], []
             for n, w, x in fields(v):
                 if n == 2:
                     vals += [signed(y) for y in ints(w, x)]
+                elif n == 1:
+                    locs += ints(w, x)
             samples.append(vals)
+            if locs:
+                leaf_locs.append(locs[0])
         elif num == 4:
             nloc += 1
+            lid, first_fn = 0, None
+            for n, _, x in fields(v):
+                if n == 1:
+                    lid = x
+                elif n == 4 and first_fn is None:   # Line: innermost first
+                    first_fn = dict((a, y) for a, _, y in fields(x)).get(1, 0)
+            loc_fn[lid] = first_fn
         elif num == 5:
             d = dict((n, x) for n, _, x in fields(v)); fns.append(d.get(2, 0))
+            fn_name[d.get(1, 0)] = d.get(2, 0)
         elif num == 6:
             st.append(v.decode())
         elif num == 11:
@@ -81,7 +95,9 @@ def main(path):
         "period_type": "%s/%s" % (st[ptype[0]], st[ptype[1]]) if ptype else None,
         "period": period, "default_sample_type": st[default] if default else "",
         "samples": len(samples), "locations": nloc,
-        "functions": sorted(set(st[f] for f in fns)), "string0": st[0] if st else None}))
+        "functions": sorted(set(st[f] for f in fns)),
+        "leaf_functions": sorted(set(st[fn_name.get(loc_fn.get(l), 0)] for l in leaf_locs)),
+        "string0": st[0] if st else None}))
 
 
 if __name__ == "__main__":

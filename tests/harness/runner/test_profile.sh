@@ -52,6 +52,14 @@ for b in "${backends[@]}"; do
     if [ "$types" = "alloc_objects/count,alloc_space/bytes,inuse_objects/count,inuse_space/bytes space/bytes $want_period" ]; then
       ok "pb-$b rate $rate: Go's four sample types, period space/bytes $want_period"
     else nok "pb-$b rate $rate: sample types / period: $types"; fi
+    # every stack starts at the caller of malloc: no allocation machinery as a leaf (the
+    # front end's entry points and sampler; in a sanitizer build its hook and the
+    # sanitizer runtime's interceptor, allocator and hook runner, README "Profiling")
+    machinery=$(jget "$out.dec" '" ".join(f for f in d["leaf_functions"] if f.split(".")[0] in ("heap_sample_cb", "sample_alloc", "front_note_alloc", "front_aligned", "alloc_front_note_alloc", "sanitizer_malloc_hook", "malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign") or f.startswith(("__interceptor_", "__asan", "__tsan", "__sanitizer", "libasan.so", "libtsan.so")))')
+    nleaf=$(jget "$out.dec" 'len(d["leaf_functions"])')
+    if [ -z "$machinery" ] && [ "$nleaf" -gt 0 ]; then
+      ok "pb-$b rate $rate: every stack starts at the caller of malloc ($nleaf leaf functions, no allocation machinery)"
+    else nok "pb-$b rate $rate: allocation machinery as a stack's leaf: '$machinery' ($nleaf leaf functions)"; fi
     # the second decoder: go tool pprof -raw
     rawsum=$("$go" tool pprof -raw "$out.pb.gz" 2>/dev/null | awk '/^Samples:/{s=1;next} /^Locations/{s=0} s && $4 ~ /:$/ {o+=$1; b+=$2} END{printf "%d %d", o, b}')
     if [ "$rawsum" = "$objs $space" ]; then ok "pb-$b rate $rate: go tool pprof -raw agrees ($rawsum)"
