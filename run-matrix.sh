@@ -7,7 +7,7 @@
 #
 # The default output folder is results/<date>-<host>/. --resume without --out continues
 # the newest folder under results/. --calibrate (implied by --full) also runs
-# `poolbench calibrate` into DIR/calibration/ (the gate's A/A and A/A' runs and 3 A/A
+# `poolbench calibrate` into DIR/calibration/ (2 runs of the gate's A/A and A/A' and 3 A/A
 # matrices of the decision rules), which the report quotes. --budget is the time for
 # adaptive repetitions after the matrix (default 10 s quick, 120 s full; 0 = off).
 # Exit status: that of `poolbench matrix` (0 all cells ok, 1 some cells failed but the
@@ -62,7 +62,7 @@ fi
 report_args=()
 if [ $calibrate -eq 1 ]; then
   if [ ! -f "$out/calibration/calibration.json" ]; then
-    "$bin/poolbench" calibrate --out "$out/calibration" --bin-dir "$bin" --decision 3 >/dev/null \
+    "$bin/poolbench" calibrate --out "$out/calibration" --bin-dir "$bin" --runs 2 --decision 3 >/dev/null \
       || { echo "run-matrix: calibration failed; the report will not quote it" >&2; }
   fi
   [ -f "$out/calibration/calibration.json" ] && report_args=(--calibration "$out/calibration/calibration.json")
