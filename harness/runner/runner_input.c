@@ -9,8 +9,8 @@
  * beside it as <tree>.tar (written atomically), so cells read a file instead of archiving
  * 8 MiB each time, and every arm reads the same bytes. Errors name the file or argument.
  *
- * In the uninstrumented runners (pb-<backend>-bare, which measure time only), generated
- * data and whole files read for the checksum kinds live in an anonymous mapping advised
+ * In the uninstrumented runners (pb-<backend>-bare, which measure time only), the input
+ * bytes (generated data, --input files, cached archives) live in an anonymous mapping advised
  * onto transparent huge pages: first touches of fresh memory cost ~25 us a 4 KiB page on
  * the reference VM, so a 256 MiB input took 1.7 s to fault in and 0.03 s on 2 MiB pages.
  * Both arms of a comparison read the same kind of memory. The counting runners keep the
@@ -35,9 +35,10 @@
 
 #define INPUT_HUGE_PAGE_BYTES ((size_t)2 << 20)
 
-/* n bytes (n > 0) of zeroed anonymous memory, rounded up to whole 2 MiB pages and
- * advised onto transparent huge pages (a hint: without THP it is ordinary memory);
- * *mapped_bytes is what input_unmap needs. NULL when the mapping fails. */
+/* Room for n input bytes (n > 0), filled by the caller. In a bare runner: anonymous
+ * memory rounded up to whole 2 MiB pages and advised onto transparent huge pages (a hint:
+ * without THP it is ordinary memory), *mapped_bytes = what input_unmap needs; in a
+ * counting runner or under ASan: malloc, *mapped_bytes = 0. NULL when out of memory. */
 static unsigned char *input_map(size_t n, size_t *mapped_bytes)
 {
     /* the counting runner keeps the input in the heap, where it has always been part of
@@ -119,7 +120,10 @@ static int read_whole_file(const char *path, unsigned char **out, size_t *out_by
             continue;
         if (r <= 0) {
             fprintf(stderr, "pb: --input %s: %s\n", path, r < 0 ? strerror(errno) : "file shrank while reading");
-            input_unmap(buf, *mapped_bytes);
+            if (*mapped_bytes)
+                input_unmap(buf, *mapped_bytes);
+            else
+                free(buf);
             *mapped_bytes = 0;
             close(fd);
             return PB_EXIT_USAGE;
