@@ -37,7 +37,7 @@
 
 /* Room for n input bytes (n > 0), filled by the caller. In a bare runner: anonymous
  * memory rounded up to whole 2 MiB pages and advised onto transparent huge pages (a hint:
- * without THP it is ordinary memory), *mapped_bytes = what input_unmap needs; in a
+ * without THP it is ordinary memory), *mapped_bytes = what input_release needs; in a
  * counting runner or under ASan: malloc, *mapped_bytes = 0. NULL when out of memory. */
 static unsigned char *input_map(size_t n, size_t *mapped_bytes)
 {
@@ -74,19 +74,19 @@ static unsigned char *input_map(size_t n, size_t *mapped_bytes)
     return (unsigned char *)start;
 }
 
-static void input_unmap(unsigned char *p, size_t mapped_bytes)
+/* Frees what input_map returned (mapped_bytes > 0: a mapping, else malloc's). */
+static void input_release(unsigned char *p, size_t mapped_bytes)
 {
-    if (p && mapped_bytes)
+    if (!mapped_bytes)
+        free(p);
+    else if (p)
         munmap(p, mapped_bytes);
 }
 
-/* Frees in->data however it was made (a mapping of input_map, else malloc). */
+/* Frees in->data however it was made (input_map, or malloc by a kernel). */
 static void input_data_free(runner_input_t *in)
 {
-    if (in->data_mapped_bytes)
-        input_unmap(in->data, in->data_mapped_bytes);
-    else
-        free(in->data);
+    input_release(in->data, in->data_mapped_bytes);
     in->data = NULL;
     in->data_bytes = 0;
     in->data_mapped_bytes = 0;
@@ -120,10 +120,7 @@ static int read_whole_file(const char *path, unsigned char **out, size_t *out_by
             continue;
         if (r <= 0) {
             fprintf(stderr, "pb: --input %s: %s\n", path, r < 0 ? strerror(errno) : "file shrank while reading");
-            if (*mapped_bytes)
-                input_unmap(buf, *mapped_bytes);
-            else
-                free(buf);
+            input_release(buf, *mapped_bytes);
             *mapped_bytes = 0;
             close(fd);
             return PB_EXIT_USAGE;
