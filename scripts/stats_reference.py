@@ -4,7 +4,7 @@
 What it is for: computes, with scipy 1.10 / numpy 1.24 / statsmodels 0.13 (Debian 12's
 python3-scipy and python3-statsmodels), the values the C statistics module
 (harness/stats/stats.c) must reproduce, and prints them as C initialisers to paste into the
-test. Run:  /usr/bin/python3 scripts/stats_reference.py > /tmp/stats_ref.inc
+test. Run:  /usr/bin/python3 scripts/stats_reference.py > stats_ref.inc
 Guarantees: deterministic (fixed seeds); prints every input with repr() so the C test
 parses the same doubles. Must not: be needed at test time (its output is pasted).
 """
