@@ -1119,6 +1119,26 @@ static void an_class_verdict(const analysis_model_t *m, const an_basis_filter_t 
     }
 }
 
+/* Classes in one fixed order, whatever order the run's shuffle put their cells in: the
+ * pool's classes as pkg/memory declares them (hash, tar, string), then `all`, then any
+ * other alphabetically. The headline sentence lists them in this order, so it reads the
+ * same from run to run. */
+static int an_class_rank(const char *cls)
+{
+    static const char *const order[] = {"hash", "tar", "string", "all"};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (strcmp(cls, order[i]) == 0)
+            return (int)i;
+    return (int)(sizeof order / sizeof order[0]);
+}
+
+static int an_class_cmp(const void *pa, const void *pb)
+{
+    const analysis_class_verdict_t *a = pa, *b = pb;
+    int ra = an_class_rank(a->cls), rb = an_class_rank(b->cls);
+    return ra != rb ? (ra < rb ? -1 : 1) : strcmp(a->cls, b->cls);
+}
+
 static int an_class_list(an_build_t *b, const an_basis_filter_t *f,
                          analysis_class_verdict_t **out, size_t *n_out)
 {
@@ -1139,6 +1159,8 @@ static int an_class_list(an_build_t *b, const an_basis_filter_t *f,
         an_copy((*out)[*n_out].cls, sizeof (*out)[0].cls, v->cls);
         (*n_out)++;
     }
+    if (*n_out > 1)
+        qsort(*out, *n_out, sizeof **out, an_class_cmp);
     for (size_t k = 0; k < *n_out; k++)
         an_class_verdict(m, f, &(*out)[k]);
     return 0;

@@ -445,7 +445,9 @@ static void test_first_line_remove_all(void **state)
     journal_t j;
     decide("remove_all", J_REMOVE_ALL, 0, &md, &full, &m, &j);
     assert_int_equal(m.overall, ANALYSIS_REMOVE_ALL);
-    expect_first_line(md, "# REMOVE_ALL: remove the pool package (`tar`, `hash`)");
+    /* the journal has s_tar's cells first: the headline still lists the classes in the
+       fixed order (hash, tar, string, all), not in the order the run met them */
+    expect_first_line(md, "# REMOVE_ALL: remove the pool package (`hash`, `tar`)");
     assert_non_null(strstr(md, "None would: no what-if setting changes a class verdict"));
     free(md);
     free(full);
