@@ -37,12 +37,15 @@ static void cmd_calibrate_usage(FILE *f)
 "\n"
 "Calibrates the regression gate on this machine. Each run executes, interleaved in one\n"
 "job like `poolbench gate --revs`, two unmodified copies of the same runners (A1, A2)\n"
-"and one copy per slowdown started with the calibration-only --inject-slowdown PCT.\n"
-"A1 vs A2 (A/A) must not be flagged: a flag is a false alarm. A1 vs A'PCT (A/A') should\n"
-"be flagged when PCT is past the gate's threshold: a flag is a detection. Per workload it\n"
-"reports the false-alarm rate, the detection rate per slowdown and the smallest slowdown\n"
-"these repetitions can detect (from the observed CI widths), in DIR/calibration.json and\n"
-"DIR/calibration.md (also printed).\n"
+"and one copy per slowdown started with the calibration-only --inject-extra-ops PCT\n"
+"(PCT %% more operations of the same kernel inside the timed window: a real slowdown).\n"
+"Then, with valgrind, every side's single-threaded arms are counted (instructions per\n"
+"operation of the window, as the gate does). A1 vs A2 (A/A) must not be flagged: a flag\n"
+"is a false alarm. A1 vs A'PCT (A/A') should be flagged: a flag is a detection. Per\n"
+"workload it reports the false-alarm rate, the detection rate per slowdown (the gate as\n"
+"a whole, by time alone and by instructions alone) and the smallest slowdown these\n"
+"repetitions can detect by time (from the observed CI widths), in\n"
+"DIR/calibration.json and DIR/calibration.md (also printed).\n"
 "\n"
 "  --scenarios LIST     scenario names (default: the gate's set, %s)\n"
 "  --matrix FILE        a matrix file instead\n"
@@ -55,7 +58,7 @@ static void cmd_calibrate_usage(FILE *f)
 "                       KEEP and false REMOVE-as-worse rates), which the report quotes\n"
 "  --decision-matrix FILE   the A/A matrix (default %s/scenarios/aa.matrix)\n"
 "  --repetitions R      repetitions per arm and side (default %u, as the gate)\n"
-"  --slowdowns LIST     injected slowdowns in %% (default 5,10,25)\n"
+"  --slowdowns LIST     injected slowdowns in %% (default 2,5,10,25)\n"
 "  --out DIR            output folder (default results/calibrate-YYYYmmdd-HHMMSS)\n"
 "  --bin-dir DIR        the pb-<backend> runners (default: poolbench's own folder)\n"
 "  --thresholds FILE    thresholds (default %s/scenarios/thresholds.ini)\n"
@@ -107,7 +110,7 @@ static int cmd_calibrate_parse(int argc, char **argv, cmd_calibrate_args_t *a)
         {"cache-dir", required_argument, 0, 'C'}, {"reanalyse", required_argument, 0, 'R'},
         {"decision", required_argument, 0, 'D'}, {"decision-matrix", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    *a = (cmd_calibrate_args_t){.slowdowns = "5,10,25", .runs = 5,
+    *a = (cmd_calibrate_args_t){.slowdowns = "2,5,10,25", .runs = 5,
                                 .repetitions = GATE_DEFAULT_REPETITIONS};
     int c;
     optind = 1;

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "gate.h"
+#include "gate_ir.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +34,13 @@ static void usage(FILE *f)
 "confirmation rerun is possible; a regression exits 1 and the summary marks it\n"
 "\"unconfirmed\".\n"
 "\n"
+"Instruction counts (--revs): every single-threaded kernel's arm also runs once per\n"
+"revision under valgrind's callgrind, counting the instructions of its timed window\n"
+"only (at most %u operations); a count per operation above the baseline's by more\n"
+"than max_instructions_increase_percent ([gate], default 3 %%) is a regression (a\n"
+"deterministic count: no rerun). The counts go to OUT/instructions.json. Without\n"
+"valgrind the gate says so and gates on time alone.\n"
+"\n"
 "Two revisions (--revs, the nightly mode): extracts both commits with `git archive`\n"
 "into WORK/src-SHA, builds each into WORK/build-SHA (reused when it exists), runs the\n"
 "same cells for both revisions interleaved in one job (shuffled within each repetition\n"
@@ -60,6 +68,10 @@ static void usage(FILE *f)
 "  --history DB           record every cell of both runs in this SQLite history\n"
 "  --inject-slowdown PCT  CALIBRATION ONLY (--revs): the candidate's runners busy-wait\n"
 "                         PCT %% longer inside the timed window (a known regression)\n"
+"  --no-instructions      (--revs) skip the instruction counts (below)\n"
+"  --inject-extra-ops PCT CALIBRATION ONLY (--revs): the candidate's runners do PCT %%\n"
+"                         more operations of their kernel in the timed window (a real\n"
+"                         slowdown: more work, timed and counted)\n"
 "  --inject-live PCT      CALIBRATION ONLY (--revs): the candidate's runners hold PCT %%\n"
 "                         more live (and resident) memory through the window\n"
 "\n"
@@ -71,7 +83,7 @@ static void usage(FILE *f)
 "     input: arguments, journals, thresholds file, revisions, a baseline that does not\n"
 "     build\n"
 "  3  harness error (cannot write results, a candidate that does not build, out of memory)\n",
-            PB_SOURCE_DIR, GATE_DEFAULT_SCENARIOS, GATE_DEFAULT_REPETITIONS,
+            GATE_IR_MAX_ITERATIONS, PB_SOURCE_DIR, GATE_DEFAULT_SCENARIOS, GATE_DEFAULT_REPETITIONS,
             GATE_DEFAULT_REPETITIONS);
 }
 
@@ -89,12 +101,14 @@ int gate_main(int argc, char **argv)
         {"summary", required_argument, 0, 'M'}, {"history", required_argument, 0, 'H'},
         {"inject-slowdown", required_argument, 0, 'i'},
         {"inject-live", required_argument, 0, 'L'}, {"cache-dir", required_argument, 0, 'C'},
+        {"inject-extra-ops", required_argument, 0, 'X'}, {"no-instructions", no_argument, 0, 'I'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *bj = NULL, *cj = NULL, *thr = NULL, *scen = NULL, *matrix = NULL, *sdir = NULL;
     const char *repo = NULL, *work = NULL, *outd = NULL, *summary = NULL, *hist = NULL;
     const char *cache_dir = NULL;
     int revs = 0, no_confirm = 0, c;
-    unsigned reps = 0, inject = 0, inject_live = 0;
+    unsigned reps = 0, inject = 0, inject_live = 0, inject_extra = 0;
+    int no_instructions = 0;
     double count_pct = 0;
     uint64_t seed = 0;
     int have_seed = 0;
@@ -132,6 +146,16 @@ int gate_main(int argc, char **argv)
                 return GATE_EXIT_INCONCLUSIVE;
             }
             inject = (unsigned)v;
+            break;
+        }
+        case 'I': no_instructions = 1; break;
+        case 'X': {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
+                fprintf(stderr, "poolbench gate: bad --inject-extra-ops '%s' (0..1000)\n", optarg);
+                return GATE_EXIT_INCONCLUSIVE;
+            }
+            inject_extra = (unsigned)v;
             break;
         }
         case 'L': {
@@ -185,8 +209,9 @@ int gate_main(int argc, char **argv)
                             "--revs BASE CANDIDATE (see --help)\n");
             return GATE_EXIT_INCONCLUSIVE;
         }
-        if (inject || inject_live) {
-            fprintf(stderr, "poolbench gate: --inject-slowdown and --inject-live need --revs "
+        if (inject || inject_live || inject_extra) {
+            fprintf(stderr, "poolbench gate: --inject-slowdown, --inject-extra-ops and "
+                            "--inject-live need --revs "
                             "(they change the candidate's runners while they run)\n");
             return GATE_EXIT_INCONCLUSIVE;
         }
@@ -198,6 +223,7 @@ int gate_main(int argc, char **argv)
                         .repo = repo, .work_dir = work, .out_dir = outd, .cache_dir = cache_dir,
                         .have_seed = have_seed, .seed = seed, .no_confirm = no_confirm,
                         .inject_slowdown_pct = inject, .inject_live_pct = inject_live,
+                        .inject_extra_ops_pct = inject_extra, .no_instructions = no_instructions,
                         .summary = summary, .history_path = hist};
     return gate_run(&g);
 }

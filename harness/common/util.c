@@ -73,3 +73,25 @@ int util_grow(void **p, size_t *cap, size_t n, size_t elem)
     *cap = nc;
     return 0;
 }
+
+int util_find_in_path(const char *name, char *out, size_t cap)
+{
+    const char *path = getenv("PATH");
+    if (!path || !path[0])
+        path = "/usr/local/bin:/usr/bin:/bin";
+    out[0] = '\0';
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, ':');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char cand[PATH_MAX];
+        if (l > 0 && (size_t)snprintf(cand, sizeof cand, "%.*s/%s", (int)l, p, name) < sizeof cand &&
+            access(cand, X_OK) == 0) {
+            snprintf(out, cap, "%s", cand);
+            return 0;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return -1;
+}

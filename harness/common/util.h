@@ -21,4 +21,8 @@ int util_grow(void **p, size_t *cap, size_t n, size_t elem);
 /* Is name one of the comma-separated words of list? A NULL list contains everything. */
 int util_list_has(const char *list, const char *name);
 
+/* The first executable NAME in $PATH (default /usr/local/bin:/usr/bin:/bin) into out.
+ * Returns 0, or -1 when there is none (out is then ""). */
+int util_find_in_path(const char *name, char *out, size_t cap);
+
 #endif

@@ -42,6 +42,8 @@ static const th_key_t th_keys[] = {
     {"keep", "worse_tolerance_percent", TH_PERCENT, OFF(worse_tolerance_percent), 0, 1000, 0, 0},
     {"remove", "equivalence_percent", TH_PERCENT, OFF(equivalence_percent), 0, 100, 1, 1},
     {"gate", "max_regression_percent", TH_PERCENT, OFF(max_regression_percent), 0, 1000, 1, 0},
+    {"gate", "max_instructions_increase_percent", TH_PERCENT,
+     OFF(max_instructions_increase_percent), 0, 1000, 1, 0},
     {"stats", "alpha", TH_FRACTION, OFF(alpha), 0, 0.5, 1, 0},
     {"stats", "confidence_level", TH_FRACTION, OFF(confidence_level), 0.5, 1, 0, 1},
     {"stats", "min_samples_per_arm", TH_U64, OFF(min_samples_per_arm), 4, 1000000, 0, 0},
@@ -63,6 +65,7 @@ void thresholds_default(thresholds_t *t)
     t->worse_tolerance_percent = 10.0;
     t->equivalence_percent = 10.0;
     t->max_regression_percent = 10.0;
+    t->max_instructions_increase_percent = 3.0;
     t->alpha = 0.05;
     t->confidence_level = 0.95;
     t->min_samples_per_arm = 4;
@@ -412,6 +415,8 @@ json_object *thresholds_json(const thresholds_t *t)
     bad |= th_add(o, "worse_tolerance_percent", json_object_new_double(t->worse_tolerance_percent));
     bad |= th_add(o, "equivalence_percent", json_object_new_double(t->equivalence_percent));
     bad |= th_add(o, "max_regression_percent", json_object_new_double(t->max_regression_percent));
+    bad |= th_add(o, "max_instructions_increase_percent",
+                  json_object_new_double(t->max_instructions_increase_percent));
     bad |= th_add(o, "alpha", json_object_new_double(t->alpha));
     bad |= th_add(o, "confidence_level", json_object_new_double(t->confidence_level));
     bad |= th_add(o, "min_samples_per_arm", json_object_new_int64((int64_t)t->min_samples_per_arm));

@@ -30,6 +30,8 @@ typedef struct thresholds {
     double equivalence_percent;           /* 10: every metric's CI inside [0.90, 1.10]  */
     /* [gate] */
     double max_regression_percent;        /* 10: nightly gate threshold                 */
+    double max_instructions_increase_percent; /* 3: the gate's instruction count of a
+                                             kernel's window (valgrind, deterministic)  */
     /* [stats] */
     double alpha;                         /* 0.05 (Holm-adjusted p compared to it)      */
     double confidence_level;              /* 0.95 for medians and ratio CIs            */

@@ -13,6 +13,7 @@
 #include "calibrate_md.h"
 #include "calibrate_stats.h"
 #include "gate.h"
+#include "gate_ir.h"
 #include "gate_runner.h"
 #include "journal.h"
 #include "matrix.h"
@@ -62,10 +63,24 @@ static int calibrate_absorb_run(const char *dir, unsigned run, const calibrate_s
             loaded++;
     }
     gate_options_t go = {.th = setup->th, .max_count_increase_percent = 0};
+    char ir_base[PATH_MAX + 128];
+    snprintf(ir_base, sizeof ir_base, "%s/run-%03u/A1/%s", dir, run + 1, GATE_IR_FILE);
     for (size_t s = 1; s < n_sides && rc == 0; s++) {
         gate_report_t rep;
-        if (gate_compare(&js[0], &js[s], &go, &rep, err) != 0 ||
-            calibrate_tally_absorb(tally, &rep, s == 1 ? 0 : (int)s - 1, run) != 0) {
+        char ir_side[PATH_MAX + 128], label[32];
+        calibrate_side_label(setup, s, label, sizeof label);
+        snprintf(ir_side, sizeof ir_side, "%s/run-%03u/%s/%s", dir, run + 1, label, GATE_IR_FILE);
+        if (gate_compare(&js[0], &js[s], &go, &rep, err) != 0) {
+            snprintf(err, CALIBRATE_ERR_BYTES, "out of memory");
+            rc = 3;
+            continue;
+        }
+        /* instruction counts, where the run made them (valgrind present) */
+        if (access(ir_base, F_OK) == 0 && access(ir_side, F_OK) == 0 &&
+            gate_ir_compare_files(ir_base, ir_side, setup->th->max_instructions_increase_percent,
+                                  &rep, err, CALIBRATE_ERR_BYTES) != 0)
+            rc = 3;
+        else if (calibrate_tally_absorb(tally, &rep, s == 1 ? 0 : (int)s - 1, run) != 0) {
             snprintf(err, CALIBRATE_ERR_BYTES, "out of memory");
             rc = 3;
         }
@@ -133,7 +148,7 @@ static int calibrate_run_sides(const calibrate_options_t *opt, const calibrate_s
         }
         calibrate_journal_path(opt->out_dir, run, setup, s, paths[s], sizeof paths[s]);
         sides[s] = (gate_side_t){.label = labels[s], .bin_dir = opt->bin_dir,
-                                 .inject_slowdown_pct = s < 2 ? 0 : setup->slowdowns_pct[s - 2],
+                                 .inject_extra_ops_pct = s < 2 ? 0 : setup->slowdowns_pct[s - 2],
                                  .journal_path = paths[s]};
     }
     uint64_t st = opt->seed + run;
@@ -146,9 +161,31 @@ static int calibrate_run_sides(const calibrate_options_t *opt, const calibrate_s
         opt->progress(opt->progress_user, line);
     }
     int rr = gate_run_sides(scs, n_scs, sides, n_sides, &ro, err);
-    if (rr == 0)
+    if (rr != 0)
+        return rr == 130 ? 130 : rr == -1 ? 2 : 3;
+    /* the instruction counts of every side (gate_ir.h), beside its journal */
+    char why[GATE_ERR_BYTES], vg[PATH_MAX];
+    if (!gate_ir_find_valgrind(vg, sizeof vg, why, sizeof why)) {
+        if (opt->progress && run == 0) {
+            char line[GATE_ERR_BYTES + 64];
+            snprintf(line, sizeof line, "calibrate: no instruction counts: %s", why);
+            opt->progress(opt->progress_user, line);
+        }
         return 0;
-    return rr == 130 ? 130 : rr == -1 ? 2 : 3;
+    }
+    for (size_t s = 0; s < n_sides; s++) {
+        char dir[PATH_MAX + 96], json[PATH_MAX + 128];
+        snprintf(dir, sizeof dir, "%s/run-%03u/%s", opt->out_dir, run + 1, labels[s]);
+        snprintf(json, sizeof json, "%s/%s", dir, GATE_IR_FILE);
+        gate_ir_options_t io = {.valgrind = vg, .work_dir = dir,
+                                .cache_dir = opt->cache_dir, .timeout_s = 600,
+                                .interrupt = opt->interrupt};
+        int ir = gate_ir_count_side(scs, n_scs, opt->bin_dir, sides[s].inject_extra_ops_pct,
+                                    &io, labels[s], json, err, CALIBRATE_ERR_BYTES);
+        if (ir != 0)
+            return ir == 130 ? 130 : 3;
+    }
+    return 0;
 }
 
 /* A fresh calibration: every run, then the files. */

@@ -34,6 +34,11 @@ static json_object *calibrate_json_workload(const calibrate_setup_t *setup,
     json_object_object_add(aa, "ci_low_factor_median", calibrate_json_num(w->ci_low_factor_median));
     json_object_object_add(aa, "ci_half_width_pct_median",
                            calibrate_json_num(w->ci_half_width_pct_median));
+    json_object_object_add(aa, "flagged_time", json_object_new_int((int)w->aa_flagged_time));
+    json_object_object_add(aa, "instructions_runs", json_object_new_int((int)w->ir_aa_runs));
+    json_object_object_add(aa, "instructions_flagged", json_object_new_int((int)w->ir_aa_flagged));
+    json_object_object_add(aa, "instructions_ratio_median",
+                           calibrate_json_num(w->ir_aa_ratio_median));
     json_object_object_add(o, "aa", aa);
     for (size_t k = 0; k < setup->n_slowdowns; k++) {
         const calibrate_stats_detection_t *d = &w->detection[k];
@@ -44,6 +49,11 @@ static json_object *calibrate_json_workload(const calibrate_setup_t *setup,
         json_object_object_add(dj, "detection_rate", calibrate_json_rate(d->flagged, d->runs));
         json_object_object_add(dj, "ratio_median", calibrate_json_num(d->ratio_median));
         json_object_object_add(dj, "ci_low_median", calibrate_json_num(d->ci_low_median));
+        json_object_object_add(dj, "flagged_time", json_object_new_int((int)d->flagged_time));
+        json_object_object_add(dj, "instructions_runs", json_object_new_int((int)d->ir_runs));
+        json_object_object_add(dj, "instructions_flagged", json_object_new_int((int)d->ir_flagged));
+        json_object_object_add(dj, "instructions_ratio_median",
+                               calibrate_json_num(d->ir_ratio_median));
         json_object_array_add(det, dj);
     }
     json_object_object_add(o, "detection", det);
@@ -61,6 +71,10 @@ static json_object *calibrate_json_overall(const calibrate_setup_t *setup,
     json_object_object_add(ov, "aa_comparisons", json_object_new_int((int)s->aa_comparisons));
     json_object_object_add(ov, "aa_flagged", json_object_new_int((int)s->aa_flagged));
     json_object_object_add(ov, "false_alarm_rate", calibrate_json_rate(s->aa_flagged, s->aa_comparisons));
+    json_object_object_add(ov, "aa_flagged_time", json_object_new_int((int)s->aa_flagged_time));
+    json_object_object_add(ov, "instructions_aa_comparisons",
+                           json_object_new_int((int)s->ir_aa_comparisons));
+    json_object_object_add(ov, "instructions_aa_flagged", json_object_new_int((int)s->ir_aa_flagged));
     for (size_t k = 0; k < setup->n_slowdowns; k++) {
         json_object *d = json_object_new_object();
         json_object_object_add(d, "slowdown_pct", json_object_new_int((int)setup->slowdowns_pct[k]));
@@ -68,6 +82,17 @@ static json_object *calibrate_json_overall(const calibrate_setup_t *setup,
         json_object_object_add(d, "flagged", json_object_new_int((int)s->detection_flagged[k]));
         json_object_object_add(d, "detection_rate",
                                calibrate_json_rate(s->detection_flagged[k], s->detection_comparisons[k]));
+        json_object_object_add(d, "flagged_time", json_object_new_int((int)s->detection_flagged_time[k]));
+        json_object_object_add(d, "detection_rate_time",
+                               calibrate_json_rate(s->detection_flagged_time[k],
+                                                   s->detection_comparisons[k]));
+        json_object_object_add(d, "instructions_comparisons",
+                               json_object_new_int((int)s->ir_detection_comparisons[k]));
+        json_object_object_add(d, "instructions_flagged",
+                               json_object_new_int((int)s->ir_detection_flagged[k]));
+        json_object_object_add(d, "detection_rate_instructions",
+                               calibrate_json_rate(s->ir_detection_flagged[k],
+                                                   s->ir_detection_comparisons[k]));
         json_object_array_add(od, d);
     }
     json_object_object_add(ov, "detection", od);
@@ -78,6 +103,8 @@ static json_object *calibrate_json_thresholds(const thresholds_t *th)
 {
     json_object *tj = json_object_new_object();
     json_object_object_add(tj, "max_regression_percent", json_object_new_double(th->max_regression_percent));
+    json_object_object_add(tj, "max_instructions_increase_percent",
+                           json_object_new_double(th->max_instructions_increase_percent));
     json_object_object_add(tj, "alpha", json_object_new_double(th->alpha));
     json_object_object_add(tj, "confidence_level", json_object_new_double(th->confidence_level));
     json_object_object_add(tj, "min_samples_per_arm", json_object_new_uint64(th->min_samples_per_arm));

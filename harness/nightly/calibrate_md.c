@@ -48,12 +48,17 @@ void calibrate_md_write(FILE *md, const calibrate_setup_t *setup, const calibrat
     double limit = 1.0 + th->max_regression_percent / 100.0;
     fprintf(md, "## Gate calibration on this machine\n\n");
     fprintf(md, "%u runs; each run interleaves two unmodified copies of the runners (A/A) and "
-                "copies slowed with `--inject-slowdown` (A/A'), %u repetitions per arm and side. "
-                "The gate flags a regression when the whole %.0f %% CI of the ns/op ratio is above "
-                "%.2f and p (Holm) < %.2g. Rates are before the confirmation rerun (the gate "
-                "fails only when an independent rerun agrees, so its false-alarm rate is roughly "
-                "the square).\n\n", setup->runs, setup->repetitions, th->confidence_level * 100,
-            limit, th->alpha);
+                "copies that really do more work (A/A': `--inject-extra-ops PCT`, PCT %% more "
+                "operations of the same kernel inside the timed window), %u repetitions per "
+                "arm and side. The gate flags a regression when the whole %.0f %% CI of the "
+                "ns/op ratio is above %.2f and p (Holm) < %.2g, or (single-threaded kernels) "
+                "when the window's instructions per operation under valgrind exceed the "
+                "baseline's by more than %.1f %%. Columns count the gate as a whole (any row); "
+                "the lines below split time from instructions. Rates are before the "
+                "confirmation rerun (the gate fails on time only when an independent rerun "
+                "agrees, so its false-alarm rate is roughly the square; an instruction count "
+                "needs no rerun).\n\n", setup->runs, setup->repetitions,
+            th->confidence_level * 100, limit, th->alpha, th->max_instructions_increase_percent);
     calibrate_md_table_head(md, setup);
     for (size_t i = 0; i < s->n_workloads; i++)
         calibrate_md_row(md, setup, &s->workloads[i]);
@@ -62,6 +67,20 @@ void calibrate_md_write(FILE *md, const calibrate_setup_t *setup, const calibrat
     for (size_t k = 0; k < setup->n_slowdowns; k++)
         fprintf(md, "; +%u %%: %zu of %zu detected", setup->slowdowns_pct[k],
                 s->detection_flagged[k], s->detection_comparisons[k]);
+    fprintf(md, ".\n\nBy time and memory alone: %zu of %zu A/A flagged", s->aa_flagged_time,
+            s->aa_comparisons);
+    for (size_t k = 0; k < setup->n_slowdowns; k++)
+        fprintf(md, "; +%u %%: %zu of %zu", setup->slowdowns_pct[k], s->detection_flagged_time[k],
+                s->detection_comparisons[k]);
+    fprintf(md, ".\nBy instruction counts alone: ");
+    if (s->ir_aa_comparisons == 0)
+        fprintf(md, "none (no single-threaded kernel among the scenarios, or valgrind missing)");
+    else {
+        fprintf(md, "%zu of %zu A/A flagged", s->ir_aa_flagged, s->ir_aa_comparisons);
+        for (size_t k = 0; k < setup->n_slowdowns; k++)
+            fprintf(md, "; +%u %%: %zu of %zu", setup->slowdowns_pct[k],
+                    s->ir_detection_flagged[k], s->ir_detection_comparisons[k]);
+    }
     fprintf(md, ".\n\n\"Smallest detectable slowdown\": the true slowdown at which the CI's lower "
                 "end typically clears the gate threshold, (1 + threshold) / f - 1 with f the "
                 "median of CI-low / ratio in the A/A runs; \"smallest resolvable difference\": the "

@@ -37,8 +37,18 @@ int calibrate_tally_absorb(calibrate_tally_t *t, const gate_report_t *r, int kin
         calibrate_tally_workload_t *w = calibrate_tally_find(t, row);
         if (!w)
             return -1;
-        if (row->status == GATE_REGRESSION)
+        int ir = !strcmp(row->metric, "instructions");
+        if (row->status == GATE_REGRESSION) {
             w->flagged[kind][run] = 1;
+            if (ir)
+                w->flagged_ir[kind][run] = 1;
+            else
+                w->flagged_time[kind][run] = 1;
+        }
+        if (ir && !isnan(row->ratio)) {
+            w->have_ir[kind][run] = 1;
+            w->ratio_ir[kind][run] = row->ratio;
+        }
         if (!strcmp(row->metric, "ns_per_op") && !isnan(row->ratio)) {
             w->have[kind][run] = 1;
             w->ratio[kind][run] = row->ratio;

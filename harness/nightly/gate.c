@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "gate.h"
 #include "gate_build.h"
+#include "gate_ir.h"
 #include "history.h"
 #include "interrupt.h"
 #include "journal.h"
@@ -17,6 +18,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +155,28 @@ static int gate_saved(gate_session_t *s)
         return GATE_EXIT_HARNESS;
     }
     gate_mark_unconfirmable(&rep);
+    /* instruction counts saved beside both journals (a gate --revs output folder) */
+    char ir[2][PATH_MAX + 32];
+    const char *paths[2] = {o->baseline, o->candidate};
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            snprintf(ir[i], sizeof ir[i], "%s/%s", paths[i], GATE_IR_FILE);
+        else {
+            const char *slash = strrchr(paths[i], '/');
+            snprintf(ir[i], sizeof ir[i], "%.*s%s", slash ? (int)(slash - paths[i] + 1) : 0,
+                     paths[i], GATE_IR_FILE);
+        }
+    }
+    if (access(ir[0], F_OK) == 0 && access(ir[1], F_OK) == 0 &&
+        gate_ir_compare_files(ir[0], ir[1], s->th.max_instructions_increase_percent, &rep, err,
+                              sizeof err) != 0) {
+        fprintf(stderr, "poolbench gate: instruction counts: %s\n", err);
+        gate_report_free(&rep);
+        journal_free(&jb);
+        journal_free(&jc);
+        return GATE_EXIT_INCONCLUSIVE;
+    }
     return gate_finish(s, &rep, &jb, &jc, o->baseline, o->candidate, "saved journals");
 }
 
@@ -272,6 +296,7 @@ static int revs_run_compare(gate_session_t *s, int jb, int jc, uint64_t seed, co
         {.label = jc == J_CAND ? "candidate" : "confirm-candidate", .bin_dir = s->bins[1],
          .commit = s->sha[1], .inject_slowdown_pct = s->cmd->inject_slowdown_pct,
          .inject_live_pct = s->cmd->inject_live_pct,
+         .inject_extra_ops_pct = s->cmd->inject_extra_ops_pct,
          .journal_path = s->journals[jc]}};
     gate_run_options_t ro = {.seed = seed, .arms_filter = arms, .cache_dir = s->cmd->cache_dir,
                              .interrupt = &interrupt_signal, .progress = progress_print};
@@ -340,6 +365,49 @@ static int revs_confirm(gate_session_t *s, gate_report_t *rep)
     return 0;
 }
 
+/* The instruction counts of every single-threaded arm on both revisions (gate_ir.h) into
+ * OUT/base and OUT/candidate, compared and appended to rep after the confirmation (a
+ * deterministic count needs none). Without valgrind: a message, and the gate goes on on
+ * time alone. */
+static int revs_instructions(gate_session_t *s, gate_report_t *rep)
+{
+    if (s->cmd->no_instructions)
+        return 0;
+    char err[GATE_ERR_BYTES], json[2][PATH_MAX + 32], dir[PATH_MAX + 32], vg[PATH_MAX];
+    if (!gate_ir_find_valgrind(vg, sizeof vg, err, sizeof err)) {
+        fprintf(stderr, "poolbench gate: no instruction counts: %s; gating on time alone\n", err);
+        return 0;
+    }
+    snprintf(dir, sizeof dir, "%s/instructions", s->out_dir);
+    if (util_mkdir_p(dir) != 0) {
+        fprintf(stderr, "poolbench gate: cannot create %s: %s\n", dir, strerror(errno));
+        return GATE_EXIT_HARNESS;
+    }
+    fprintf(stderr, "gate: counting instructions (valgrind callgrind) of the single-threaded "
+                    "arms on both revisions\n");
+    gate_ir_options_t io = {.valgrind = vg, .work_dir = dir,
+                            .cache_dir = s->cmd->cache_dir, .timeout_s = 600,
+                            .interrupt = &interrupt_signal, .progress = progress_print};
+    const char *label[2] = {"base", "candidate"};
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        snprintf(json[i], sizeof json[i], "%s/%s", s->dirs[i == 0 ? J_BASE : J_CAND], GATE_IR_FILE);
+        rc = gate_ir_count_side(s->scs, s->n_scs, s->bins[i],
+                                i == 1 ? s->cmd->inject_extra_ops_pct : 0, &io, label[i],
+                                json[i], err, sizeof err);
+    }
+    if (rc == 0)
+        rc = gate_ir_compare_files(json[0], json[1], s->th.max_instructions_increase_percent,
+                                   rep, err, sizeof err);
+    if (rc == 130)
+        return 130;
+    if (rc != 0) {
+        fprintf(stderr, "poolbench gate: instruction counts: %s\n", err);
+        return GATE_EXIT_HARNESS;
+    }
+    return 0;
+}
+
 static int gate_revs(gate_session_t *s)
 {
     const gate_command_t *o = s->cmd;
@@ -365,13 +433,15 @@ static int gate_revs(gate_session_t *s)
     if ((rc = revs_run_compare(s, J_BASE, J_CAND, s->seed, NULL, &rep, &jb, &jc)) != 0)
         return rc;
     int ec = revs_confirm(s, &rep);
+    if (ec == 0)
+        ec = revs_instructions(s, &rep);
     if (ec != 0) {
         gate_report_free(&rep);
         journal_free(&jb);
         journal_free(&jc);
         return ec;
     }
-    char bl[128], cl[128], extra[160];
+    char bl[128], cl[128], extra[320];
     snprintf(bl, sizeof bl, "%s (%.12s)", o->rev_base, s->sha[0]);
     snprintf(cl, sizeof cl, "%s (%.12s)", o->rev_cand, s->sha[1]);
     snprintf(extra, sizeof extra, "interleaved in one job, seed %llu%s",
@@ -380,6 +450,10 @@ static int gate_revs(gate_session_t *s)
     if (o->inject_slowdown_pct)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " %u %%",
                  o->inject_slowdown_pct);
+    if (o->inject_extra_ops_pct)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                 "; CALIBRATION: candidate does %u %% more operations (--inject-extra-ops)",
+                 o->inject_extra_ops_pct);
     if (o->inject_live_pct)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
                  "; CALIBRATION: candidate holds %u %% more live memory (--inject-live)",

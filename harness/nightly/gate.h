@@ -26,6 +26,8 @@ typedef struct gate_command {
     int no_confirm;
     unsigned inject_slowdown_pct;        /* calibration only                            */
     unsigned inject_live_pct;            /* calibration only                            */
+    unsigned inject_extra_ops_pct;       /* calibration only: the candidate does more work */
+    int no_instructions;                 /* skip the instruction counts (valgrind)      */
     const char *summary;                 /* also write the Markdown summary there       */
     const char *history_path;            /* record both runs in this SQLite history     */
 } gate_command_t;

@@ -88,6 +88,8 @@ typedef struct gate_report {
     size_t n_rows, cap_rows;
     double max_regression;      /* fraction (0.10)                                      */
     double max_count_increase;  /* fraction (0 = exact)                                 */
+    double max_instructions_increase; /* fraction; rows of metric "instructions"
+                                   (gate_ir.h) are REGRESSION past it                  */
     double alpha, confidence_level;
     int saved_journals;         /* 1: no confirmation rerun possible                    */
 } gate_report_t;

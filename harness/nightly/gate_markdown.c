@@ -89,6 +89,18 @@ void gate_write_markdown(FILE *f, const gate_report_t *r, const char *baseline_l
                 mem[GATE_PASS] ? "pass" : "no data",
             mem[0] + mem[1] + mem[2] + mem[3], mem[GATE_PASS], mem[GATE_REGRESSION],
             mem[GATE_UNCLEAR], mem[GATE_NO_DATA]);
+    size_t ir[4] = {0};
+    for (size_t i = 0; i < r->n_rows; i++)
+        if (!strcmp(r->rows[i].metric, "instructions"))
+            ir[r->rows[i].status]++;
+    if (ir[0] + ir[1] + ir[2] + ir[3])
+        fprintf(f, "Instructions (valgrind callgrind: the timed window's instructions per "
+                   "operation of each single-threaded arm, identical from run to run, so "
+                   "exact; threshold +%.1f %%): %s. %zu rows: %zu pass, %zu regression, %zu "
+                   "without data.\n\n", r->max_instructions_increase * 100,
+                ir[GATE_REGRESSION] ? "**REGRESSION**" : ir[GATE_PASS] ? "pass" : "no data",
+                ir[0] + ir[1] + ir[2] + ir[3], ir[GATE_PASS], ir[GATE_REGRESSION],
+                ir[GATE_NO_DATA]);
     fprintf(f, "| status | scenario | backend | policy | variant | metric | baseline | candidate "
                "| ratio | %.0f %% CI | p (Holm) | n | note |\n", r->confidence_level * 100);
     fprintf(f, "|---|---|---|---|---|---|---:|---:|---:|---|---:|---|---|\n");

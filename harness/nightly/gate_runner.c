@@ -66,6 +66,7 @@ static int sides_open(const matrix_t *mx, const gate_side_t *sides, engine_side_
         es[s] = (engine_side_t){.label = sides[s].label, .bin_dir = sides[s].bin_dir,
                                 .inject_slowdown_pct = sides[s].inject_slowdown_pct,
                                 .inject_live_pct = sides[s].inject_live_pct,
+                                .inject_extra_ops_pct = sides[s].inject_extra_ops_pct,
                                 .journal_path = sides[s].journal_path};
         es[s].fd = open(sides[s].journal_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (es[s].fd < 0) {
@@ -90,6 +91,9 @@ static int sides_open(const matrix_t *mx, const gate_side_t *sides, engine_side_
         if (sides[s].inject_live_pct)
             json_object_object_add(ctx, "inject_live_pct",
                                    json_object_new_int((int)sides[s].inject_live_pct));
+        if (sides[s].inject_extra_ops_pct)
+            json_object_object_add(ctx, "inject_extra_ops_pct",
+                                   json_object_new_int((int)sides[s].inject_extra_ops_pct));
         json_object_object_add(ctx, "interleaved_sides", json_object_new_int((int)n_sides));
         context_add_runners(ctx, sides[s].bin_dir, mx, 1);
         int arc = journal_append(es[s].fd, ctx);

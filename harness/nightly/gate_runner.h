@@ -23,6 +23,7 @@ typedef struct gate_side {
     const char *commit;         /* recorded in the journal context; may be NULL         */
     unsigned inject_slowdown_pct;
     unsigned inject_live_pct;   /* calibration only: the runners hold more memory       */
+    unsigned inject_extra_ops_pct; /* calibration only: the runners do more operations  */
     const char *journal_path;
 } gate_side_t;
 

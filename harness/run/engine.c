@@ -78,8 +78,17 @@ void engine_cell_runner_path(const matrix_t *m, const matrix_cell_t *c, const ch
 }
 
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
-                      unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a)
+                      const engine_side_t *side, engine_argv_t *a)
 {
+    unsigned inject_slowdown_pct = side ? side->inject_slowdown_pct : 0;
+    unsigned inject_live_pct = side ? side->inject_live_pct : 0;
+    unsigned inject_extra_ops_pct = side ? side->inject_extra_ops_pct : 0;
+    /* pool_churn has no operation loop to extend (its threads run their pairs): its
+       calibration slowdown stays the busy-wait of the same size */
+    if (inject_extra_ops_pct && strcmp(c->sc->workload, "pool_churn") == 0) {
+        inject_slowdown_pct += inject_extra_ops_pct;
+        inject_extra_ops_pct = 0;
+    }
     const scenario_t *sc = c->sc;
     memset(a, 0, sizeof *a);
     argv_add(a, exe);
@@ -122,6 +131,10 @@ int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache
     if (inject_slowdown_pct) {
         argv_add(a, "--inject-slowdown");
         argv_add_u64(a, inject_slowdown_pct);
+    }
+    if (inject_extra_ops_pct) {
+        argv_add(a, "--inject-extra-ops");
+        argv_add_u64(a, inject_extra_ops_pct);
     }
     if (inject_live_pct) {
         argv_add(a, "--inject-live");
@@ -175,6 +188,9 @@ static json_object *line_config(const matrix_cell_t *c, const engine_side_t *sid
     if (side->inject_live_pct)
         json_object_object_add(o, "inject_live_pct",
                                json_object_new_int((int)side->inject_live_pct));
+    if (side->inject_extra_ops_pct)
+        json_object_object_add(o, "inject_extra_ops_pct",
+                               json_object_new_int((int)side->inject_extra_ops_pct));
     json_object_object_add(o, "canonical", json_object_new_string(c->canon));
     return o;
 }
@@ -685,8 +701,7 @@ static int run_children(engine_t *e, const matrix_unit_t *u, size_t order,
         for (size_t i = 0; i < n_proc; i++) {
             unsigned port = 0;
             if (monitor_port_pick(&port) != 0 ||
-                engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct,
-                                  side->inject_live_pct, &pav[i]) != 0) {
+                engine_argv_build(c, exe, e->cache_dir, side, &pav[i]) != 0) {
                 snprintf(e->err, sizeof e->err, "no free loopback port for --pprof-port: %s",
                          strerror(errno));
                 free(pav);
@@ -782,8 +797,7 @@ int engine_run_unit(engine_t *e, const matrix_unit_t *u, size_t order)
     if (e->on_start)
         e->on_start(e->user, label);
     engine_argv_t av;
-    if (engine_argv_build(c, exe, e->cache_dir, side->inject_slowdown_pct,
-                          side->inject_live_pct, &av) != 0) {
+    if (engine_argv_build(c, exe, e->cache_dir, side, &av) != 0) {
         snprintf(e->err, sizeof e->err, "the runner command line of %s does not fit "
                  "(%d arguments of at most 255 bytes)", label, ENGINE_ARGV_MAX);
         return ENGINE_HARNESS;

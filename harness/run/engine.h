@@ -48,6 +48,8 @@ typedef struct engine_side {
     const char *bin_dir;      /* where pb-<runner> live                              */
     unsigned inject_slowdown_pct;   /* calibration only: the runner busy-waits longer   */
     unsigned inject_live_pct;       /* calibration only: the runner holds more memory   */
+    unsigned inject_extra_ops_pct;  /* calibration only: the runner does more operations
+                                       in its window (a real slowdown: more work)       */
     int fd;                   /* the side's journal, open for appending               */
     const char *journal_path; /* for messages                                          */
 } engine_side_t;
@@ -87,9 +89,11 @@ void engine_runner_path(const char *bin_dir, const char *backend, char *out, siz
 void engine_cell_runner_path(const matrix_t *m, const matrix_cell_t *c, const char *bin_dir,
                              char *out, size_t cap);
 
-/* The runner's command line for cell c. Returns 0, or -1 when it does not fit. */
+/* The runner's command line for cell c, with side's calibration-only injections
+ * (--inject-slowdown, --inject-extra-ops, --inject-live; side NULL: none). Returns 0, or
+ * -1 when it does not fit. */
 int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache_dir,
-                      unsigned inject_slowdown_pct, unsigned inject_live_pct, engine_argv_t *a);
+                      const engine_side_t *side, engine_argv_t *a);
 
 /* "scenario backend/policy variant rep N", the label of a cell in progress lines. */
 void engine_cell_label(const matrix_cell_t *c, char *buf, size_t cap);

@@ -1,5 +1,6 @@
 /* hyperfine.c: running hyperfine and importing its JSON export (hyperfine.h). */
 #include "hyperfine.h"
+#include "util.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -9,29 +10,7 @@
 
 int hyperfine_find(char *exe, size_t exe_cap, char *version, size_t version_cap)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    char dir[4096];
-    exe[0] = '\0';
-    for (const char *p = path; *p;) {
-        const char *e = strchr(p, ':');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l > 0 && l < sizeof dir - 16) {
-            memcpy(dir, p, l);
-            dir[l] = '\0';
-            char cand[4200];
-            snprintf(cand, sizeof cand, "%s/hyperfine", dir);
-            if (access(cand, X_OK) == 0) {
-                snprintf(exe, exe_cap, "%s", cand);
-                break;
-            }
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    if (!exe[0])
+    if (util_find_in_path("hyperfine", exe, exe_cap) != 0)
         return -1;
     char *argv[] = {exe, "--version", NULL};
     cell_spec_t spec = {.exe = exe, .argv = argv, .timeout_s = 10, .grace_s = 1};

@@ -66,7 +66,7 @@ static json_object *profile_pass_one(const matrix_cell_t *c, const char *bin_dir
     json_object_object_add(o, "arm_key", json_object_new_string(c->arm_key));
     json_object_object_add(o, "file", json_object_new_string(name));
     engine_argv_t *av = calloc(1, sizeof *av);
-    if (!av || engine_argv_build(c, exe, cache_dir, 0, 0, av) != 0 ||
+    if (!av || engine_argv_build(c, exe, cache_dir, NULL, av) != 0 ||
         av->n + 6 > ENGINE_ARGV_MAX) {
         free(av);
         json_object_object_add(o, "status", json_object_new_string("bad_command_line"));

@@ -13,6 +13,9 @@
  * allocation) and the uninstrumented pb-<backend>-bare (alloc_bare.c: the backend's own
  * malloc, "instrument": "bare", null for every allocation-count metric; fault injection
  * and heap profiles are refused with exit 2 since nothing can intercept an allocation).
+ * Under valgrind's callgrind with --collect-atstart=no (the gate's instruction counts,
+ * gate_ir.h), the window toggles collection on and off, so the count is the window's
+ * instructions only; outside valgrind the toggle is a few no-op instructions.
  */
 #include "runner.h"
 #include "alloc.h"
@@ -34,6 +37,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <valgrind/callgrind.h>
 
 #ifndef PB_BACKEND_NAME
 #define PB_BACKEND_NAME "unknown"
@@ -315,6 +319,7 @@ static void window_start(runner_ctx_t *c, runner_window_t *w)
     alloc_stats_read(&s);
     w->gc0 = s.gc_cycles;
     getrusage(RUSAGE_SELF, &w->r0);
+    CALLGRIND_TOGGLE_COLLECT;   /* under --collect-atstart=no: count the window only */
     w->t0_ns = now_ns();
 }
 
@@ -332,6 +337,7 @@ static void window_stretch(const runner_window_t *w, unsigned pct)
 static void window_stop(runner_window_t *w)
 {
     w->t1_ns = now_ns();
+    CALLGRIND_TOGGLE_COLLECT;
     getrusage(RUSAGE_SELF, &w->r1);
 }
 
@@ -765,8 +771,11 @@ static int runner_run_timed(runner_ctx_t *c, runner_run_t *r)
     runner_out_free(&r->warm);
     if (a->inject_live_pct && !(r->held = hold_live(a->inject_live_pct)))
         return PB_EXIT_NOMEM;
+    /* --inject-extra-ops: ceil(iterations x pct / 100) more operations, not counted */
+    uint64_t extra = a->inject_extra_ops_pct
+                         ? (a->iterations * a->inject_extra_ops_pct + 99) / 100 : 0;
     window_start(c, &r->w);
-    for (uint64_t i = 0; i < a->iterations && e == PB_OK; i++) {
+    for (uint64_t i = 0; i < a->iterations + extra && e == PB_OK; i++) {
         runner_out_free(&r->out);
         e = runner_op(c, &r->out);
     }

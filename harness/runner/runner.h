@@ -52,6 +52,8 @@ typedef struct runner_args {
     bool check_leaks;              /* testing: print live bytes at exit vs. start      */
     unsigned inject_slowdown_pct;  /* calibration only: stretch the window by PCT % */
     unsigned inject_live_pct;      /* calibration only: hold PCT % more live memory  */
+    unsigned inject_extra_ops_pct; /* calibration only: PCT % more kernel operations
+                                      inside the window, not counted in ops          */
     bool version;
     bool skip_backend_check;       /* under valgrind/sanitizers: results marked unverified */
     const char *cpuprofile_path;   /* profiling (profile.h): NULL = off             */

@@ -97,6 +97,10 @@ static void runner_args_usage(FILE *f, const char *prog)
 "calibration only (poolbench calibrate / gate):\n"
 "  --inject-slowdown PCT   busy-wait inside the timed window for PCT %% of its length,\n"
 "                          a known slowdown for checking the regression gate\n"
+"  --inject-extra-ops PCT  do PCT %% more operations of the kernel inside the timed\n"
+"                          window (ceil(iterations x PCT / 100), not counted in ops):\n"
+"                          a real slowdown (more work), for the gate's instruction\n"
+"                          counts; not for pool_churn\n"
 "  --inject-live PCT       hold PCT %% of the peak live bytes before the window in one\n"
 "                          more (touched) allocation through the window: a known\n"
 "                          memory regression for checking the gate's memory rows\n"
@@ -176,7 +180,7 @@ static void runner_args_defaults(runner_args_t *a)
 
 enum { O_WORKLOAD = 256, O_INPUT, O_SIZE, O_SEED, O_FILES, O_OUTPUT, O_MEMBER, O_IMAGE,
        O_TAG, O_POOLS, O_THREADS, O_CORES, O_ITER, O_WARMUP, O_ZERO, O_STD, O_HASH,
-       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_FAILCNT, O_LEAKS, O_SLOW, O_LIVE,
+       O_TAR, O_STRING, O_GOGC, O_GCINT, O_CACHE, O_DISK, O_FAIL, O_FAILCNT, O_LEAKS, O_SLOW, O_EXTRA, O_LIVE,
        O_SKIPCHK, O_VERSION, O_HELP,
        O_CPUPROF, O_MEMPROF, O_MEMRATE, O_PPROF_HTTP, O_PPROF_PORT, O_GCBYTES };
 
@@ -200,6 +204,7 @@ static const struct option runner_args_options[] = {
     {"fail-count", required_argument, 0, O_FAILCNT},
     {"check-leaks", no_argument, 0, O_LEAKS},
     {"inject-slowdown", required_argument, 0, O_SLOW},
+    {"inject-extra-ops", required_argument, 0, O_EXTRA},
     {"inject-live", required_argument, 0, O_LIVE},
     {"skip-backend-check", no_argument, 0, O_SKIPCHK},
     {"cpuprofile", required_argument, 0, O_CPUPROF},
@@ -332,6 +337,11 @@ static int runner_args_pool_testing(int c, const char *prog, const char *name, r
             return bad(prog, "--inject-slowdown", optarg, "a percentage from 0 to 1000");
         a->inject_slowdown_pct = (unsigned)v;
         return PB_EXIT_OK;
+    case O_EXTRA:
+        if (parse_u64(optarg, false, &v) || v > 1000)
+            return bad(prog, "--inject-extra-ops", optarg, "a percentage from 0 to 1000");
+        a->inject_extra_ops_pct = (unsigned)v;
+        return PB_EXIT_OK;
     case O_LIVE:
         if (parse_u64(optarg, false, &v) || v > 1000)
             return bad(prog, "--inject-live", optarg, "a percentage from 0 to 1000");
@@ -373,6 +383,11 @@ static int runner_args_check(const char *prog, const runner_args_t *a,
     }
     if (!*a->member) {
         fprintf(stderr, "%s: --member: the name must not be empty\n", prog);
+        return PB_EXIT_USAGE;
+    }
+    if (a->inject_extra_ops_pct && a->workload == RW_POOL_CHURN) {
+        fprintf(stderr, "%s: --inject-extra-ops: pool_churn has no operation loop to "
+                "extend (its threads run --iterations pairs each)\n", prog);
         return PB_EXIT_USAGE;
     }
     if (a->fail_count >= 0 && a->fail_after < 0) {

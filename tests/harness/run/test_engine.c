@@ -99,15 +99,17 @@ static void test_argv(void **state)
     matrix_t m;
     assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
     engine_argv_t a;
+    engine_side_t side = {.inject_slowdown_pct = 25, .inject_extra_ops_pct = 5,
+                          .inject_live_pct = 30};
     assert_int_equal(engine_argv_build(find_cell(&m, "hash+tar", 1), "/x/pb-glibc", "/cache",
-                                       25, 30, &a), 0);
+                                       &side, &a), 0);
     char line[2048] = "";
     for (size_t i = 0; a.argv[i]; i++)
         snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? " " : "", a.argv[i]);
     assert_string_equal(line, "/x/pb-glibc --workload checksum --size 4096 --seed 7 --member "
                               "Dockerfile --pools hash,tar --iterations 3 --zero-on-put on "
                               "--standard-alloc calloc --gogc 100 --cache-dir /cache "
-                              "--inject-slowdown 25 --inject-live 30");
+                              "--inject-slowdown 25 --inject-extra-ops 5 --inject-live 30");
     assert_null(a.argv[a.n]);
     char path[600];
     engine_runner_path("/b", "glibc-mmap128k", path, sizeof path);
