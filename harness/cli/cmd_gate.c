@@ -88,6 +88,20 @@ static void usage(FILE *f)
 }
 
 
+/* A whole number lo..hi for option opt (--name), into *out; else the message, -1. */
+static int gate_arg_uint(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
+                         unsigned *out)
+{
+    char *end = NULL;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (!arg[0] || *end || arg[0] == '-' || v < lo || v > hi) {
+        fprintf(stderr, "poolbench gate: bad %s '%s' (%lu..%lu)\n", opt, arg, lo, hi);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
 int gate_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -130,43 +144,23 @@ int gate_main(int argc, char **argv)
         case 'M': summary = optarg; break;
         case 'H': hist = optarg; break;
         case 'C': cache_dir = optarg; break;
-        case 'n': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v < 1 || v > 10000) {
-                fprintf(stderr, "poolbench gate: bad --repetitions '%s' (1..10000)\n", optarg);
+        case 'n':
+            if (gate_arg_uint("--repetitions", optarg, 1, 10000, &reps) != 0)
                 return GATE_EXIT_INCONCLUSIVE;
-            }
-            reps = (unsigned)v;
             break;
-        }
-        case 'i': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
-                fprintf(stderr, "poolbench gate: bad --inject-slowdown '%s' (0..1000)\n", optarg);
+        case 'i':
+            if (gate_arg_uint("--inject-slowdown", optarg, 0, 1000, &inject) != 0)
                 return GATE_EXIT_INCONCLUSIVE;
-            }
-            inject = (unsigned)v;
             break;
-        }
         case 'I': no_instructions = 1; break;
-        case 'X': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
-                fprintf(stderr, "poolbench gate: bad --inject-extra-ops '%s' (0..1000)\n", optarg);
+        case 'X':
+            if (gate_arg_uint("--inject-extra-ops", optarg, 0, 1000, &inject_extra) != 0)
                 return GATE_EXIT_INCONCLUSIVE;
-            }
-            inject_extra = (unsigned)v;
             break;
-        }
-        case 'L': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v > 1000) {
-                fprintf(stderr, "poolbench gate: bad --inject-live '%s' (0..1000)\n", optarg);
+        case 'L':
+            if (gate_arg_uint("--inject-live", optarg, 0, 1000, &inject_live) != 0)
                 return GATE_EXIT_INCONCLUSIVE;
-            }
-            inject_live = (unsigned)v;
             break;
-        }
         case 'x':
             count_pct = strtod(optarg, &end);
             if (!optarg[0] || *end || !(count_pct >= 0 && count_pct <= 1000)) {

@@ -35,6 +35,7 @@ static json_object *calibrate_json_workload(const calibrate_setup_t *setup,
     json_object_object_add(aa, "ci_half_width_pct_median",
                            calibrate_json_num(w->ci_half_width_pct_median));
     json_object_object_add(aa, "flagged_time", json_object_new_int((int)w->aa_flagged_time));
+    json_object_object_add(aa, "flagged_cost", json_object_new_int((int)w->aa_flagged_cost));
     json_object_object_add(aa, "instructions_runs", json_object_new_int((int)w->ir_aa_runs));
     json_object_object_add(aa, "instructions_flagged", json_object_new_int((int)w->ir_aa_flagged));
     json_object_object_add(aa, "instructions_ratio_median",
@@ -50,6 +51,7 @@ static json_object *calibrate_json_workload(const calibrate_setup_t *setup,
         json_object_object_add(dj, "ratio_median", calibrate_json_num(d->ratio_median));
         json_object_object_add(dj, "ci_low_median", calibrate_json_num(d->ci_low_median));
         json_object_object_add(dj, "flagged_time", json_object_new_int((int)d->flagged_time));
+        json_object_object_add(dj, "flagged_cost", json_object_new_int((int)d->flagged_cost));
         json_object_object_add(dj, "instructions_runs", json_object_new_int((int)d->ir_runs));
         json_object_object_add(dj, "instructions_flagged", json_object_new_int((int)d->ir_flagged));
         json_object_object_add(dj, "instructions_ratio_median",
@@ -72,6 +74,9 @@ static json_object *calibrate_json_overall(const calibrate_setup_t *setup,
     json_object_object_add(ov, "aa_flagged", json_object_new_int((int)s->aa_flagged));
     json_object_object_add(ov, "false_alarm_rate", calibrate_json_rate(s->aa_flagged, s->aa_comparisons));
     json_object_object_add(ov, "aa_flagged_time", json_object_new_int((int)s->aa_flagged_time));
+    json_object_object_add(ov, "aa_flagged_cost", json_object_new_int((int)s->aa_flagged_cost));
+    json_object_object_add(ov, "false_alarm_rate_cost",
+                           calibrate_json_rate(s->aa_flagged_cost, s->aa_comparisons));
     json_object_object_add(ov, "instructions_aa_comparisons",
                            json_object_new_int((int)s->ir_aa_comparisons));
     json_object_object_add(ov, "instructions_aa_flagged", json_object_new_int((int)s->ir_aa_flagged));
@@ -83,6 +88,10 @@ static json_object *calibrate_json_overall(const calibrate_setup_t *setup,
         json_object_object_add(d, "detection_rate",
                                calibrate_json_rate(s->detection_flagged[k], s->detection_comparisons[k]));
         json_object_object_add(d, "flagged_time", json_object_new_int((int)s->detection_flagged_time[k]));
+        json_object_object_add(d, "flagged_cost", json_object_new_int((int)s->detection_flagged_cost[k]));
+        json_object_object_add(d, "detection_rate_cost",
+                               calibrate_json_rate(s->detection_flagged_cost[k],
+                                                   s->detection_comparisons[k]));
         json_object_object_add(d, "detection_rate_time",
                                calibrate_json_rate(s->detection_flagged_time[k],
                                                    s->detection_comparisons[k]));

@@ -31,7 +31,7 @@ static void calibrate_md_row(FILE *md, const calibrate_setup_t *setup,
     for (size_t k = 0; k < setup->n_slowdowns; k++) {
         const calibrate_stats_detection_t *d = &w->detection[k];
         if (d->runs)
-            fprintf(md, " %zu/%zu (ratio %.3f) |", d->flagged, d->runs, d->ratio_median);
+            fprintf(md, " %zu/%zu (ratio %.3f) |", d->flagged_cost, d->runs, d->ratio_median);
         else
             fprintf(md, " - |");
     }
@@ -53,8 +53,11 @@ void calibrate_md_write(FILE *md, const calibrate_setup_t *setup, const calibrat
                 "arm and side. The gate flags a regression when the whole %.0f %% CI of the "
                 "ns/op ratio is above %.2f and p (Holm) < %.2g, or (single-threaded kernels) "
                 "when the window's instructions per operation under valgrind exceed the "
-                "baseline's by more than %.1f %%. Columns count the gate as a whole (any row); "
-                "the lines below split time from instructions. Rates are before the "
+                "baseline's by more than %.1f %%. False alarms count any row of the gate; "
+                "detections count the time row or the instruction row (what catches a "
+                "slowdown that allocates nothing more: the extra operations also allocate, "
+                "so the allocation-count rows flag them as well, see the lines below), with "
+                "the median time ratio. Rates are before the "
                 "confirmation rerun (the gate fails on time only when an independent rerun "
                 "agrees, so its false-alarm rate is roughly the square; an instruction count "
                 "needs no rerun).\n\n", setup->runs, setup->repetitions,
@@ -62,12 +65,17 @@ void calibrate_md_write(FILE *md, const calibrate_setup_t *setup, const calibrat
     calibrate_md_table_head(md, setup);
     for (size_t i = 0; i < s->n_workloads; i++)
         calibrate_md_row(md, setup, &s->workloads[i]);
-    fprintf(md, "\nOverall: %zu of %zu A/A comparisons flagged (false alarms)", s->aa_flagged,
-            s->aa_comparisons);
+    fprintf(md, "\nOverall: %zu of %zu A/A comparisons flagged by any row (false alarms)",
+            s->aa_flagged, s->aa_comparisons);
     for (size_t k = 0; k < setup->n_slowdowns; k++)
-        fprintf(md, "; +%u %%: %zu of %zu detected", setup->slowdowns_pct[k],
+        fprintf(md, "; +%u %%: %zu of %zu detected by time or instructions",
+                setup->slowdowns_pct[k], s->detection_flagged_cost[k],
+                s->detection_comparisons[k]);
+    fprintf(md, ".\n\nBy any row (allocation counts included): +");
+    for (size_t k = 0; k < setup->n_slowdowns; k++)
+        fprintf(md, "%s%u %%: %zu of %zu", k ? "; +" : "", setup->slowdowns_pct[k],
                 s->detection_flagged[k], s->detection_comparisons[k]);
-    fprintf(md, ".\n\nBy time and memory alone: %zu of %zu A/A flagged", s->aa_flagged_time,
+    fprintf(md, ".\nBy time alone: %zu of %zu A/A flagged", s->aa_flagged_time,
             s->aa_comparisons);
     for (size_t k = 0; k < setup->n_slowdowns; k++)
         fprintf(md, "; +%u %%: %zu of %zu", setup->slowdowns_pct[k], s->detection_flagged_time[k],

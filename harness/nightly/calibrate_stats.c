@@ -21,10 +21,11 @@ static double calibrate_stats_median(const double *v, size_t n)
 static void calibrate_stats_aa(const calibrate_tally_workload_t *x, unsigned runs,
                                double *tmp, double *tmp2, calibrate_stats_workload_t *out)
 {
-    size_t flagged = 0, flagged_time = 0, n = 0;
+    size_t flagged = 0, flagged_time = 0, flagged_cost = 0, n = 0;
     for (unsigned r = 0; r < runs; r++) {
         flagged += (size_t)x->flagged[0][r];
         flagged_time += (size_t)x->flagged_time[0][r];
+        flagged_cost += (size_t)(x->flagged_time[0][r] || x->flagged_ir[0][r]);
         if (x->have[0][r]) {
             tmp[n] = x->lo[0][r] / x->ratio[0][r];
             tmp2[n++] = (x->hi[0][r] - x->lo[0][r]) / 2 / x->ratio[0][r] * 100;
@@ -39,6 +40,7 @@ static void calibrate_stats_aa(const calibrate_tally_workload_t *x, unsigned run
     out->aa_runs = n;
     out->aa_flagged = flagged;
     out->aa_flagged_time = flagged_time;
+    out->aa_flagged_cost = flagged_cost;
     size_t m = 0, ir_flagged = 0;
     for (unsigned r = 0; r < runs; r++)
         if (x->have_ir[0][r]) {
@@ -62,6 +64,7 @@ static void calibrate_stats_detection(const calibrate_tally_workload_t *x, unsig
             continue;
         flagged += (size_t)x->flagged[1 + k][r];
         out->flagged_time += (size_t)x->flagged_time[1 + k][r];
+        out->flagged_cost += (size_t)(x->flagged_time[1 + k][r] || x->flagged_ir[1 + k][r]);
         tmp[n] = x->ratio[1 + k][r];
         tmp2[n++] = x->lo[1 + k][r];
     }
@@ -101,6 +104,7 @@ int calibrate_stats_compute(const calibrate_tally_t *t, const calibrate_setup_t 
         out->aa_comparisons += w->aa_runs;
         out->aa_flagged += w->aa_flagged;
         out->aa_flagged_time += w->aa_flagged_time;
+        out->aa_flagged_cost += w->aa_flagged_cost;
         out->ir_aa_comparisons += w->ir_aa_runs;
         out->ir_aa_flagged += w->ir_aa_flagged;
         for (size_t k = 0; k < setup->n_slowdowns; k++) {
@@ -108,6 +112,7 @@ int calibrate_stats_compute(const calibrate_tally_t *t, const calibrate_setup_t 
             out->detection_comparisons[k] += w->detection[k].runs;
             out->detection_flagged[k] += w->detection[k].flagged;
             out->detection_flagged_time[k] += w->detection[k].flagged_time;
+            out->detection_flagged_cost[k] += w->detection[k].flagged_cost;
             out->ir_detection_comparisons[k] += w->detection[k].ir_runs;
             out->ir_detection_flagged[k] += w->detection[k].ir_flagged;
         }

@@ -42,7 +42,7 @@ int calibrate_tally_absorb(calibrate_tally_t *t, const gate_report_t *r, int kin
             w->flagged[kind][run] = 1;
             if (ir)
                 w->flagged_ir[kind][run] = 1;
-            else
+            else if (!strcmp(row->metric, "ns_per_op"))
                 w->flagged_time[kind][run] = 1;
         }
         if (ir && !isnan(row->ratio)) {

@@ -2,10 +2,11 @@
  *
  * What it is for: `poolbench calibrate` compares, in every run, side A1 with A2 (A/A,
  * kind 0) and A1 with each slowed copy (A/A', kind 1 + k for slowdown k). The tally keeps,
- * per workload, kind and run, whether the gate flagged a regression (any row), whether
- * its time and memory rows did (flagged_time) and whether its instruction row did
- * (gate_ir.h: flagged_ir, with the ratio of instructions per operation), and the
- * ns_per_op ratio with its CI. calibrate_stats.h summarises it.
+ * per workload, kind and run, whether the gate flagged a regression (any row: time,
+ * memory, allocation counts, failures, instructions), whether its time row (ns_per_op)
+ * did (flagged_time) and whether its instruction row did (gate_ir.h: flagged_ir, with the
+ * ratio of instructions per operation), and the ns_per_op ratio with its CI.
+ * calibrate_stats.h summarises it.
  * Guarantees: workloads in order of first appearance in the gate's rows; every
  * allocation checked. What it must not do: compute statistics, print, write files.
  */
@@ -28,7 +29,7 @@ typedef struct calibrate_tally_workload {
     int have[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS];
     double ratio[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS];
     double lo[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS], hi[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS];
-    /* the rows other than "instructions" (time, memory, counts, failures) */
+    /* the time row (ns_per_op) alone */
     int flagged_time[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS];
     /* the "instructions" row: flagged, and its ratio when both sides were counted */
     int flagged_ir[CALIBRATE_KINDS][CALIBRATE_MAX_RUNS];

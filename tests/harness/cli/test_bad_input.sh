@@ -93,6 +93,9 @@ bad 2 "usage: poolbench merge" -- merge
 bad 2 "$T/nosuch" -- merge "$T/merged" "$T/nosuch"
 
 bad 2 "unrecognized option '--bogus'" -- gate --bogus
+bad 2 "bad --inject-extra-ops '-1' (0..1000)" -- gate --revs HEAD HEAD --inject-extra-ops -1
+bad 2 "bad --repetitions '0' (1..10000)" -- gate --revs HEAD HEAD --repetitions 0
+bad 2 "need --revs" -- gate --baseline "$T/good" --candidate "$T/good" --inject-extra-ops 5
 bad 2 "--runs" -- calibrate --runs -1
 bad 2 "--runs" -- calibrate --runs 99999999999999999999999
 bad 2 "unrecognized option '--bogus'" -- calibrate --bogus

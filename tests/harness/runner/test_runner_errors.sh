@@ -106,4 +106,8 @@ expect 2 --fail-after -- --workload checksum --fail-after -1
 expect 2 --fail-after -- --workload checksum --fail-after x
 expect 2 --fail-count -- --workload checksum --fail-after 3 --fail-count 0
 expect 2 --fail-count -- --workload checksum --fail-count 2
+# the calibration-only extra work
+expect 2 --inject-extra-ops -- --workload checksum --inject-extra-ops 1001
+expect 2 --inject-extra-ops -- --workload checksum --inject-extra-ops -5
+expect 2 "pool_churn has no operation loop" -- --workload pool_churn --inject-extra-ops 5
 finish
