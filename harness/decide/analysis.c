@@ -952,7 +952,12 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
     if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
         return 0;
     if (an_significant(m, c)) {
-        if (!(c->ratio < 1.0) || isnan(c->ci_lo) || isnan(c->ci_hi) ||
+        /* significant, its CI across a decision line: the KEEP limit below 1, or the
+           "significantly worse" line above 1 (REMOVE); more repetitions narrow the CI
+           until it clears the line on the side of the estimate */
+        if (c->ratio > 1.0)
+            limit = thresholds_worse_ratio(&m->th);
+        if (c->ratio == 1.0 || isnan(c->ci_lo) || isnan(c->ci_hi) ||
             !(c->ci_lo <= limit && limit <= c->ci_hi))
             return 0;
         reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
@@ -1557,9 +1562,31 @@ static void an_looks(analysis_model_t *m, size_t looks_planned_min)
 {
     m->alpha_nominal = m->th.alpha;
     m->confidence_nominal = m->th.confidence_level;
-    m->n_looks = m->journal->n_looks;
+    /* looks per run: a merge of shards holds every shard's looks, each with its origin;
+       a comparison's cells come from one shard, so the taken count is the largest of any
+       one shard and the planned count the largest planned */
+    m->n_looks = 0;
+    long long planned = 1;
+    for (size_t i = 0; i < m->journal->n_looks; i++) {
+        json_object *li = m->journal->looks[i], *oi = NULL, *ji = NULL;
+        long long from = json_object_object_get_ex(li, "origin", &oi) &&
+                         json_object_object_get_ex(oi, "journal", &ji)
+                             ? json_object_get_int64(ji) : -1;
+        size_t same = 0;
+        for (size_t k = 0; k < m->journal->n_looks; k++) {
+            json_object *ok = NULL, *jk = NULL;
+            long long fk = json_object_object_get_ex(m->journal->looks[k], "origin", &ok) &&
+                           json_object_object_get_ex(ok, "journal", &jk)
+                               ? json_object_get_int64(jk) : -1;
+            same += fk == from;
+        }
+        if (same > m->n_looks)
+            m->n_looks = same;
+        long long p = journal_int(li, "looks_planned", 1);
+        if (p > planned)
+            planned = p;
+    }
     m->looks_planned = 1;
-    long long planned = m->n_looks ? journal_int(m->journal->looks[0], "looks_planned", 1) : 1;
     if (planned < (long long)looks_planned_min)
         planned = (long long)looks_planned_min;
     if (planned <= 1)

@@ -79,6 +79,20 @@ static void merge_origin(json_object *cell, size_t i, const journal_t *in)
     json_object_object_add(cell, "origin", o);
 }
 
+/* Every look of every input (adaptive repetitions: the report splits alpha over the
+ * planned looks, so a merge that dropped them would test at the unsplit alpha), each with
+ * the origin of its input, as cells have. */
+static int merge_looks(int fd, size_t n, const journal_t *js)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < js[i].n_looks; k++) {
+            merge_origin(js[i].looks[k], i, &js[i]);
+            if (journal_append(fd, js[i].looks[k]) != 0)
+                return MERGE_HARNESS;
+        }
+    return MERGE_OK;
+}
+
 /* Every cell once, then the cross-check of results across shards. */
 static int merge_cells(int fd, const char *jpath, size_t n, const journal_t *js,
                        size_t *written, size_t *dups)
@@ -147,6 +161,8 @@ static int merge_write(const char *out, const char *const *inputs, size_t n, con
     int rc = merge_context(fd, inputs, n, js);
     if (rc == MERGE_OK)
         rc = merge_cells(fd, jpath, n, js, &written, &dups);
+    if (rc == MERGE_OK)
+        rc = merge_looks(fd, n, js);
     close(fd);
     close(lock);
     fprintf(stderr, "poolbench: merged %zu journals into %s: %zu cells (%zu duplicates dropped)\n",

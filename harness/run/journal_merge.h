@@ -5,7 +5,8 @@
  * whole context block) and shard "merged", then every cell once (by key: a later
  * duplicate is dropped) with "origin": {"journal": its input's index in merged_from,
  * "shard", "host"} (kept as it is when the input was itself a merge), then the
- * cross-check of results across shards (wrong_result corrections appended). The report
+ * cross-check of results across shards (wrong_result corrections appended), then every
+ * input's "look" records (adaptive repetitions), each with the same "origin". The report
  * reads origin to refuse comparisons whose arms ran on different hosts (analysis.c).
  * Guarantees: refuses inputs of different matrices (matrix_hash) or schema versions and
  * an OUT that already holds a journal, before writing anything; holds OUT/.lock.

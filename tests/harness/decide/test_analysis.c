@@ -196,6 +196,28 @@ static void test_inconclusive_noisy(void **state)
     assert_true(fx->m.classes[0].settle[0] != '\0');
 }
 
+/* Significantly worse, but the CI crosses the +10 % line: undecided, and more
+ * repetitions can settle it (towards REMOVE when the effect really is past the line), so
+ * the adaptive driver is told how many (it used to be told "unlikely to settle"). */
+static void test_worse_straddling_settles(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t a = synth_arm("s", "glibc", "none", 10, 1000, 11);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", 10, 1130, 12);
+    a.time_rel_sd = b.time_rel_sd = 0.05;
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    if (v->verdict != ANALYSIS_INCONCLUSIVE || !(v->ci_lo < 1.1 && v->ci_hi > 1.1))
+        print_message("verdict %d, ratio %.3f CI [%.3f, %.3f] p_adj %.3g\n", v->verdict,
+                      v->ratio, v->ci_lo, v->ci_hi, v->p_adjusted);
+    assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
+    assert_true(v->p_adjusted < 0.05);
+    assert_true(v->ci_lo < 1.1 && v->ci_hi > 1.1);
+    assert_true(v->reps_needed > 10);
+}
+
 static void test_too_few_samples(void **state)
 {
     fixture_t *fx = *state;
@@ -747,6 +769,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_remove_worse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_equivalence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inconclusive_noisy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worse_straddling_settles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_cell_disqualifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_pressure_is_evidence, setup, teardown),

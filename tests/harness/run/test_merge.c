@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,49 @@ static void test_merge_one_host_is_not_flagged(void **state)
     journal_free(&j);
 }
 
+/* Adaptive looks survive a merge: each of two shards took 2 looks of 3 planned; the
+ * merged journal holds all 4, each with its shard's origin, and the report splits alpha
+ * over 3 looks with 2 taken (not 4, and not the unsplit alpha of a journal without looks). */
+static void test_merge_keeps_looks(void **state)
+{
+    (void)state;
+    char d[2][PATH_MAX], out[PATH_MAX], jpath[PATH_MAX + 32], err[JOURNAL_ERR_BYTES];
+    const synth_arm_t s1[] = {arm_whole_plain, arm_whole_hash};
+    const synth_arm_t s2[] = {arm_split_plain, arm_split_hash};
+    for (int i = 0; i < 2; i++) {
+        snprintf(d[i], sizeof d[i], "%s/looks-%d", merge_tmp, i + 1);
+        write_shard(d[i], "alpha", i == 0 ? "1/2" : "2/2", i == 0 ? s1 : s2, 2);
+        char p[PATH_MAX + 32];
+        snprintf(p, sizeof p, "%s/results.jsonl", d[i]);
+        FILE *f = fopen(p, "a");
+        assert_non_null(f);
+        for (int k = 1; k <= 2; k++)
+            fprintf(f, "{\"type\":\"look\",\"look\":%d,\"looks_planned\":3,"
+                       "\"alpha_per_look\":0.016666666666666666,\"extended\":[],"
+                       "\"cells_added\":0}\n", k);
+        assert_int_equal(fclose(f), 0);
+    }
+    snprintf(out, sizeof out, "%s/looks-merged", merge_tmp);
+    const char *inputs[2] = {d[0], d[1]};
+    assert_int_equal(journal_merge(out, inputs, 2), 0);
+    snprintf(jpath, sizeof jpath, "%s/results.jsonl", out);
+    assert_int_equal(count_in_file(jpath, "\"type\":\"look\""), 4);
+    journal_t j;
+    assert_int_equal(journal_load(jpath, &j, err), 0);
+    assert_int_equal(j.n_looks, 4);
+    json_object *origin = NULL;
+    assert_true(json_object_object_get_ex(j.looks[3], "origin", &origin));
+    assert_string_equal(json_object_get_string(json_object_object_get(origin, "shard")), "2/2");
+    analysis_model_t m;
+    char aerr[ANALYSIS_ERR_BYTES];
+    assert_int_equal(analysis_build(&j, NULL, &m, aerr), 0);
+    assert_int_equal(m.n_looks, 2);
+    assert_int_equal(m.looks_planned, 3);
+    assert_true(fabs(m.th.alpha - 0.05 / 3) < 1e-12);
+    analysis_free(&m);
+    journal_free(&j);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -233,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_records_origin_and_flags_cross_host),
         cmocka_unit_test(test_merge_one_host_is_not_flagged),
+        cmocka_unit_test(test_merge_keeps_looks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
