@@ -992,7 +992,14 @@ static int an_rule_undecided(an_build_t *b, analysis_verdict_t *v)
             basis = &m->comparisons[v->comparisons[k]];
     v->verdict = ANALYSIS_INCONCLUSIVE;
     v->rule = "undecided";
-    size_t reps = 0;
+    /* Equivalence (REMOVE) needs every cost settled: the largest estimate. But a cost
+       whose estimate is already past the KEEP limit or the "worse" line decides the
+       verdict alone once its CI follows: then the smallest such estimate (the Go
+       runtime's image_tag: ns_per_op at 1.3x would settle in tens of repetitions while
+       its GC pause, near 1, needs hundreds). */
+    size_t reps = 0, decisive = 0;
+    const analysis_comparison_t *decisive_basis = NULL;
+    double worse = thresholds_worse_ratio(&m->th);
     for (size_t k = 0; k < v->n_comparisons; k++) {
         const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
         size_t candidate;
@@ -1002,6 +1009,15 @@ static int an_rule_undecided(an_build_t *b, analysis_verdict_t *v)
             reps = candidate;
             basis = c;
         }
+        if (candidate > 0 && (c->ratio > worse || c->ratio < an_keep_limit(m, c)) &&
+            (decisive == 0 || candidate < decisive)) {
+            decisive = candidate;
+            decisive_basis = c;
+        }
+    }
+    if (decisive_basis) {
+        reps = decisive;
+        basis = decisive_basis;
     }
     size_t have = v->n_a > v->n_b ? v->n_a : v->n_b;
     if (reps > 0 && reps <= have)
