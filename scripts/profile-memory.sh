@@ -9,7 +9,7 @@
 #   1-single      one build with --memprofile and --cpuprofile
 #   2-concurrent  four builds at once, each with its own profiles and its own port
 #   3-monitored   one build with --pprof-http; during the run curl fetches
-#                 /debug/pprof/heap, /debug/pprof/allocs and a 2-second
+#                 /debug/pprof/heap, /debug/pprof/allocs and a 1-second
 #                 /debug/pprof/profile
 #   4-rapid       ten builds one after another, each with its heap profile
 # The build: --workload build --size 8M --files 200 --seed 1 (runner pb-glibc by default;
@@ -23,13 +23,13 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="" bin="$root/build/bin" runner=pb-glibc monitored_iters=25
+out="" bin="$root/build/bin" runner=pb-glibc monitored_iters=150
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --runner) runner=$2; shift 2 ;;
-    --quick) monitored_iters=15; shift ;;
+    --quick) monitored_iters=60; shift ;;
     -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "profile-memory.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -85,10 +85,14 @@ for _ in $(seq 1 200); do
   kill -0 "$mon" 2>/dev/null || break
   sleep 0.1
 done
-curl -sf --max-time 10 -o "$d/cpu_during_build.prof" "$url/profile?seconds=2" & c1=$!
+# the build must outlast the 1 s CPU profile: 60 iterations (--quick) took 2.9 s on the
+# faster 2-core guest (15 took 0.7 s there, and the CPU profile came back empty)
+curl -sf --max-time 10 -o "$d/cpu_during_build.prof" "$url/profile?seconds=1" & c1=$!
 curl -sf --max-time 10 -o "$d/heap_during_build.prof" "$url/heap" & c2=$!
 curl -sf --max-time 10 -o "$d/allocs_during_build.prof" "$url/allocs" & c3=$!
-wait $c1 $c2 $c3 || echo "  3-monitored: a curl failed (the build ended too early?)" >&2
+for c in $c1 $c2 $c3; do
+  wait "$c" || echo "  3-monitored: a curl failed (the build ended too early?)" >&2
+done
 wait "$mon"
 echo "  3-monitored: done"
 
