@@ -10,9 +10,13 @@
 #                              hash (the pooled 64 KiB buffer: a copy per chunk, as the Go
 #                              code does) and none (a fresh zeroed buffer per checksum);
 #                              criterion: at least 0.95x
-#   checksum_concurrent 2 / 1  the same input hashed by 2 workers against 1 (--big-size,
-#                              default 64 MiB, pooled hash buffers), wall time of the
-#                              window; criterion: at least 1.8x (2 cores)
+#   checksum_concurrent 2 / 1  the same input hashed by checksum_concurrent with 2 workers
+#                              against one thread (--big-size, default 64 MiB, pooled hash
+#                              buffers), wall time of the window; criterion: at least 1.8x
+#                              (2 cores). One thread is the `checksum` kernel on the same
+#                              bytes: checksum_concurrent itself never runs fewer than 2
+#                              workers (KERNELS.md: "Worker count below 2 becomes 2"), so
+#                              its --threads 1 is 2 workers, and a ratio against it is ~1
 # The runners are the uninstrumented ones (the allocator's own malloc, nothing counted).
 # Throughput = bytes hashed / wall of the timed window. A benchmark, not a test: on a
 # loaded machine both sides slow down, and the ratio of one run is what to read; the
@@ -72,11 +76,11 @@ for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) -eq 1 ]; then
     openssl_rate "$r"
     for p in plain hash none; do pb_rate "checksum_$p" "$r" checksum "$size" "$iterations" "$p" 2; done
-    pb_rate cc_1 "$r" checksum_concurrent "$big" 3 hash 1
+    pb_rate cc_1 "$r" checksum "$big" 3 hash 1
     pb_rate cc_2 "$r" checksum_concurrent "$big" 3 hash 2
   else
     pb_rate cc_2 "$r" checksum_concurrent "$big" 3 hash 2
-    pb_rate cc_1 "$r" checksum_concurrent "$big" 3 hash 1
+    pb_rate cc_1 "$r" checksum "$big" 3 hash 1
     for p in none hash plain; do pb_rate "checksum_$p" "$r" checksum "$size" "$iterations" "$p" 2; done
     openssl_rate "$r"
   fi
@@ -105,7 +109,7 @@ for p in ("plain", "hash", "none"):
           % (p, med[k] / 1e6, ratio, "met" if ratio >= 0.95 else "NOT met"))
 sc = med["cc_2"] / med["cc_1"]
 res["ratios"]["checksum_concurrent_2_over_1"] = sc
-print("checksum_concurrent on %s bytes: 1 worker %.0f MB/s, 2 workers %.0f MB/s: %.2fx"
+print("checksum_concurrent on %s bytes: 1 thread (checksum) %.0f MB/s, 2 workers %.0f MB/s: %.2fx"
       " (target >= 1.8x: %s)" % (big, med["cc_1"] / 1e6, med["cc_2"] / 1e6, sc,
                                  "met" if sc >= 1.8 else "NOT met"))
 json.dump(res, open(out, "w"), indent=1)
