@@ -1574,6 +1574,16 @@ static long long an_find_int(json_object *o, const char *key, int depth)
 
 /* ---- adaptive repetitions: the alpha split over the planned looks ---------------------- */
 
+/* The input journal a look came from ("origin"."journal" of a merge), or -1. */
+static long long an_look_origin(json_object *look)
+{
+    json_object *o = NULL, *j = NULL;
+    return json_object_object_get_ex(look, "origin", &o) &&
+                   json_object_object_get_ex(o, "journal", &j)
+               ? json_object_get_int64(j)
+               : -1;
+}
+
 static void an_looks(analysis_model_t *m, size_t looks_planned_min)
 {
     m->alpha_nominal = m->th.alpha;
@@ -1584,18 +1594,11 @@ static void an_looks(analysis_model_t *m, size_t looks_planned_min)
     m->n_looks = 0;
     long long planned = 1;
     for (size_t i = 0; i < m->journal->n_looks; i++) {
-        json_object *li = m->journal->looks[i], *oi = NULL, *ji = NULL;
-        long long from = json_object_object_get_ex(li, "origin", &oi) &&
-                         json_object_object_get_ex(oi, "journal", &ji)
-                             ? json_object_get_int64(ji) : -1;
+        json_object *li = m->journal->looks[i];
+        long long from = an_look_origin(li);
         size_t same = 0;
-        for (size_t k = 0; k < m->journal->n_looks; k++) {
-            json_object *ok = NULL, *jk = NULL;
-            long long fk = json_object_object_get_ex(m->journal->looks[k], "origin", &ok) &&
-                           json_object_object_get_ex(ok, "journal", &jk)
-                               ? json_object_get_int64(jk) : -1;
-            same += fk == from;
-        }
+        for (size_t k = 0; k < m->journal->n_looks; k++)
+            same += an_look_origin(m->journal->looks[k]) == from;
         if (same > m->n_looks)
             m->n_looks = same;
         long long p = journal_int(li, "looks_planned", 1);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "gate_compare.h"
+#include "util.h"
 #include "arms.h"
 #include "journal.h"
 #include "stats.h"
@@ -62,19 +63,21 @@ static void gate_note(gate_row_t *w, const char *fmt, ...)
     snprintf(w->note + l, sizeof w->note - l, "%s%s", l ? "; " : "", text);
 }
 
-static gate_row_t *gate_row_new(gate_report_t *r, const gate_pair_t *pair, const char *metric)
+gate_row_t *gate_report_add_row(gate_report_t *r)
 {
-    if (r->n_rows == r->cap_rows) {
-        size_t nc = r->cap_rows ? r->cap_rows * 2 : 32;
-        gate_row_t *p = realloc(r->rows, nc * sizeof *p);
-        if (!p)
-            return NULL;
-        r->rows = p;
-        r->cap_rows = nc;
-    }
-    const arms_arm_t *a = pair->base ? pair->base : pair->cand;
+    if (util_grow((void **)&r->rows, &r->cap_rows, r->n_rows, sizeof *r->rows) != 0)
+        return NULL;
     gate_row_t *w = &r->rows[r->n_rows++];
     memset(w, 0, sizeof *w);
+    return w;
+}
+
+static gate_row_t *gate_row_new(gate_report_t *r, const gate_pair_t *pair, const char *metric)
+{
+    gate_row_t *w = gate_report_add_row(r);
+    if (!w)
+        return NULL;
+    const arms_arm_t *a = pair->base ? pair->base : pair->cand;
     snprintf(w->scenario, sizeof w->scenario, "%s", a->scenario);
     snprintf(w->backend, sizeof w->backend, "%s", a->backend);
     snprintf(w->policy, sizeof w->policy, "%s", a->policy);

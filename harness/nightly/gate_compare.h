@@ -100,6 +100,10 @@ typedef struct gate_options {
     const char *scenarios;               /* comma list filter, or NULL                */
 } gate_options_t;
 
+/* Appends a zeroed row to r (the capacity doubles as needed). Returns it, or NULL on out
+ * of memory (r unchanged). */
+gate_row_t *gate_report_add_row(gate_report_t *r);
+
 /* Compares every arm present in both journals (and lists arms present in only one as
  * NO_DATA). Returns 0, or -1 on out of memory (err says so). */
 int gate_compare(const journal_t *base, const journal_t *cand, const gate_options_t *opt,

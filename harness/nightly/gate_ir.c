@@ -265,20 +265,6 @@ int gate_ir_count_side(const scenario_t *scs, size_t n_scs, const char *bin_dir,
     return rc;
 }
 
-static int gate_ir_push(gate_report_t *rep, const gate_row_t *w)
-{
-    if (rep->n_rows == rep->cap_rows) {
-        size_t nc = rep->cap_rows ? rep->cap_rows * 2 : 16;
-        gate_row_t *nr = realloc(rep->rows, nc * sizeof *nr);
-        if (!nr)
-            return -1;
-        rep->rows = nr;
-        rep->cap_rows = nc;
-    }
-    rep->rows[rep->n_rows++] = *w;
-    return 0;
-}
-
 /* The arms array of an instructions.json, or NULL (err names the file and the problem). */
 static json_object *gate_ir_load(const char *path, json_object **doc, char *err, size_t err_cap)
 {
@@ -379,7 +365,10 @@ int gate_ir_compare_files(const char *base_json, const char *cand_json, double t
                      "the timed window%s", reg ? "; a deterministic count: a rerun gives the "
                      "same number, so none is needed" : "");
         }
-        if (gate_ir_push(rep, &w) != 0) {
+        gate_row_t *slot = gate_report_add_row(rep);
+        if (slot)
+            *slot = w;
+        else {
             snprintf(err, err_cap, "out of memory");
             rc = -1;
         }
