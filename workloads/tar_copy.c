@@ -22,6 +22,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 
@@ -47,6 +48,7 @@ static pb_err_t tp_copy_loop(struct archive *in, struct archive *w, tar_io_sink_
         r = archive_write_header(w, e);
         if (r < ARCHIVE_WARN)
             return tar_io_err(w, sink, errno, PB_ERR_LIB);
+        int64_t copied_bytes = 0;
         for (;;) {
             errno = 0;
             la_ssize_t n = archive_read_data(in, buf->data, buf->cap_bytes);
@@ -58,13 +60,20 @@ static pb_err_t tp_copy_loop(struct archive *in, struct archive *w, tar_io_sink_
             la_ssize_t m = archive_write_data(w, buf->data, (size_t)n);
             if (m < 0)
                 return tar_io_err(w, sink, errno, PB_ERR_LIB);
+            copied_bytes += n;
             if (m != n) {
-                /* pax-restricted stores no data for hard links (as GNU tar): drop it */
-                if (archive_entry_hardlink(e))
+                /* pax-restricted stores no data for hard links or non-regular files (as
+                 * GNU tar): drop it */
+                if (archive_entry_hardlink(e) || archive_entry_filetype(e) != AE_IFREG)
                     continue;
-                /* the reader never yields more than the header's size, so a short write
-                 * is libarchive 3.6's pax writer having lost its block list to a failed
-                 * allocation in archive_write_header */
+                /* more data than the entry's size: an old-GNU header whose realsize field
+                 * (which libarchive takes as the size) disagrees with its size field, the
+                 * data's length; the writer was told the smaller one (found by
+                 * fuzz_tar_copy): bad input */
+                if (copied_bytes > archive_entry_size(e))
+                    return PB_ERR_INPUT;
+                /* otherwise the short write is libarchive 3.6's pax writer having lost its
+                 * block list to a failed allocation in archive_write_header */
                 return PB_ERR_NOMEM;
             }
         }
