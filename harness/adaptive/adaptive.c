@@ -1,13 +1,17 @@
 /* adaptive.c: adaptive repetitions (adaptive.h). One look: analyse the journal with the
  * alpha split over the planned looks, pick the undecided headline comparisons whose
  * estimate says more repetitions could settle them (cheapest first, the reference backend
- * and the Go runtime before the others) within the budget left, plan the extra
+ * and the Go runtime before the others; a cell's cost is what the journal measured,
+ * cell_cost.h; a comparison that does not fit whole gets what fits, at least
+ * ADAPTIVE_MIN_ADD_PER_ARM more per arm) within this look's share of the budget left
+ * (an even split over the looks to come), plan the extra
  * repetitions of both arms like any cells (shuffled within repetition blocks, warm-ups
  * first), run them through the engine, append the look line.
  */
 #define _GNU_SOURCE
 #include "adaptive.h"
 #include "analysis.h"
+#include "cell_cost.h"
 #include "engine.h"
 #include "hyperfine.h"
 #include "interrupt.h"
@@ -34,6 +38,9 @@
 
 /* At most this many more cells per arm and look (a look doubles an arm at most). */
 #define ADAPTIVE_MAX_ADD_PER_ARM 20
+/* A comparison that does not fit the budget whole gets what fits, if at least this many
+ * more cells per arm (fewer would hardly move its interval). */
+#define ADAPTIVE_MIN_ADD_PER_ARM 4
 
 /* One arm to extend: its cells are wanted up to rep target - 1. */
 typedef struct ad_arm {
@@ -48,6 +55,7 @@ typedef struct ad_pick {
     size_t arm_base, arm_pooled;
     int target;
     double cost_s;
+    double cell_cost_s[2];       /* one more cell of the base, the pooled arm */
 } ad_pick_t;
 
 typedef struct ad_session {
@@ -74,12 +82,25 @@ static double ad_elapsed_s(const ad_session_t *s)
     return (double)(now.tv_sec - s->start.tv_sec) + (double)(now.tv_nsec - s->start.tv_nsec) / 1e9;
 }
 
-/* Seconds one more cell of arm a likely takes: its timed window, about as long again for
- * set-up and warm-up iterations, and the process start. */
-static double ad_cell_cost_s(const analysis_arm_t *a)
+/* Seconds one more cell of arm a likely takes: what its cells took in this run (the
+ * median gap between journalled finishes, cell_cost.h); for an arm with no such gap, its
+ * timed window, about as long again for set-up and warm-up iterations, and the process
+ * start. */
+static double ad_cell_cost_s(const cell_cost_t *cost, const analysis_arm_t *a)
 {
+    double measured = cell_cost_median_s(cost, a->all_cells, a->n_total);
+    if (measured > 0)
+        return measured;
     double wall = a->stat[ANALYSIS_M_wall_ns].median;
     return (isfinite(wall) ? 2.0 * wall / 1e9 : 0.5) + 0.15;
+}
+
+/* Seconds the cells that take comparison p's arms from (n_a, n_b) to target cost. */
+static double ad_pick_cost_s(const ad_pick_t *p, size_t target, double cost_a, double cost_b)
+{
+    double add_a = target > p->v->n_a ? (double)(target - p->v->n_a) : 0;
+    double add_b = target > p->v->n_b ? (double)(target - p->v->n_b) : 0;
+    return add_a * cost_a + add_b * cost_b;
 }
 
 static int ad_priority(const analysis_model_t *m, const analysis_verdict_t *v)
@@ -94,9 +115,11 @@ static int ad_pick_cmp(const void *x, const void *y)
 }
 
 /* The undecided headline comparisons worth more repetitions, chosen within budget_s:
- * the reference backend and the Go runtime first, cheapest first. Returns how many. */
-static size_t ad_choose(const analysis_model_t *m, double budget_s, ad_pick_t *picks,
-                        size_t cap)
+ * the reference backend and the Go runtime first, cheapest first; one that does not fit
+ * whole is cut to what fits (at least ADAPTIVE_MIN_ADD_PER_ARM more per arm). Returns
+ * how many. */
+static size_t ad_choose(const analysis_model_t *m, const cell_cost_t *cc, double budget_s,
+                        ad_pick_t *picks, size_t cap)
 {
     size_t n = 0;
     for (int pass = 1; pass >= 0; pass--) {
@@ -116,20 +139,29 @@ static size_t ad_choose(const analysis_model_t *m, double budget_s, ad_pick_t *p
                 target = have + ADAPTIVE_MAX_ADD_PER_ARM;
             if (target <= have)
                 continue;
-            double cost = (double)(target - v->n_a) * ad_cell_cost_s(&m->arms[c->arm_a]) +
-                          (double)(target - v->n_b) * ad_cell_cost_s(&m->arms[c->arm_b]);
-            picks[n++] = (ad_pick_t){.v = v, .arm_base = c->arm_a, .arm_pooled = c->arm_b,
-                                     .target = (int)target, .cost_s = cost};
+            ad_pick_t p = {.v = v, .arm_base = c->arm_a, .arm_pooled = c->arm_b,
+                           .target = (int)target};
+            p.cell_cost_s[0] = ad_cell_cost_s(cc, &m->arms[c->arm_a]);
+            p.cell_cost_s[1] = ad_cell_cost_s(cc, &m->arms[c->arm_b]);
+            p.cost_s = ad_pick_cost_s(&p, target, p.cell_cost_s[0], p.cell_cost_s[1]);
+            picks[n++] = p;
         }
         qsort(picks + first, n - first, sizeof *picks, ad_pick_cmp);
     }
     size_t kept = 0;
     double spent = 0;
-    for (size_t i = 0; i < n; i++)
-        if (spent + picks[i].cost_s <= budget_s) {
-            spent += picks[i].cost_s;
-            picks[kept++] = picks[i];
+    for (size_t i = 0; i < n; i++) {
+        ad_pick_t p = picks[i];
+        size_t have = p.v->n_a > p.v->n_b ? p.v->n_a : p.v->n_b;
+        while (spent + p.cost_s > budget_s && (size_t)p.target > have + ADAPTIVE_MIN_ADD_PER_ARM) {
+            p.target--;
+            p.cost_s = ad_pick_cost_s(&p, (size_t)p.target, p.cell_cost_s[0], p.cell_cost_s[1]);
         }
+        if (spent + p.cost_s <= budget_s) {
+            spent += p.cost_s;
+            picks[kept++] = p;
+        }
+    }
     return kept;
 }
 
@@ -316,16 +348,26 @@ static int ad_look(ad_session_t *s, unsigned look, int *more)
         return MATRIX_RUN_HARNESS;
     }
     int rc = MATRIX_RUN_OK;
+    /* each look may plan for its share of what is left (look 1 of 3: half), so that a
+     * later look can give the rest to what is still undecided */
     double left = s->opt->budget_s - ad_elapsed_s(s);
+    double share = left / (double)(s->opt->looks_planned - look);
     ad_pick_t *picks = calloc(m.n_verdicts + 1, sizeof *picks);
-    size_t n_picks = picks && left > 0 ? ad_choose(&m, left, picks, m.n_verdicts) : 0;
+    cell_cost_t cc;
+    if (cell_cost_build(j.cells, j.n_cells, &cc) != 0) {
+        free(picks);
+        picks = NULL;
+    }
+    size_t n_picks = picks && left > 0 ? ad_choose(&m, &cc, share, picks, m.n_verdicts) : 0;
     size_t added = 0;
     matrix_t mx;
     memset(&mx, 0, sizeof mx);
     scenario_t *sub = NULL;
     fprintf(stderr, "poolbench: adaptive look %u of %u (alpha %.4g per look): %zu undecided "
-                    "headline comparison(s) get more repetitions, %.0f s of budget left\n",
-            look, s->opt->looks_planned, m.th.alpha, n_picks, left > 0 ? left : 0);
+                    "headline comparison(s) get more repetitions, %.0f s of budget left "
+                    "(%.0f s for this look)\n",
+            look, s->opt->looks_planned, m.th.alpha, n_picks, left > 0 ? left : 0,
+            left > 0 ? share : 0);
     if (!picks) {
         rc = MATRIX_RUN_HARNESS;
     } else if (n_picks > 0) {
@@ -344,6 +386,7 @@ static int ad_look(ad_session_t *s, unsigned look, int *more)
     matrix_free(&mx);
     free(sub);
     free(picks);
+    cell_cost_free(&cc);
     analysis_free(&m);
     journal_free(&j);
     s->journal = NULL;
