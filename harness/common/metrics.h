@@ -24,7 +24,7 @@ typedef enum pb_metric_kind { PB_MK_TIME, PB_MK_MEM, PB_MK_COUNT, PB_MK_RUNTIME 
     X(sys_ns,             PB_MK_TIME,  "system CPU time of the timed window") \
     X(ns_per_op,          PB_MK_TIME,  "wall_ns / ops") \
     X(ops,                PB_MK_COUNT, "operations in the timed window") \
-    X(max_rss_bytes,      PB_MK_MEM,   "peak resident set of the process (wait4 of that child)") \
+    X(max_rss_bytes,      PB_MK_MEM,   "peak resident set of the process (its own VmHWM)") \
     X(peak_live_bytes,    PB_MK_MEM,   "high-water mark of bytes allocated and not yet freed") \
     X(bytes_per_op,       PB_MK_COUNT, "alloc_bytes / ops") \
     X(alloc_calls,        PB_MK_COUNT, "allocation calls in the process during the window") \

@@ -319,8 +319,12 @@ static void run_parse(const cell_outcome_t *o, const char *runner_backend, run_p
     }
     if (root)
         json_object_put(root);
-    /* the child's own rusage, from wait4 of that child only */
-    p->m.max_rss_bytes = (uint64_t)o->ru.ru_maxrss * 1024u;
+    /* the child's own rusage, from wait4 of that child only; its peak RSS is the
+       runner's own VmHWM when it reported one: wait4's ru_maxrss is at least this
+       driver's high-water mark, which Linux copies into the child at exec
+       (runner/peak_rss.h), so cells spawned after the driver grew reported the driver */
+    if (!p->present.max_rss_bytes || p->m.max_rss_bytes == 0)
+        p->m.max_rss_bytes = (uint64_t)o->ru.ru_maxrss * 1024u;
     p->m.minor_faults = (uint64_t)o->ru.ru_minflt;
     p->m.major_faults = (uint64_t)o->ru.ru_majflt;
     p->m.vol_ctx_switches = (uint64_t)o->ru.ru_nvcsw;

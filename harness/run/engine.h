@@ -15,8 +15,9 @@
  *
  * Guarantees: a unit is journalled whole or not at all (interrupted units write nothing);
  * a runner whose output is not one JSON object with every metric, the claimed backend
- * and a result is recorded as bad_output with the reason; max_rss_bytes and the fault and
- * context-switch counts come from wait4 of that child; a scenario with pprof_http = on
+ * and a result is recorded as bad_output with the reason; the fault and context-switch
+ * counts come from wait4 of that child, max_rss_bytes from the runner's own VmHWM
+ * (wait4's ru_maxrss includes this driver's high-water mark, runner/peak_rss.h); a scenario with pprof_http = on
  * gives each process its own free loopback --pprof-port and scrapes its endpoint while
  * it runs (monitor.h), the line recording "monitor". Never prints: progress goes
  * through the callbacks. What it must not do: decide, compare or summarise.

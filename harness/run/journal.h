@@ -20,8 +20,10 @@
  * "group" or "hyperfine"), stderr (first 4 KiB), order (position in this run's plan),
  * finished_unix_ns, config.canonical (the text the key hashes), exit_code, signal,
  * bad_output_reason, and for concurrent groups "processes" (each process's metrics).
- * max_rss_bytes, minor_faults, major_faults and the context switch counts are the
- * child's wait4 values, replacing the runner's own (whole process, not a window).
+ * minor_faults, major_faults and the context switch counts are the child's wait4
+ * values, replacing the runner's own (whole process, not a window); max_rss_bytes is
+ * the runner's own VmHWM (runner/peak_rss.h: wait4's ru_maxrss holds the driver's
+ * high-water mark), wait4's only when the runner reported none.
  * "instrument" is the runner's own: "bare" (pb-<backend>-bare: time, null counts) or
  * "counting" (pb-<backend>); absent for pb-go and hyperfine. "counting_repetition": true
  * marks an arm's extra counting cell of a split matrix (matrix_add_counting): its counts

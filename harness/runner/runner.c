@@ -22,6 +22,7 @@
 #include "bufpool.h"
 #include "kernels.h"
 #include "metrics.h"
+#include "peak_rss.h"
 #include "pool.h"
 #include "profile.h"
 
@@ -352,7 +353,10 @@ static void fill_metrics(runner_ctx_t *c, const runner_window_t *w, uint64_t ops
     m->user_ns = tv_ns(w->r1.ru_utime) - tv_ns(w->r0.ru_utime);
     m->sys_ns = tv_ns(w->r1.ru_stime) - tv_ns(w->r0.ru_stime);
     m->ns_per_op = ops ? m->wall_ns / ops : 0;
-    m->max_rss_bytes = (uint64_t)w->r1.ru_maxrss * 1024u;
+    /* the process's own peak (VmHWM): ru_maxrss also holds the spawning parent's
+       high-water mark, copied at exec (peak_rss.h); ru_maxrss only without /proc */
+    if (peak_rss_read_bytes(&m->max_rss_bytes) != 0)
+        m->max_rss_bytes = (uint64_t)w->r1.ru_maxrss * 1024u;
     m->peak_live_bytes = s.peak_live_bytes;
     m->alloc_calls = s.alloc_calls;
     m->free_calls = s.free_calls;

@@ -3,7 +3,11 @@
 //
 // Guarantees:
 //   - wall_ns from the monotonic clock; user_ns, sys_ns, faults and context switches
-//     from getrusage(RUSAGE_SELF) deltas; max_rss_bytes is ru_maxrss of the process;
+//     from getrusage(RUSAGE_SELF) deltas; max_rss_bytes is the process's own peak
+//     resident set, VmHWM of /proc/self/status at the window's end (ru_maxrss only
+//     without it: Linux copies the spawning parent's high-water mark into ru_maxrss at
+//     exec, so a runner started by a grown driver reported the driver's RSS; see
+//     harness/runner/peak_rss.h);
 //   - alloc_calls, alloc_bytes, free_calls: deltas of runtime.MemStats Mallocs,
 //     TotalAlloc and Frees, read by ReadMemStats at both ends of the window (outside it).
 //     These are the runtime's /gc/heap/allocs:objects (+ /gc/heap/tiny/allocs:objects),
@@ -67,6 +71,7 @@ const (
 type window struct {
 	t0, t1   time.Time
 	ru0, ru1 syscall.Rusage
+	hwm      uint64 // VmHWM at the end, bytes (0: unavailable)
 	ms0, ms1 runtime.MemStats
 	gc0, gc1 uint64
 
@@ -149,6 +154,7 @@ func (w *window) stop() {
 	runtime.ReadMemStats(&w.ms1)
 	close(w.stopPeak)
 	<-w.peakDone
+	w.hwm = peakRSSBytes() // after the counts: reading the file allocates
 }
 
 func tvNs(tv syscall.Timeval) uint64 { return uint64(tv.Sec)*1e9 + uint64(tv.Usec)*1e3 }
@@ -166,7 +172,10 @@ func (w *window) metrics(mem *memory.Pools, ops uint64) (m metricSet, cls [memor
 	m.WallNs = uint64(w.t1.Sub(w.t0).Nanoseconds())
 	m.UserNs = tvNs(w.ru1.Utime) - tvNs(w.ru0.Utime)
 	m.SysNs = tvNs(w.ru1.Stime) - tvNs(w.ru0.Stime)
-	m.MaxRSSBytes = uint64(w.ru1.Maxrss) * 1024
+	m.MaxRSSBytes = w.hwm
+	if m.MaxRSSBytes == 0 {
+		m.MaxRSSBytes = uint64(w.ru1.Maxrss) * 1024
+	}
 	m.PeakLiveBytes = w.peak
 	m.AllocCalls = w.ms1.Mallocs - w.ms0.Mallocs
 	m.FreeCalls = w.ms1.Frees - w.ms0.Frees

@@ -1,5 +1,6 @@
 /* test_engine.c: the engine (run/engine.h) against a scripted runner: the runner command
- * line of a cell, the journal line of a good run, the bad_output reasons (missing
+ * line of a cell, the journal line of a good run (max_rss_bytes the runner's own, not
+ * the grown driver's that wait4 reports), the bad_output reasons (missing
  * metric, wrong backend, not JSON), wrong_result against an earlier reference, a labelled
  * side ("rev", inject_slowdown_pct, --inject-slowdown), warm-ups not journalled,
  * config.headline, a Go runtime cell (pb-go, backend "go"), and hyperfine units of one
@@ -185,6 +186,38 @@ static void test_good_run_line(void **state)
     }
     journal_free(&j);
     matrix_free(&m);
+}
+
+/* max_rss_bytes is the runner's own (its VmHWM, runner/peak_rss.h), not wait4's
+ * ru_maxrss, which Linux raises at exec to the spawning process's high-water mark: with
+ * this process grown to 256 MiB, the scripted runner's 1000 must reach the journal. */
+static void test_rss_is_the_runners_own(void **state)
+{
+    (void)state;
+    size_t n = 256u << 20;
+    unsigned char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 0x3c, n);
+    write_runner("good");
+    scenario_t sc;
+    make_scenario(&sc);
+    matrix_t m;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    engine_side_t side = {0};
+    run_plan(&m, 1, 1, &side);
+    journal_t j;
+    load(0, &j);
+    assert_true(j.n_cells > 0);
+    for (size_t i = 0; i < j.n_cells; i++) {
+        json_object *met, *v;
+        assert_true(json_object_object_get_ex(j.cells[i], "metrics", &met));
+        assert_true(json_object_object_get_ex(met, "max_rss_bytes", &v));
+        assert_int_equal(json_object_get_int64(v), 1000);
+    }
+    journal_free(&j);
+    matrix_free(&m);
+    assert_int_equal(big[n / 2], 0x3c);
+    free(big);
 }
 
 /* headline = off is journalled in every cell's config (decide/ reads it). */
@@ -464,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_argv),
         cmocka_unit_test(test_good_run_line),
+        cmocka_unit_test(test_rss_is_the_runners_own),
         cmocka_unit_test(test_headline_off_line),
         cmocka_unit_test(test_go_cell),
         cmocka_unit_test(test_hyperfine_units),
