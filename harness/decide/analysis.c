@@ -39,9 +39,6 @@
  *  3. REMOVE "worse" when a cost is significantly worse past the equivalence margin
  *     (p_adjusted < alpha and CI low > 1+equivalence; exact: r > 1+equivalence).
  *  4. REMOVE "equivalence" when every cost's CI lies within +-equivalence.
- *  4b. REMOVE "no_gain" when no cost can be lower by the margin: every cost's CI lies at
- *     or above 1 - equivalence (the values it allows are all "no difference" or "worse",
- *     both REMOVE), without the CI having to pick a side of the +margin line.
  *  5. INCONCLUSIVE "undecided" otherwise, with the repetitions per arm that would likely
  *     settle it (stats_reps_needed; see an_reps_to_settle).
  * Class verdicts (basis: the reference backend's headline verdicts for the class when it
@@ -942,86 +939,19 @@ static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
     return 1;
 }
 
-/* 4b. REMOVE "no_gain": no cost can be lower by the margin: every cost's CI lies at or
- *     above 1 - margin (exact: its ratio), and at least one reaches past +margin (else
- *     rule 4 fired). Every value such a CI allows is "no difference" (within +-margin) or
- *     "worse" (past +margin), and both are REMOVE by the seed's rules, so the verdict does
- *     not wait for the CI to pick a side of the +margin line: an effect just past it (the
- *     pool 12 % slower, CI [1.03, 1.16]) is REMOVE in every run instead of REMOVE in the
- *     runs whose CI clears 1.10 and INCONCLUSIVE in the others. "worse" keeps its own
- *     rule (it also blocks a class KEEP elsewhere); this one claims no worsening. */
-static int an_rule_no_gain(const analysis_model_t *m, analysis_verdict_t *v)
-{
-    const thresholds_t *th = &m->th;
-    double line = 1.0 - thresholds_equivalence_margin(th);
-    const analysis_comparison_t *nearest = NULL, *past = NULL;
-    double nearest_lo = INFINITY, past_hi = -INFINITY;
-    for (size_t k = 0; k < v->n_comparisons; k++) {
-        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
-        if (!an_usable(c))
-            continue;
-        int exact = c->method == ANALYSIS_METHOD_EXACT;
-        double lo = exact ? c->ratio : c->ci_lo, hi = exact ? c->ratio : c->ci_hi;
-        if (isnan(lo) || !(lo >= line))
-            return 0;
-        if (lo < nearest_lo) {
-            nearest_lo = lo;
-            nearest = c;
-        }
-        if (!isnan(hi) && hi > past_hi) {
-            past_hi = hi;
-            past = c;
-        }
-    }
-    if (!nearest || !past)
-        return 0;
-    v->verdict = ANALYSIS_REMOVE;
-    v->rule = "no_gain";
-    an_numbers(v, past, line);
-    snprintf(v->detail, sizeof v->detail,
-             "no cost can be lower by %.0f %%: every cost's CI lies above %.3f, so each is "
-             "within +-%.0f %% or worse, both REMOVE; %s ratio %.3f, CI [%.3f, %.3f] reaches "
-             "past +%.0f %%; nearest the line: %s CI [%.3f, %.3f]",
-             th->equivalence_percent, line, th->equivalence_percent, past->metric_name,
-             past->ratio, past->ci_lo, past->ci_hi, th->equivalence_percent,
-             nearest->metric_name, nearest->ci_lo, nearest->ci_hi);
-    return 1;
-}
-
-/* Is c settled on the REMOVE side: its CI (exact: its ratio) at or above 1 - margin? */
-static int an_no_gain_settled(const analysis_model_t *m, const analysis_comparison_t *c)
-{
-    double lo = c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
-    return !isnan(lo) && lo >= 1.0 - thresholds_equivalence_margin(&m->th);
-}
-
 /* Repetitions per arm that would likely settle one unsettled statistical comparison (0:
- * settled, exact, or no estimate). Reps until the CI clears one line use the equivalence
- * formula with margin |r-1| + |r-line| (room |r-line|): an estimate at or above 1 -
- * margin (no gain, rule 4b) clears 1 - margin, unless it is significantly past the
- * "worse" line, which it then clears (that decides the verdict alone); a significant
- * improvement whose CI straddles the KEEP limit clears the limit. Otherwise the smaller
- * non-zero stats_reps_needed estimate. Returns 0 or -1. */
+ * settled, exact, or no estimate): the smaller non-zero stats_reps_needed estimate; for
+ * a significant improvement whose CI straddles the KEEP limit, the equivalence formula
+ * with margin |r-1| + |r-limit| (reps until the CI clears the limit). Returns 0 or -1. */
 static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size_t *reps)
 {
     const analysis_model_t *m = b->m;
     double equivalence_margin = thresholds_equivalence_margin(&m->th);
     double limit = an_keep_limit(m, c), reps_margin = equivalence_margin;
-    int to_a_line = 0;   /* reps until the CI clears one line: the equivalence formula */
     *reps = 0;
-    if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_no_gain_settled(m, c))
+    if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
         return 0;
-    double no_gain_line = 1.0 - equivalence_margin;
-    if (c->ratio >= no_gain_line && !(an_significant(m, c) && c->ratio > 1.0 + equivalence_margin)) {
-        /* the estimate shows no gain past the margin: repetitions until the CI's lower
-           bound clears 1 - margin (rule 4b), room r - (1 - margin) */
-        if (isnan(c->ci_lo) || isnan(c->ci_hi))
-            return 0;
-        reps_margin = fabs(c->ratio - 1.0) + (c->ratio - no_gain_line);
-        if (!(reps_margin > 0))
-            return 0;
-        to_a_line = 1;
-    } else if (an_significant(m, c)) {
+    if (an_significant(m, c)) {
         /* significant, its CI across a decision line: the KEEP limit below 1, or the
            "significantly worse" line above 1 (REMOVE); more repetitions narrow the CI
            until it clears the line on the side of the estimate */
@@ -1033,7 +963,6 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
         reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
         if (!(reps_margin > 0))
             return 0;
-        to_a_line = 1;
     }
     const analysis_arm_t *none_arm = &m->arms[c->arm_a], *class_arm = &m->arms[c->arm_b];
     stats_reps_t r;
@@ -1043,7 +972,7 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
         return an_oom(b);
     if (rc != STATS_OK)
         return 0;
-    if (to_a_line)
+    if (reps_margin != equivalence_margin)
         *reps = r.equivalence_reps;
     else if (r.significance_reps && r.equivalence_reps)
         *reps = r.significance_reps < r.equivalence_reps ? r.significance_reps
@@ -1125,8 +1054,6 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
         fired = an_rule_worse(b->m, v);
     if (fired == 0)
         fired = an_rule_equivalence(b->m, v);
-    if (fired == 0)
-        fired = an_rule_no_gain(b->m, v);
     if (fired == 0)
         fired = an_rule_undecided(b, v);
     return fired < 0 ? -1 : 0;

@@ -9,7 +9,7 @@
  * decision-calibration.json: {"schema_version":1, "kind":"poolbench-decision-calibration",
  *   "matrix", "runs", "thresholds":{alpha, confidence_level, equivalence_percent},
  *   "per_run":[{"run","journal","overall","verdicts","keep","remove_worse",
- *               "remove_equivalence","remove_no_gain","inconclusive","disqualified","exact_counts_differing"}],
+ *               "remove_equivalence","inconclusive","disqualified","exact_counts_differing"}],
  *   "verdicts","false_keep","false_remove_worse","false_keep_rate",
  *   "false_remove_worse_rate","runs_clean"  (runs with no false KEEP and no false worse)}
  * Guarantees: never prints (progress through the matrix engine's stderr lines only);
