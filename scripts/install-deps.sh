@@ -9,6 +9,7 @@ PACKAGES=(
   libssl-dev libarchive-dev libjson-c-dev libinih-dev libsqlite3-dev libcmocka-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   hyperfine gnuplot-nox valgrind
+  libarchive-tools              # scripts/bench-tar.sh: bsdtar, libarchive's own archiver
   python3 python3-scipy         # tests: independent hash-of-hashes, summary.json re-check
   chromium                      # tests: the HTML report renders, headless
   golang-go                     # tests: bench.txt parses as Go benchmark format; go tool pprof
