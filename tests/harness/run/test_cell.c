@@ -1,6 +1,8 @@
 /* test_cell.c: a child's exit code, signal, timeout (SIGTERM, then SIGKILL for a child
  * that ignores SIGTERM), stdout/stderr capture, the interrupt flag, concurrent groups,
- * and wait4 accounting of one child only (a big child does not leak into the next). */
+ * a child that exits long after closing its pipes (no descriptor left behind), and
+ * wait4 accounting of one child only (a big child does not leak into the next). */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +128,48 @@ static void test_group(void **state)
     cell_outcome_free(&o[1]);
 }
 
+static int open_fd_count(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* A child that closes both pipes long before it exits: the driver then waits on its exit
+ * alone (the pidfd), reaps it with its exit code, and leaves no descriptor behind (a
+ * pidfd or pipe kept open would show in /proc/self/fd after 20 such runs). */
+static void test_exit_after_pipes_closed(void **state)
+{
+    (void)state;
+    int before = open_fd_count();
+    for (int i = 0; i < 20; i++) {
+        cell_outcome_t o;
+        run_sh("echo out; exec >&- 2>&-; sleep 0.05; exit 4", 10, &o);
+        assert_true(o.exited);
+        assert_int_equal(o.exit_code, 4);
+        assert_string_equal(o.out, "out\n");
+        assert_true(o.wall_ns >= 50000000ull);
+        cell_outcome_free(&o);
+    }
+    char *a1[] = {"/bin/sh", "-c", "exec >&- 2>&-; sleep 0.05", NULL};
+    char *a2[] = {"/bin/sh", "-c", "echo two", NULL};
+    cell_spec_t specs[2] = {{.exe = "/bin/sh", .argv = a1, .timeout_s = 10, .grace_s = 0.5},
+                            {.exe = "/bin/sh", .argv = a2, .timeout_s = 10, .grace_s = 0.5}};
+    cell_outcome_t g[2];
+    uint64_t wall = 0;
+    assert_int_equal(cell_run_group(specs, 2, g, NULL, &wall), 0);
+    assert_int_equal(g[0].exit_code, 0);
+    assert_string_equal(g[1].out, "two\n");
+    assert_true(wall >= 50000000ull && wall >= g[0].wall_ns);
+    cell_outcome_free(&g[0]);
+    cell_outcome_free(&g[1]);
+    assert_int_equal(open_fd_count(), before);
+}
+
 static void test_rss_per_child(void **state)
 {
     (void)state;
@@ -202,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_spawn_failure),
         cmocka_unit_test(test_group),
+        cmocka_unit_test(test_exit_after_pipes_closed),
         cmocka_unit_test(test_rss_per_child),
         cmocka_unit_test(test_leftover_group_killed),
     };
