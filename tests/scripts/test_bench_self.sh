@@ -60,7 +60,8 @@ python3 - "$work/self.json" <<'PY' && ok "bench-self JSON: every part's figure, 
 import json, os, sys
 d = json.load(open(sys.argv[1]))
 figs = {r["figure"]: r for r in d["rows"]}
-need = ("checksum, arm plain", "checksum_concurrent, 2 workers", "bufpool get+put, 1 thread",
+need = ("checksum, arm plain", "checksum_concurrent, 2 workers", "openssl speed -multi 2",
+        "bufpool get+put, 1 thread",
         "bufpool get+put, 2 thread", "tar_create glibc, arm tar", "counting / uninstrumented",
         "timed windows of matrix")
 for n in need:
