@@ -12,9 +12,10 @@
  * a load of about 25, where an image_tag or checksum cell took ~1-1.7 s, a tar_read
  * cell ~3 s, a tar_create or tar_copy cell of 8 MiB ~6 s, a single build of 8 MiB ~5 s
  * and a group of 4 concurrent builds of 4 MiB ~8 s (README, "Sharding the matrix").
- * The checksum kinds' load is 1 us/KiB since their input is generated into huge pages
- * (runner_input.c; 128 MiB in ~0.1 s, was ~1 s). They only need to be right relative to each other: they balance shards and decide
- * nothing. Unset values take the runner's defaults (files 64, iterations 1, warm-up 1,
+ * The checksum kinds' load is 3 us/KiB: their input is generated into ordinary 4 KiB
+ * pages, whose first touches cost ~2.6 ms a MiB on the reference guest (runner_input.c;
+ * 1 us/KiB while it was on huge pages, until 2026-12-04). They only need to be right
+ * relative to each other: they balance shards and decide nothing. Unset values take the runner's defaults (files 64, iterations 1, warm-up 1,
  * threads 2) and 1 MiB of input.
  */
 #include "matrix_shard.h"
@@ -30,9 +31,9 @@ typedef struct shard_cost_row {
 
 static const shard_cost_row_t shard_cost_table[] = {
     /* workload               start     load/KiB  per_op  per_KiB  per_file  per_thread */
-    {"checksum",              30000000,   1000,        0,    1000,       0, 0},
-    {"sum_checksum",          30000000,   1000,        0,    1000,       0, 0},
-    {"checksum_concurrent",   30000000,   1000,        0,     600,       0, 0},
+    {"checksum",              30000000,   3000,        0,    1000,       0, 0},
+    {"sum_checksum",          30000000,   3000,        0,    1000,       0, 0},
+    {"checksum_concurrent",   30000000,   3000,        0,     600,       0, 0},
     {"tar_create",            30000000,  25000,   100000,    6000,   20000, 0},
     {"tar_create_seq",        30000000,  25000,   100000,    6000,   20000, 0},
     {"tar_create_concurrent", 30000000,  25000,   100000,    6000,   20000, 0},
