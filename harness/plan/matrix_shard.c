@@ -15,8 +15,8 @@
  * The checksum kinds' load is 3 us/KiB: their input is generated into ordinary 4 KiB
  * pages, whose first touches cost ~2.6 ms a MiB on the reference guest (runner_input.c;
  * 1 us/KiB while it was on huge pages, until 2026-12-04). They only need to be right
- * relative to each other: they balance shards and decide nothing. Unset values take the runner's defaults (files 64, iterations 1, warm-up 1,
- * threads 2) and 1 MiB of input.
+ * relative to each other: they balance shards and decide nothing. Unset values take the
+ * runner's defaults (files 64, iterations 1, warm-up 1, threads 2) and 1 MiB of input.
  */
 #include "matrix_shard.h"
 

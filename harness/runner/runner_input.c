@@ -15,7 +15,7 @@
  * transparent huge pages until 2026-12-04, which made filling them cheap (a 64 MiB input
  * 5-50 ms instead of 170 ms of first touches on this VM) but made reading them slow in
  * the timed window: on the reference guest two threads hashing a 64 MiB THP input ran at
- * 1.8-2.4 GB/s against 3.0-3.3 GB/s on 4 KiB pages, one thread at 1.59-1.73 against
+ * 1.8-2.6 GB/s against 3.0-3.5 GB/s on 4 KiB pages, one thread at 1.59-1.73 against
  * 1.76-1.78 GB/s (checksum_concurrent's "2 workers at 1.8x one" was out of reach on huge
  * pages). The timed window is what must be right; the fill is outside it. Both arms of
  * a comparison read the same kind of memory. The counting runners keep the input in the
