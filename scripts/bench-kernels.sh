@@ -44,10 +44,11 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || { echo "bench-kernels: $1 needs a value" >&2; exit 2; }
       case "$1" in
         --rounds) rounds=$2 ;; --size) size=$2 ;; --iterations) iterations=$2 ;;
-        --big-size) big=$2 ;; --big-iterations) big_iterations=$2 ;; --seconds) seconds=$2 ;; --out) out=$2 ;; --bin) bin=$2 ;;
+        --big-size) big=$2 ;; --big-iterations) big_iterations=$2 ;;
+        --seconds) seconds=$2 ;; --out) out=$2 ;; --bin) bin=$2 ;;
       esac
       shift 2 ;;
-    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench-kernels: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

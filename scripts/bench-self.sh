@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         --out) out=$2 ;; --bin) bin=$2 ;;
       esac
       shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench-self: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
         --bin) bin=$2 ;;
       esac
       shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench-tar: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     --bin) bin=$2; shift 2 ;;
     --runner) runner=$2; shift 2 ;;
     --quick) monitored_iters=60; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "profile-memory.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
