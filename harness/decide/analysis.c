@@ -39,6 +39,10 @@
  *  3. REMOVE "worse" when a cost is significantly worse past the equivalence margin
  *     (p_adjusted < alpha and CI low > 1+equivalence; exact: r > 1+equivalence).
  *  4. REMOVE "equivalence" when every cost's CI lies within +-equivalence.
+ *  4b. REMOVE "no_benefit" when no cost's CI reaches a gain past the band (every CI's
+ *     lower bound at or above 1-equivalence; exact: the ratio): each cost is then within
+ *     the band or worse, and every value the CIs allow leads to REMOVE by rule 3 or 4
+ *     (the seed: "< 10 % performance difference", "complexity not justified by gains").
  *  5. INCONCLUSIVE "undecided" otherwise, with the repetitions per arm that would likely
  *     settle it (stats_reps_needed; see an_reps_to_settle).
  * Class verdicts (basis: the reference backend's headline verdicts for the class when it
@@ -939,10 +943,60 @@ static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
     return 1;
 }
 
+/* Is cost c clear of a benefit past the band: its CI's lower bound (exact: its ratio) at
+ * or above 1 - margin? */
+static int an_no_benefit_one(const analysis_model_t *m, const analysis_comparison_t *c)
+{
+    double floor = 1.0 - thresholds_equivalence_margin(&m->th);
+    double lower = c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
+    return !isnan(lower) && lower >= floor;
+}
+
+/* 4b. REMOVE "no_benefit": no cost's CI reaches a gain past the band (every lower bound
+ *     at or above 1 - margin). Each cost is then within the band or worse, and under the
+ *     rules above every value the CIs allow leads to REMOVE ("no difference" or "worse"):
+ *     a CI such as [1.03, 1.12], which neither equivalence nor "worse past the band"
+ *     settles, is REMOVE whichever of its values is true. */
+static int an_rule_no_benefit(const analysis_model_t *m, analysis_verdict_t *v)
+{
+    const thresholds_t *th = &m->th;
+    const analysis_comparison_t *lowest = NULL;
+    for (size_t k = 0; k < v->n_comparisons; k++) {
+        const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
+        if (!an_usable(c))
+            continue;
+        if (!an_no_benefit_one(m, c))
+            return 0;
+        double lower = c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
+        double lowest_lower = !lowest                                     ? INFINITY
+                              : lowest->method == ANALYSIS_METHOD_EXACT ? lowest->ratio
+                                                                          : lowest->ci_lo;
+        if (lower < lowest_lower)
+            lowest = c;
+    }
+    if (!lowest)
+        return 0;
+    double floor = 1.0 - thresholds_equivalence_margin(th);
+    v->verdict = ANALYSIS_REMOVE;
+    v->rule = "no_benefit";
+    an_numbers(v, lowest, floor);
+    snprintf(v->detail, sizeof v->detail,
+             "no cost can be lower by more than %.0f %%: every cost's CI lies above %.3f (within "
+             "the band or worse, so every value the CIs allow means REMOVE); the lowest is %s, "
+             "ratio %.3f, CI [%.3f, %.3f]",
+             th->equivalence_percent, floor, lowest->metric_name, lowest->ratio, lowest->ci_lo,
+             lowest->ci_hi);
+    return 1;
+}
+
 /* Repetitions per arm that would likely settle one unsettled statistical comparison (0:
  * settled, exact, or no estimate): the smaller non-zero stats_reps_needed estimate; for
- * a significant improvement whose CI straddles the KEEP limit, the equivalence formula
- * with margin |r-1| + |r-limit| (reps until the CI clears the limit). Returns 0 or -1. */
+ * an estimate between 1 - margin and the "worse" line that is above 1 or significant,
+ * reps until the CI's lower bound clears 1 - margin (no_benefit); for a significant
+ * effect whose CI straddles the KEEP limit or the "worse" line, the equivalence formula
+ * with margin |r-1| + |r-limit| (reps until the CI clears that line). A cost already
+ * clear of 1 - margin needs none (unless past the "worse" line, where it may decide
+ * alone). Returns 0 or -1. */
 static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size_t *reps)
 {
     const analysis_model_t *m = b->m;
@@ -951,7 +1005,23 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
     *reps = 0;
     if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
         return 0;
-    if (an_significant(m, c)) {
+    double floor = 1.0 - equivalence_margin;
+    /* clear of a gain past the band: it no longer stands in the way of REMOVE
+       (no_benefit); only a cost past the "worse" line may still decide alone */
+    if (an_no_benefit_one(m, c) && !(c->ratio > thresholds_worse_ratio(&m->th)))
+        return 0;
+    int one_sided = c->ratio > floor && c->ratio <= thresholds_worse_ratio(&m->th) &&
+                    (c->ratio > 1.0 || an_significant(m, c));
+    int interval_only = 0;   /* the estimate is the CI-width one (equivalence_reps) */
+    if (one_sided) {
+        /* reps until the CI's lower bound clears 1 - margin (no_benefit): the equivalence
+           formula with margin |r-1| + (r - floor), whose room is r - floor */
+        interval_only = 1;
+        reps_margin = fabs(c->ratio - 1.0) + (c->ratio - floor);
+        if (an_significant(m, c) && c->ratio < 1.0 && !isnan(c->ci_lo) && !isnan(c->ci_hi) &&
+            c->ci_lo <= limit && limit <= c->ci_hi)
+            reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit); /* the KEEP limit */
+    } else if (an_significant(m, c)) {
         /* significant, its CI across a decision line: the KEEP limit below 1, or the
            "significantly worse" line above 1 (REMOVE); more repetitions narrow the CI
            until it clears the line on the side of the estimate */
@@ -963,6 +1033,7 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
         reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
         if (!(reps_margin > 0))
             return 0;
+        interval_only = 1;
     }
     const analysis_arm_t *none_arm = &m->arms[c->arm_a], *class_arm = &m->arms[c->arm_b];
     stats_reps_t r;
@@ -972,7 +1043,7 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
         return an_oom(b);
     if (rc != STATS_OK)
         return 0;
-    if (reps_margin != equivalence_margin)
+    if (interval_only)
         *reps = r.equivalence_reps;
     else if (r.significance_reps && r.equivalence_reps)
         *reps = r.significance_reps < r.equivalence_reps ? r.significance_reps
@@ -1054,6 +1125,8 @@ static int an_decide_one(an_build_t *b, analysis_verdict_t *v)
         fired = an_rule_worse(b->m, v);
     if (fired == 0)
         fired = an_rule_equivalence(b->m, v);
+    if (fired == 0)
+        fired = an_rule_no_benefit(b->m, v);
     if (fired == 0)
         fired = an_rule_undecided(b, v);
     return fired < 0 ? -1 : 0;

@@ -113,8 +113,9 @@ typedef enum analysis_verdict_kind {
 } analysis_verdict_kind_t;
 
 /* Rule names (static strings, also the JSON values): "speedup", "peak_memory",
- * "pressure" (KEEP); "worse", "equivalence" (REMOVE); "undecided", "too_few_samples",
- * "no_data", "cross_host" (INCONCLUSIVE); "failed_cells" (DISQUALIFIED). */
+ * "pressure" (KEEP); "worse", "equivalence", "no_benefit" (REMOVE); "undecided",
+ * "too_few_samples", "no_data", "cross_host" (INCONCLUSIVE); "failed_cells"
+ * (DISQUALIFIED). */
 typedef struct analysis_verdict {
     const char *scenario, *backend, *variant;
     char cls[ANALYSIS_NAME_BYTES];

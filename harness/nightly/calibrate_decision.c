@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 typedef struct dc_tally {
-    size_t verdicts, keep, worse, equivalence, inconclusive, disqualified, exact_differing;
+    size_t verdicts, keep, worse, equivalence, no_benefit, inconclusive, disqualified,
+        exact_differing;
     const char *overall;
 } dc_tally_t;
 
@@ -47,6 +48,7 @@ static int dc_tally_journal(const char *path, const thresholds_t *th, dc_tally_t
         t->keep += v->verdict == ANALYSIS_KEEP;
         t->worse += v->verdict == ANALYSIS_REMOVE && !strcmp(v->rule, "worse");
         t->equivalence += v->verdict == ANALYSIS_REMOVE && !strcmp(v->rule, "equivalence");
+        t->no_benefit += v->verdict == ANALYSIS_REMOVE && !strcmp(v->rule, "no_benefit");
         t->inconclusive += v->verdict == ANALYSIS_INCONCLUSIVE;
         t->disqualified += v->verdict == ANALYSIS_DISQUALIFIED;
         for (size_t k = 0; k < v->n_comparisons; k++) {
@@ -70,6 +72,7 @@ static json_object *dc_run_json(unsigned run, const char *journal, const dc_tall
     DC_N("keep", t->keep);
     DC_N("remove_worse", t->worse);
     DC_N("remove_equivalence", t->equivalence);
+    DC_N("remove_no_benefit", t->no_benefit);
     DC_N("inconclusive", t->inconclusive);
     DC_N("disqualified", t->disqualified);
     DC_N("exact_counts_differing", t->exact_differing);
@@ -121,9 +124,10 @@ static int dc_write(const calibrate_decision_options_t *o, json_object *per_run,
         return 3;
     if (asprintf(markdown, "## Decision calibration (A/A)\n\n%u A/A runs of `%s`: %zu headline "
                  "verdicts, %zu false KEEP, %zu false REMOVE-as-worse, %zu REMOVE by "
-                 "equivalence (the right answer), %zu INCONCLUSIVE; %u of %u runs clean. "
-                 "File: `%s`.\n", o->runs, o->matrix_file, sum->verdicts, sum->keep,
-                 sum->worse, sum->equivalence, sum->inconclusive, clean, o->runs, path) < 0)
+                 "equivalence and %zu by no benefit (the right answers), %zu INCONCLUSIVE; "
+                 "%u of %u runs clean. File: `%s`.\n", o->runs, o->matrix_file, sum->verdicts,
+                 sum->keep, sum->worse, sum->equivalence, sum->no_benefit, sum->inconclusive,
+                 clean, o->runs, path) < 0)
         *markdown = NULL;
     return 0;
 }
@@ -163,6 +167,7 @@ int calibrate_decision_run(const calibrate_decision_options_t *o, char **markdow
         sum.keep += t.keep;
         sum.worse += t.worse;
         sum.equivalence += t.equivalence;
+        sum.no_benefit += t.no_benefit;
         sum.inconclusive += t.inconclusive;
         sum.disqualified += t.disqualified;
         sum.exact_differing += t.exact_differing;

@@ -2,14 +2,15 @@
  * (scenarios/aa.matrix: in every comparison both arms run the same code) run `runs` times
  * through the matrix engine; each is analysed with the headline rules as shipped. Every
  * headline KEEP is a false KEEP and every REMOVE "worse" a false REMOVE-as-worse; REMOVE
- * by equivalence is the right answer, INCONCLUSIVE a lack of power. Exact-count
+ * by equivalence or by no benefit is the right answer, INCONCLUSIVE a lack of power. Exact-count
  * comparisons (evidence) that differ between the arms are counted too. Writes
  * OUT/decision-calibration.json (schema below) and returns its Markdown summary.
  *
  * decision-calibration.json: {"schema_version":1, "kind":"poolbench-decision-calibration",
  *   "matrix", "runs", "thresholds":{alpha, confidence_level, equivalence_percent},
  *   "per_run":[{"run","journal","overall","verdicts","keep","remove_worse",
- *               "remove_equivalence","inconclusive","disqualified","exact_counts_differing"}],
+ *               "remove_equivalence","remove_no_benefit","inconclusive","disqualified",
+ *               "exact_counts_differing"}],
  *   "verdicts","false_keep","false_remove_worse","false_keep_rate",
  *   "false_remove_worse_rate","runs_clean"  (runs with no false KEEP and no false worse)}
  * Guarantees: never prints (progress through the matrix engine's stderr lines only);

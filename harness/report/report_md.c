@@ -138,8 +138,8 @@ static const char *overall_sentence(const analysis_model_t *m, char *b, size_t c
     switch (m->overall) {
     case ANALYSIS_REMOVE_ALL:
         snprintf(b, cap, "**REMOVE_ALL: remove the pool package**: every pool class is REMOVE "
-                         "(the pool is significantly worse, or every cost is within ±%.0f %%, "
-                         "against the code without it).", m->th.equivalence_percent);
+                         "(against the code without it, the pool is significantly worse, or no "
+                         "cost gains more than %.0f %%).", m->th.equivalence_percent);
         break;
     case ANALYSIS_KEEP_ALL:
         snprintf(b, cap, "**KEEP_ALL: keep the whole pool package**: every pool class is KEEP "
@@ -427,7 +427,9 @@ static void section_answer(const report_doc_t *d, report_emitter_t *e)
           "speed-up of %.0f %%, a peak-memory reduction of %.0f %%, or, on the Go runtime, %.0f %% "
           "fewer GC cycles or less GC pause), significantly, and every other cost's CI stays below "
           "+%.0f %% (non-inferiority); REMOVE when a cost is significantly worse past ±%.0f %%, or "
-          "every cost's CI lies within ±%.0f %%; INCONCLUSIVE otherwise. Allocation calls and "
+          "every cost's CI lies within ±%.0f %%, or no cost's CI reaches a gain past −%.0f %% "
+          "(no benefit: each cost within the band or worse, so every value the CIs allow means "
+          "REMOVE); INCONCLUSIVE otherwise. Allocation calls and "
           "simulated cleanup cycles are evidence, never criteria. Fewer than %llu samples per arm: "
           "no claim. A class is KEEP when KEEP in a scenario and worse in none, REMOVE when REMOVE "
           "everywhere, on the `%s` backend's headline verdicts (the Go runtime's apart). p-values "
@@ -435,7 +437,7 @@ static void section_answer(const report_doc_t *d, report_emitter_t *e)
           "evidence %zu, explanation %zu, side questions %zu. Thresholds: %s.",
           m->th.speedup_percent, m->th.peak_memory_reduction_percent,
           m->th.pressure_reduction_percent, m->th.worse_tolerance_percent,
-          m->th.equivalence_percent, m->th.equivalence_percent,
+          m->th.equivalence_percent, m->th.equivalence_percent, m->th.equivalence_percent,
           (unsigned long long)m->th.min_samples_per_arm, m->th.reference_backend, m->th.alpha,
           m->family_size[ANALYSIS_FAMILY_HEADLINE], m->family_size[ANALYSIS_FAMILY_SENSITIVITY],
           m->family_size[ANALYSIS_FAMILY_EVIDENCE], m->family_size[ANALYSIS_FAMILY_EXPLAIN],

@@ -15,14 +15,15 @@ export XDG_CACHE_HOME=$tmp/cache
 check_eq "calibrate --decision exit code" "$?" 0
 f=$tmp/cal/decision-calibration.json
 [ -f "$f" ] && ok "decision-calibration.json written" || { nok "no $f: $(tail -3 "$tmp/err.log")"; finish; exit 1; }
-read -r n verdicts keep worse equiv clean <<<"$(python3 - "$f" <<'PY'
+read -r n verdicts keep worse equiv nobenefit clean <<<"$(python3 - "$f" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["runs"], d["verdicts"], d["false_keep"], d["false_remove_worse"],
-      sum(r["remove_equivalence"] for r in d["per_run"]), d["runs_clean"])
+      sum(r["remove_equivalence"] for r in d["per_run"]),
+      sum(r["remove_no_benefit"] for r in d["per_run"]), d["runs_clean"])
 PY
 )"
-echo "A/A decision calibration: $n runs, $verdicts headline verdicts, $keep false KEEP, $worse false REMOVE-as-worse, $equiv REMOVE by equivalence, $clean of $n runs clean"
+echo "A/A decision calibration: $n runs, $verdicts headline verdicts, $keep false KEEP, $worse false REMOVE-as-worse, $equiv REMOVE by equivalence, $nobenefit by no benefit, $clean of $n runs clean"
 check_eq "runs" "$n" "$runs"
 [ "$verdicts" -gt 0 ] && ok "the A/A runs have headline verdicts ($verdicts)" || nok "no verdicts"
 check_eq "false KEEP over all runs" "$keep" 0

@@ -196,10 +196,11 @@ static void test_inconclusive_noisy(void **state)
     assert_true(fx->m.classes[0].settle[0] != '\0');
 }
 
-/* Significantly worse, but the CI crosses the +10 % line: undecided, and more
- * repetitions can settle it (towards REMOVE when the effect really is past the line), so
- * the adaptive driver is told how many (it used to be told "unlikely to settle"). */
-static void test_worse_straddling_settles(void **state)
+/* Significantly worse, but the CI crosses the +10 % line: neither "worse past the band"
+ * nor equivalence settles it, yet every value the CI allows leads to REMOVE ("no
+ * difference" below 1.10, "worse" above), so the verdict is REMOVE "no_benefit" (it used
+ * to stay undecided, and flipped from run to run with the CI's upper bound). */
+static void test_worse_straddling_is_no_benefit(void **state)
 {
     fixture_t *fx = *state;
     synth_arm_t a = synth_arm("s", "glibc", "none", 10, 1000, 11);
@@ -209,13 +210,51 @@ static void test_worse_straddling_settles(void **state)
     synth_write(fx->f, &b);
     build(fx);
     const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    if (v->verdict != ANALYSIS_INCONCLUSIVE || !(v->ci_lo < 1.1 && v->ci_hi > 1.1))
-        print_message("verdict %d, ratio %.3f CI [%.3f, %.3f] p_adj %.3g\n", v->verdict,
-                      v->ratio, v->ci_lo, v->ci_hi, v->p_adjusted);
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    if (v->verdict != ANALYSIS_REMOVE || !(t->ci_lo < 1.1 && t->ci_hi > 1.1))
+        print_message("verdict %d %s, time ratio %.3f CI [%.3f, %.3f] p_adj %.3g\n",
+                      v->verdict, v->rule, t->ratio, t->ci_lo, t->ci_hi, t->p_adjusted);
+    assert_true(t->p_adjusted < 0.05);
+    assert_true(t->ci_lo > 0.9 && t->ci_lo < 1.1 && t->ci_hi > 1.1);
+    assert_int_equal(v->verdict, ANALYSIS_REMOVE);
+    assert_string_equal(v->rule, "no_benefit");
+    assert_true(fabs(v->threshold - 0.9) < 1e-12);
+    assert_int_equal(v->reps_needed, 0);
+    assert_int_equal(fx->m.overall, ANALYSIS_REMOVE_ALL);
+}
+
+/* no_benefit needs EVERY cost clear of a gain past the band: a time CI reaching below
+ * 0.90 keeps the verdict undecided even with peak memory exactly 5 % worse, and the
+ * repetitions asked for are those that lift time's lower bound over 0.90 (fewer than
+ * the two-sided equivalence would need for the same estimate above 1). */
+static void test_no_benefit_needs_every_cost(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t a = synth_arm("s", "glibc", "none", 6, 1000, 61);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", 6, 1040, 66);
+    a.time_rel_sd = b.time_rel_sd = 0.20;
+    b.peak_bytes = a.peak_bytes * 1.05;
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    if (!(t->ci_lo < 0.9 && t->ratio > 1.0 && t->ratio <= 1.1))
+        print_message("time ratio %.3f CI [%.3f, %.3f]\n", t->ratio, t->ci_lo, t->ci_hi);
+    assert_true(t->ci_lo < 0.9 && t->ratio > 1.0 && t->ratio <= 1.1);
     assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
-    assert_true(v->p_adjusted < 0.05);
-    assert_true(v->ci_lo < 1.1 && v->ci_hi > 1.1);
-    assert_true(v->reps_needed > 10);
+    assert_string_equal(v->rule, "undecided");
+    assert_true(v->reps_needed > 6);
+    assert_int_equal(v->metric, ANALYSIS_M_ns_per_op);
+    /* the one-sided estimate: room r - 0.90 instead of 0.10 - (r - 1) */
+    stats_reps_t two_sided;
+    const analysis_arm_t *A = &fx->m.arms[t->arm_a], *B = &fx->m.arms[t->arm_b];
+    assert_int_equal(stats_reps_needed(A->samples[t->metric], t->n_a, B->samples[t->metric],
+                                       t->n_b, 0.10, &two_sided), STATS_OK);
+    if (!(v->reps_needed < two_sided.equivalence_reps))
+        print_message("time ratio %.3f CI [%.3f, %.3f]: reps %zu, two-sided %zu\n", t->ratio,
+                      t->ci_lo, t->ci_hi, v->reps_needed, two_sided.equivalence_reps);
+    assert_true(v->reps_needed < two_sided.equivalence_reps);
 }
 
 static void test_too_few_samples(void **state)
@@ -769,7 +808,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_remove_worse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_equivalence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inconclusive_noisy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_worse_straddling_settles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worse_straddling_is_no_benefit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_benefit_needs_every_cost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_cell_disqualifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_pressure_is_evidence, setup, teardown),
