@@ -1,7 +1,7 @@
 /* adaptive.c: adaptive repetitions (adaptive.h). One look: analyse the journal with the
  * alpha split over the planned looks, pick the undecided headline comparisons whose
  * estimate says more repetitions could settle them (cheapest first, the reference backend
- * and the Go runtime before the others; a cell's cost is what the journal measured,
+ * before the Go runtime and both before the others; a cell's cost is what the journal measured,
  * cell_cost.h; a comparison that does not fit whole gets what fits, at least
  * ADAPTIVE_MIN_ADD_PER_ARM more per arm) within this look's share of the budget left
  * (an even split over the looks to come), plan the extra
@@ -103,9 +103,13 @@ static double ad_pick_cost_s(const ad_pick_t *p, size_t target, double cost_a, d
     return add_a * cost_a + add_b * cost_b;
 }
 
+/* 2: the reference backend (the headline's class verdicts rest on it), 1: the Go
+ * runtime (its own column), 0: the other backends. */
 static int ad_priority(const analysis_model_t *m, const analysis_verdict_t *v)
 {
-    return strcmp(v->backend, m->th.reference_backend) == 0 || strcmp(v->backend, "go") == 0;
+    if (strcmp(v->backend, m->th.reference_backend) == 0)
+        return 2;
+    return strcmp(v->backend, "go") == 0;
 }
 
 static int ad_pick_cmp(const void *x, const void *y)
@@ -115,14 +119,15 @@ static int ad_pick_cmp(const void *x, const void *y)
 }
 
 /* The undecided headline comparisons worth more repetitions, chosen within budget_s:
- * the reference backend and the Go runtime first, cheapest first; one that does not fit
+ * the reference backend first, then the Go runtime, then the others, cheapest first
+ * within each; one that does not fit
  * whole is cut to what fits (at least ADAPTIVE_MIN_ADD_PER_ARM more per arm). Returns
  * how many. */
 static size_t ad_choose(const analysis_model_t *m, const cell_cost_t *cc, double budget_s,
                         ad_pick_t *picks, size_t cap)
 {
     size_t n = 0;
-    for (int pass = 1; pass >= 0; pass--) {
+    for (int pass = 2; pass >= 0; pass--) {
         size_t first = n;
         for (size_t i = 0; i < m->n_verdicts && n < cap; i++) {
             const analysis_verdict_t *v = &m->verdicts[i];
