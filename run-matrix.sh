@@ -9,7 +9,7 @@
 # the newest folder under results/. --calibrate (implied by --full) also runs
 # `poolbench calibrate` into DIR/calibration/ (2 runs of the gate's A/A and A/A' and 3 A/A
 # matrices of the decision rules), which the report quotes. --budget is the time for
-# adaptive repetitions after the matrix (default 15 s quick, 120 s full; 0 = off).
+# adaptive repetitions after the matrix (default 20 s quick, 120 s full; 0 = off).
 # Exit status: that of `poolbench matrix` (0 all cells ok, 1 some cells failed but the
 # matrix completed, 2 bad input, 3 harness error).
 set -euo pipefail
@@ -49,7 +49,7 @@ if [ -z "$out" ]; then
 fi
 
 if [ -z "$budget" ]; then
-  if [ "$matrix" = full ]; then budget=120; else budget=15; fi
+  if [ "$matrix" = full ]; then budget=120; else budget=20; fi
 fi
 set +e
 "$bin/poolbench" matrix --matrix "$root/scenarios/$matrix.matrix" --out "$out" \
