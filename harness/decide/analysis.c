@@ -1018,9 +1018,11 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
            formula with margin |r-1| + (r - floor), whose room is r - floor */
         interval_only = 1;
         reps_margin = fabs(c->ratio - 1.0) + (c->ratio - floor);
-        if (an_significant(m, c) && c->ratio < 1.0 && !isnan(c->ci_lo) && !isnan(c->ci_hi) &&
-            c->ci_lo <= limit && limit <= c->ci_hi)
-            reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit); /* the KEEP limit */
+        /* an estimate below the KEEP limit (a limit above 1 - margin, from edited
+           thresholds) whose CI straddles it: reps until the CI clears the limit (KEEP) */
+        if (an_significant(m, c) && c->ratio < limit && !isnan(c->ci_lo) &&
+            !isnan(c->ci_hi) && c->ci_lo <= limit && limit <= c->ci_hi)
+            reps_margin = fabs(c->ratio - 1.0) + fabs(c->ratio - limit);
     } else if (an_significant(m, c)) {
         /* significant, its CI across a decision line: the KEEP limit below 1, or the
            "significantly worse" line above 1 (REMOVE); more repetitions narrow the CI

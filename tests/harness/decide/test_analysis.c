@@ -257,6 +257,44 @@ static void test_no_benefit_needs_every_cost(void **state)
     assert_true(v->reps_needed < two_sided.equivalence_reps);
 }
 
+/* A significant gain inside the band (0.90 < r < 1) whose CI reaches below the KEEP
+ * limit as well as 0.90: what settles it is the lower bound clearing 0.90 (no_benefit),
+ * so the estimate has room r - 0.90, not r - 0.87 (clearing the KEEP limit from above
+ * decides nothing). */
+static void test_gain_inside_band_aims_at_floor(void **state)
+{
+    fixture_t *fx = *state;
+    synth_arm_t a = synth_arm("s", "glibc", "none", 8, 1000, 71);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", 8, 930, 75);
+    a.time_rel_sd = b.time_rel_sd = 0.04;
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    double limit = 1.0 / 1.15;
+    if (!(t->p_adjusted < 0.05 && t->ratio > 0.9 && t->ratio < 1.0 && t->ci_lo < limit &&
+          t->ci_hi > limit))
+        print_message("time ratio %.3f CI [%.3f, %.3f] p_adj %.3g\n", t->ratio, t->ci_lo,
+                      t->ci_hi, t->p_adjusted);
+    assert_true(t->p_adjusted < 0.05 && t->ratio > 0.9 && t->ratio < 1.0);
+    assert_true(t->ci_lo < limit && t->ci_hi > limit);
+    assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
+    const analysis_arm_t *A = &fx->m.arms[t->arm_a], *B = &fx->m.arms[t->arm_b];
+    stats_reps_t to_floor, to_limit;
+    assert_int_equal(stats_reps_needed(A->samples[t->metric], t->n_a, B->samples[t->metric],
+                                       t->n_b, 0.10, &to_floor), STATS_OK);
+    assert_int_equal(stats_reps_needed(A->samples[t->metric], t->n_a, B->samples[t->metric],
+                                       t->n_b, fabs(t->ratio - 1) + fabs(t->ratio - limit),
+                                       &to_limit), STATS_OK);
+    size_t want = to_floor.equivalence_reps > 8 ? to_floor.equivalence_reps : 16;
+    if (v->reps_needed != want)
+        print_message("reps %zu, to the floor %zu, to the KEEP limit %zu\n", v->reps_needed,
+                      to_floor.equivalence_reps, to_limit.equivalence_reps);
+    assert_true(to_limit.equivalence_reps < to_floor.equivalence_reps);
+    assert_int_equal(v->reps_needed, want);
+}
+
 static void test_too_few_samples(void **state)
 {
     fixture_t *fx = *state;
@@ -810,6 +848,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_inconclusive_noisy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worse_straddling_is_no_benefit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_benefit_needs_every_cost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gain_inside_band_aims_at_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_few_samples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_cell_disqualifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_pressure_is_evidence, setup, teardown),
