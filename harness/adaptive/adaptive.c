@@ -1,8 +1,8 @@
 /* adaptive.c: adaptive repetitions (adaptive.h). One look: analyse the journal with the
  * alpha split over the planned looks, pick the undecided headline comparisons whose
  * estimate says more repetitions could settle them (cheapest first, the reference backend
- * before the Go runtime and both before the others; a cell's cost is what the journal measured,
- * cell_cost.h; a comparison that does not fit whole gets what fits, at least
+ * before the Go runtime and both before the others; a cell's cost is what the journal
+ * measured, cell_cost.h; a comparison that does not fit whole gets what fits, at least
  * ADAPTIVE_MIN_ADD_PER_ARM more per arm) within this look's share of the budget left
  * (an even split over the looks to come), plan the extra
  * repetitions of both arms like any cells (shuffled within repetition blocks, warm-ups
@@ -120,9 +120,8 @@ static int ad_pick_cmp(const void *x, const void *y)
 
 /* The undecided headline comparisons worth more repetitions, chosen within budget_s:
  * the reference backend first, then the Go runtime, then the others, cheapest first
- * within each; one that does not fit
- * whole is cut to what fits (at least ADAPTIVE_MIN_ADD_PER_ARM more per arm). Returns
- * how many. */
+ * within each; one that does not fit whole is cut to what fits (at least
+ * ADAPTIVE_MIN_ADD_PER_ARM more per arm). Returns how many. */
 static size_t ad_choose(const analysis_model_t *m, const cell_cost_t *cc, double budget_s,
                         ad_pick_t *picks, size_t cap)
 {
