@@ -943,13 +943,18 @@ static int an_rule_equivalence(const analysis_model_t *m, analysis_verdict_t *v)
     return 1;
 }
 
-/* Is cost c clear of a benefit past the band: its CI's lower bound (exact: its ratio) at
- * or above 1 - margin? */
+/* The lower end of cost c's CI: its ratio when exact. */
+static double an_ci_lower(const analysis_comparison_t *c)
+{
+    return c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
+}
+
+/* Is cost c clear of a benefit past the band: its CI's lower bound at or above
+ * 1 - margin? */
 static int an_no_benefit_one(const analysis_model_t *m, const analysis_comparison_t *c)
 {
-    double floor = 1.0 - thresholds_equivalence_margin(&m->th);
-    double lower = c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
-    return !isnan(lower) && lower >= floor;
+    double lower = an_ci_lower(c);
+    return !isnan(lower) && lower >= 1.0 - thresholds_equivalence_margin(&m->th);
 }
 
 /* 4b. REMOVE "no_benefit": no cost's CI reaches a gain past the band (every lower bound
@@ -961,18 +966,17 @@ static int an_rule_no_benefit(const analysis_model_t *m, analysis_verdict_t *v)
 {
     const thresholds_t *th = &m->th;
     const analysis_comparison_t *lowest = NULL;
+    double lowest_lower = INFINITY;
     for (size_t k = 0; k < v->n_comparisons; k++) {
         const analysis_comparison_t *c = &m->comparisons[v->comparisons[k]];
         if (!an_usable(c))
             continue;
         if (!an_no_benefit_one(m, c))
             return 0;
-        double lower = c->method == ANALYSIS_METHOD_EXACT ? c->ratio : c->ci_lo;
-        double lowest_lower = !lowest                                     ? INFINITY
-                              : lowest->method == ANALYSIS_METHOD_EXACT ? lowest->ratio
-                                                                          : lowest->ci_lo;
-        if (lower < lowest_lower)
+        if (an_ci_lower(c) < lowest_lower) {
+            lowest_lower = an_ci_lower(c);
             lowest = c;
+        }
     }
     if (!lowest)
         return 0;
@@ -1005,12 +1009,12 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
     *reps = 0;
     if (!an_usable(c) || c->method == ANALYSIS_METHOD_EXACT || an_equivalent(m, c))
         return 0;
-    double floor = 1.0 - equivalence_margin;
+    double floor = 1.0 - equivalence_margin, worse = thresholds_worse_ratio(&m->th);
     /* clear of a gain past the band: it no longer stands in the way of REMOVE
        (no_benefit); only a cost past the "worse" line may still decide alone */
-    if (an_no_benefit_one(m, c) && !(c->ratio > thresholds_worse_ratio(&m->th)))
+    if (an_no_benefit_one(m, c) && !(c->ratio > worse))
         return 0;
-    int one_sided = c->ratio > floor && c->ratio <= thresholds_worse_ratio(&m->th) &&
+    int one_sided = c->ratio > floor && c->ratio <= worse &&
                     (c->ratio > 1.0 || an_significant(m, c));
     int interval_only = 0;   /* the estimate is the CI-width one (equivalence_reps) */
     if (one_sided) {
@@ -1028,7 +1032,7 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
            "significantly worse" line above 1 (REMOVE); more repetitions narrow the CI
            until it clears the line on the side of the estimate */
         if (c->ratio > 1.0)
-            limit = thresholds_worse_ratio(&m->th);
+            limit = worse;
         if (c->ratio == 1.0 || isnan(c->ci_lo) || isnan(c->ci_hi) ||
             !(c->ci_lo <= limit && limit <= c->ci_hi))
             return 0;
