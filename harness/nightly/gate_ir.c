@@ -113,7 +113,7 @@ int gate_ir_measure(const matrix_cell_t *c, const char *bin_dir, unsigned extra_
         free(a);
         return -1;
     }
-    uint64_t it = c->sc->iterations == SCENARIO_UNSET ? 1 : c->sc->iterations;
+    uint64_t it = c->iterations == SCENARIO_UNSET ? 1 : c->iterations;
     if (it > GATE_IR_MAX_ITERATIONS)
         it = GATE_IR_MAX_ITERATIONS;
     char outopt[PATH_MAX + 32], its[32], extra[32];

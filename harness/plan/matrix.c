@@ -98,8 +98,8 @@ static void matrix_cell_keys(matrix_cell_t *c)
     u64s(ts, sizeof ts, c->tar_size_bytes);
     u64s(ss, sizeof ss, c->string_size_bytes);
     u64s(files, sizeof files, sc->files);
-    u64s(it, sizeof it, sc->iterations);
-    u64s(wi, sizeof wi, sc->warmup_iterations);
+    u64s(it, sizeof it, c->iterations);
+    u64s(wi, sizeof wi, c->warmup_iterations);
     u64s(gogc, sizeof gogc, sc->gogc_percent);
     char input[MATRIX_CANON_BYTES];
     snprintf(input, sizeof input,
@@ -232,6 +232,12 @@ int matrix_expand(const scenario_t *scs, size_t n_scs, const char *backends_filt
                 c->zero_on_put = (int)zop[zi];
                 snprintf(c->standard_alloc, sizeof c->standard_alloc, "%s",
                          sc->standard_alloc.n ? sc->standard_alloc.v[ai] : "calloc");
+                int go = strcmp(c->backend, "go") == 0;
+                c->iterations = go && sc->go_iterations != SCENARIO_UNSET
+                                    ? sc->go_iterations : sc->iterations;
+                c->warmup_iterations = go && sc->go_warmup_iterations != SCENARIO_UNSET
+                                           ? sc->go_warmup_iterations
+                                           : sc->warmup_iterations;
                 c->rep = (int)rep;
                 matrix_cell_keys(c);
             }

@@ -37,6 +37,9 @@ typedef struct matrix_cell {
     uint64_t size_bytes, threads, hash_size_bytes, tar_size_bytes, string_size_bytes;
     int zero_on_put;                      /* 0/1                                       */
     char standard_alloc[8];
+    uint64_t iterations, warmup_iterations;  /* the scenario's, or its go_ ones on the Go
+                                           * runtime when set; SCENARIO_UNSET = the
+                                           * runner's default                          */
     int rep;                              /* repetition index; < 0 for warm-up         */
     int counting;                         /* 1: the arm's counting repetition (below)  */
     char key[MATRIX_KEY_HEX];             /* this cell                                 */

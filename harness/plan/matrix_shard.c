@@ -65,7 +65,7 @@ uint64_t matrix_shard_cell_cost_ns(const matrix_cell_t *c)
             row = &shard_cost_table[i];
     uint64_t kib = shard_or(c->size_bytes, 1ULL << 20) >> 10;
     uint64_t files = shard_or(sc->files, 64);
-    uint64_t ops = shard_or(sc->iterations, 1) + shard_or(sc->warmup_iterations, 1);
+    uint64_t ops = shard_or(c->iterations, 1) + shard_or(c->warmup_iterations, 1);
     uint64_t op = row->per_op_ns + row->per_kib_ns * kib + row->per_file_ns * files;
     if (row->per_thread)
         op *= shard_or(c->threads, 2);

@@ -61,6 +61,8 @@ static const scenario_key_t sc_keys[] = {
     {"run", "threads", K_U64_LIST, OFF(threads), 0, 1, 1024, 0},
     {"run", "iterations", K_U64, OFF(iterations), 0, 1, 1000000000ULL, 0},
     {"run", "warmup_iterations", K_U64, OFF(warmup_iterations), 0, 0, 1000000000ULL, 0},
+    {"run", "go_iterations", K_U64, OFF(go_iterations), 0, 1, 1000000000ULL, 0},
+    {"run", "go_warmup_iterations", K_U64, OFF(go_warmup_iterations), 0, 0, 1000000000ULL, 0},
     {"run", "warmup_repetitions", K_U64, OFF(warmup_repetitions), 0, 0, 100, 0},
     {"run", "repetitions", K_U64, OFF(repetitions), 0, 1, 10000, 1},
     {"run", "timeout", K_DURATION, OFF(timeout_s), 0, 1, 86400, 1},
@@ -507,6 +509,8 @@ void scenario_defaults(scenario_t *sc)
     sc->files = SCENARIO_UNSET;
     sc->iterations = SCENARIO_UNSET;
     sc->warmup_iterations = SCENARIO_UNSET;
+    sc->go_iterations = SCENARIO_UNSET;
+    sc->go_warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = SCENARIO_UNSET;
     sc->headline = 1;
 }

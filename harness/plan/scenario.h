@@ -77,6 +77,12 @@ typedef struct scenario {
     scenario_u64_list_t threads;         /* empty = runner default                  */
     uint64_t iterations;                 /* SCENARIO_UNSET = runner default         */
     uint64_t warmup_iterations;          /* in-process warm-up; UNSET = default     */
+    uint64_t go_iterations;              /* the Go runtime's cells (backend go) use
+                                          * these two instead of the two above when
+                                          * set: its heap and GC pacer settle later and
+                                          * its op times vary with GC cycles; UNSET =
+                                          * the same as the C runners' (matrix.c)    */
+    uint64_t go_warmup_iterations;
     uint64_t warmup_repetitions;         /* whole cells run first and discarded     */
     uint64_t repetitions;
     uint64_t timeout_s;

@@ -115,8 +115,8 @@ int engine_argv_build(const matrix_cell_t *c, const char *exe, const char *cache
     argv_add(a, "--pools");
     argv_add_copy(a, pools);
     argv_opt_u64(a, "--threads", c->threads);
-    argv_opt_u64(a, "--iterations", sc->iterations);
-    argv_opt_u64(a, "--warmup", sc->warmup_iterations);
+    argv_opt_u64(a, "--iterations", c->iterations);
+    argv_opt_u64(a, "--warmup", c->warmup_iterations);
     argv_add(a, "--zero-on-put");
     argv_add(a, c->zero_on_put ? "on" : "off");
     argv_add(a, "--standard-alloc");
@@ -165,8 +165,8 @@ static json_object *line_config(const matrix_cell_t *c, const engine_side_t *sid
     U("string_size_bytes", c->string_size_bytes);
     U("seed", sc->seed);
     U("files", sc->files);
-    U("iterations", sc->iterations);
-    U("warmup_iterations", sc->warmup_iterations);
+    U("iterations", c->iterations);
+    U("warmup_iterations", c->warmup_iterations);
     U("gogc_percent", sc->gogc_percent);
     U("processes", sc->processes);
     U("timeout_s", sc->timeout_s);

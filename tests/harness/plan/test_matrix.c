@@ -2,7 +2,8 @@
  * partition the cells, keep scenarios whole and balance expected time (matrix_shard.h),
  * deterministic seeded shuffles, warm-ups, hyperfine units that alternate, headline in
  * the keys and resume skipping, and the instrument split (one counting cell per C arm
- * after matrix_add_counting; timed cells keep their keys). */
+ * after matrix_add_counting; timed cells keep their keys), the Go runtime's own
+ * iteration counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,8 @@ static void make_scenario(scenario_t *sc, const char *name)
     sc->files = SCENARIO_UNSET;
     sc->iterations = 10;
     sc->warmup_iterations = SCENARIO_UNSET;
+    sc->go_iterations = SCENARIO_UNSET;
+    sc->go_warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = SCENARIO_UNSET;
     sc->headline = 1;
     sc->repetitions = 4;
@@ -494,6 +497,47 @@ static void test_go_result_groups(void **state)
     }
 }
 
+/* go_iterations and go_warmup_iterations: the Go runtime's cells take them (in their
+ * keys too); the C runners' cells keep the scenario's values and their keys. */
+static void test_go_iterations(void **state)
+{
+    (void)state;
+    scenario_t plain, sc;
+    make_scenario(&plain, "g");
+    plain.backends.n = 2;
+    strcpy(plain.backends.v[1], "go");
+    sc = plain;
+    sc.go_iterations = 8;
+    sc.go_warmup_iterations = 2;
+    matrix_t a, b;
+    assert_int_equal(matrix_expand(&plain, 1, NULL, &a), 0);
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &b), 0);
+    assert_int_equal(a.n_cells, b.n_cells);
+    size_t n_go = 0;
+    for (size_t i = 0; i < b.n_cells; i++) {
+        const matrix_cell_t *x = &a.cells[i], *y = &b.cells[i];
+        assert_string_equal(x->backend, y->backend);
+        if (strcmp(y->backend, "go") == 0) {
+            n_go++;
+            assert_int_equal(x->iterations, 10);
+            assert_true(x->warmup_iterations == SCENARIO_UNSET);
+            assert_int_equal(y->iterations, 8);
+            assert_int_equal(y->warmup_iterations, 2);
+            assert_non_null(strstr(y->canon, "|iterations=8|warmup_iterations=2|"));
+            assert_string_not_equal(x->key, y->key);
+            assert_string_not_equal(x->arm_key, y->arm_key);
+        } else {
+            assert_int_equal(y->iterations, 10);
+            assert_true(y->warmup_iterations == SCENARIO_UNSET);
+            assert_string_equal(x->key, y->key);
+        }
+    }
+    assert_int_equal(n_go, b.n_cells / 2);
+    assert_string_not_equal(a.hash, b.hash);
+    matrix_free(&a);
+    matrix_free(&b);
+}
+
 static int done_even(const char *key, void *user)
 {
     (void)user;
@@ -652,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_hyperfine_units_alternate),
         cmocka_unit_test(test_headline_in_keys),
         cmocka_unit_test(test_go_result_groups),
+        cmocka_unit_test(test_go_iterations),
         cmocka_unit_test(test_plan_skips_done),
         cmocka_unit_test(test_plan_sides_interleaved),
         cmocka_unit_test(test_rng_reference),

@@ -42,6 +42,8 @@ static const char *VALID =
     "policies = all, none, hash+tar\n"
     "zero_on_put = on, off\n";
 
+static char *with_line(int line, const char *repl);
+
 static void test_valid(void **state)
 {
     (void)state;
@@ -63,6 +65,15 @@ static void test_valid(void **state)
     assert_string_equal(sc.policies.v[2], "hash+tar");
     assert_int_equal(sc.zero_on_put.n, 2);
     assert_int_equal(sc.zero_on_put.v[1], 0);
+    assert_int_equal(sc.iterations, SCENARIO_UNSET);
+    assert_int_equal(sc.go_iterations, SCENARIO_UNSET);
+    assert_int_equal(sc.go_warmup_iterations, SCENARIO_UNSET);
+    /* the Go runtime's own counts */
+    char *c = with_line(11, "repetitions = 3\ngo_iterations = 8\ngo_warmup_iterations = 0\n");
+    p = write_file("go.ini", c, strlen(c));
+    assert_int_equal(scenario_load(p, &sc, err), 0);
+    assert_int_equal(sc.go_iterations, 8);
+    assert_int_equal(sc.go_warmup_iterations, 0);
     assert_int_equal(sc.iterations, SCENARIO_UNSET);
 }
 
@@ -143,6 +154,8 @@ static void test_bad_values(void **state)
     expect_error("b7.ini", c, strlen(c), 12, "empty value");
     c = with_line(11, "repetitions = 3\nrepetitions = 4\n");
     expect_error("b8.ini", c, strlen(c), 12, "given twice");
+    c = with_line(11, "repetitions = 3\ngo_iterations = 0\n");   /* at least 1, as iterations */
+    expect_error("b9.ini", c, strlen(c), 12, "go_iterations");
 }
 
 static void test_missing_field(void **state)

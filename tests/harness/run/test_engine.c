@@ -37,6 +37,8 @@ static void make_scenario(scenario_t *sc)
     sc->files = SCENARIO_UNSET;
     sc->iterations = 3;
     sc->warmup_iterations = SCENARIO_UNSET;
+    sc->go_iterations = SCENARIO_UNSET;
+    sc->go_warmup_iterations = SCENARIO_UNSET;
     sc->gogc_percent = 100;
     sc->headline = 1;
     sc->repetitions = 2;
@@ -115,6 +117,23 @@ static void test_argv(void **state)
     char path[600];
     engine_runner_path("/b", "glibc-mmap128k", path, sizeof path);
     assert_string_equal(path, "/b/pb-glibc");
+    matrix_free(&m);
+    /* the Go runtime's cells take go_iterations and go_warmup_iterations when set */
+    sc.backends.n = 2;
+    strcpy(sc.backends.v[1], "go");
+    sc.go_iterations = 9;
+    sc.go_warmup_iterations = 2;
+    assert_int_equal(matrix_expand(&sc, 1, NULL, &m), 0);
+    for (size_t i = 0; i < m.n_cells; i++) {
+        const matrix_cell_t *c = &m.cells[i];
+        assert_int_equal(engine_argv_build(c, "/x/pb", "/cache", NULL, &a), 0);
+        line[0] = '\0';
+        for (size_t k = 0; a.argv[k]; k++)
+            snprintf(line + strlen(line), sizeof line - strlen(line), " %s", a.argv[k]);
+        int go = strcmp(c->backend, "go") == 0;
+        assert_non_null(strstr(line, go ? " --iterations 9 --warmup 2 " : " --iterations 3 "));
+        assert_int_equal(strstr(line, "--warmup") != NULL, go);
+    }
     matrix_free(&m);
 }
 
