@@ -10,15 +10,6 @@ src=$1 bin=$2 work=$3
 . "$src/tests/harness/lib.sh"
 rm -rf "$work" && mkdir -p "$work"
 
-expect_exit2() {   # expect_exit2 WHAT PATTERN COMMAND...
-  what=$1 pattern=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  rc=$?
-  check_eq "$what: exit code" "$rc" 2
-  if grep -q -- "$pattern" "$work/err"; then ok "$what: message names $pattern"
-  else nok "$what: stderr lacks '$pattern': $(cat "$work/err")"; fi
-}
 expect_exit2 "bench-tar --rounds 0" "--rounds" "$src/scripts/bench-tar.sh" --rounds 0 --bin "$bin"
 expect_exit2 "bench-tar --backends nosuch" "pb-nosuch-bare" "$src/scripts/bench-tar.sh" --backends nosuch --bin "$bin"
 expect_exit2 "bench-tar --frobnicate" "frobnicate" "$src/scripts/bench-tar.sh" --frobnicate

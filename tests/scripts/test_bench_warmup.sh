@@ -11,24 +11,14 @@ src=$1 bin=$2 work=$3
 rm -rf "$work" && mkdir -p "$work/fake"
 bw=$src/scripts/bench-warmup.py
 
-expect_exit2() {   # expect_exit2 WHAT PATTERN ARGS...
-  what=$1 pattern=$2
-  shift 2
-  python3 "$bw" --bin "$bin" "$@" >"$work/out" 2>"$work/err"
-  check_eq "$what: exit code" "$?" 2
-  if grep -q -- "$pattern" "$work/err"; then ok "$what: message names $pattern"
-  else nok "$what: stderr lacks '$pattern': $(cat "$work/err")"; fi
-}
-expect_exit2 "--processes 0" "--processes" --processes 0
-expect_exit2 "--warmups x" "--warmups" --warmups 0,x
-expect_exit2 "--kernels nosuch" "nosuch" --kernels tar_create,nosuch
-expect_exit2 "--backends nosuch" "nosuch" --backends glibc,nosuch
-expect_exit2 "--band 1.5" "--band" --band 1.5
-expect_exit2 "--frobnicate" "frobnicate" --frobnicate 1
-python3 "$bw" --bin "$work/nowhere" >"$work/out" 2>"$work/err"
-check_eq "--bin without runners: exit code" "$?" 2
-grep -q "pb-glibc-bare" "$work/err" && ok "--bin without runners: names the runner" \
-  || nok "--bin: $(cat "$work/err")"
+bw_exit2() { expect_exit2 "$1" "$2" python3 "$bw" --bin "$bin" "${@:3}"; }   # WHAT PATTERN ARGS...
+bw_exit2 "--processes 0" "--processes" --processes 0
+bw_exit2 "--warmups x" "--warmups" --warmups 0,x
+bw_exit2 "--kernels nosuch" "nosuch" --kernels tar_create,nosuch
+bw_exit2 "--backends nosuch" "nosuch" --backends glibc,nosuch
+bw_exit2 "--band 1.5" "--band" --band 1.5
+bw_exit2 "--frobnicate" "frobnicate" --frobnicate 1
+expect_exit2 "--bin without runners" "pb-glibc-bare" python3 "$bw" --bin "$work/nowhere"
 
 # fake runners: wall_ns 5000 after 0 warm-ups, 3000 after 1, 3100 after 2 (settled at 1
 # in a 15 % band), plus the arm's index so that every arm's row is its own
