@@ -8,6 +8,8 @@ test. Run:  /usr/bin/python3 scripts/stats_reference.py > stats_ref.inc
 Guarantees: deterministic (fixed seeds); prints every input with repr() so the C test
 parses the same doubles. Must not: be needed at test time (its output is pasted).
 """
+import math
+
 import numpy as np
 import scipy
 import scipy.stats as st
@@ -198,6 +200,53 @@ def main():
           f"sp_hi = {float(big.confidence_interval.high)!r};")
     print(f"static const double sp_lo_sd = {float(np.std(los, ddof=1))!r}, "
           f"sp_hi_sd = {float(np.std(his, ddof=1))!r};")
+
+
+    # ------------------------------------------------ Student's t (stats_t_*) ---
+    ts = [0.0, 0.1, 1.0, 2.5, 5.0, 20.0, -1.7]
+    dfs = [1.0, 2.0, 3.0, 5.0, 9.0, 29.0, 200.0]
+    print("/* scipy.stats.t.sf(t, df) for t in t_t x df in t_df (row per t); "
+          "scipy.stats.t.ppf(p, df) for p in t_p */")
+    print(f"static const double t_t[{len(ts)}] = {arr(ts)};")
+    print(f"static const double t_df[{len(dfs)}] = {arr(dfs)};")
+    print(f"static const double t_sf[{len(ts) * len(dfs)}] = "
+          f"{arr([st.t.sf(t, df) for t in ts for df in dfs])};")
+    ps = [0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.9995]
+    print(f"static const double t_p[{len(ps)}] = {arr(ps)};")
+    print(f"static const double t_ppf[{len(ps) * len(dfs)}] = "
+          f"{arr([st.t.ppf(q, df) for q in ps for df in dfs])};")
+
+    # --------------------------- paired log ratios (stats_paired_log_ratio) ---
+    # a slow spell: pairs 4..7 run 35 % slower in both arms; one pair straddles an edge
+    base = rng.lognormal(4, 0.03, 12)
+    spell = np.ones(12)
+    spell[4:8] = 1.35
+    a = list(np.round(base * spell, 4))
+    b_ = base * spell * 1.04 * rng.lognormal(0, 0.02, 12)
+    b_[9] *= 1.3
+    b = list(np.round(b_, 4))
+    print("/* paired: d = ln(b/a); trim g: scipy.stats.trim_mean(d, g), "
+          "scipy.stats.mstats.trimmed_stde(d, (g, g)), df = n - 2 int(g n) - 1, "
+          "p = 2 t.sf(|t|, df), CI exp(mean -+ t.ppf(0.975, df) se); g = 0: ttest_rel */")
+    print(f"static const double pr_a[] = {arr(a)};")
+    print(f"static const double pr_b[] = {arr(b)};")
+    d = np.log(np.array(b) / np.array(a))
+    for name, g in (("trim20", 0.2), ("trim0", 0.0)):
+        n = len(d)
+        k = int(g * n)
+        df = n - 2 * k - 1
+        m = float(st.trim_mean(d, g)) if g else float(np.mean(d))
+        se = float(st.mstats.trimmed_stde(d, limits=(g, g))) if g else \
+            float(np.std(d, ddof=1) / np.sqrt(n))
+        t = m / se
+        p = float(2 * st.t.sf(abs(t), df))
+        h = float(st.t.ppf(0.975, df)) * se
+        if not g:
+            ref = st.ttest_rel(np.log(b), np.log(a))
+            assert abs(ref.pvalue - p) <= 1e-12 * max(p, 1e-300) + 1e-15
+        print(f"static const double pr_{name}[6] = "
+              f"{arr([math.exp(m), math.exp(m - h), math.exp(m + h), t, p, df])};"
+              "  /* ratio lo hi t p df */")
 
 
 if __name__ == "__main__":

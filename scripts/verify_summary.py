@@ -20,6 +20,12 @@ Checks, per comparison / allocator_vs_pool / zeroing_cost row:
     independent resampling, same resamples and confidence): each recorded bound must lie
     within scipy's bootstrap distribution quantiles at its nominal level +-0.01 (a
     Monte-Carlo tolerance of about 6 standard errors at 10000 resamples);
+  - method "paired_t" (time whose arms ran the same repetitions): its "pairs" (reps, a, b)
+    are the repetitions both sides have, each side's samples in repetition order, at least
+    80 % of the larger side; d = ln(b/a); scipy.stats.trim_mean(d, 0.2) and
+    scipy.stats.mstats.trimmed_stde(d, (0.2, 0.2)), df = n - 2 floor(0.2 n) - 1:
+    ratio = exp(mean), t = mean / se, p = 2 scipy.stats.t.sf(|t|, df), CI = exp(mean -+
+    scipy.stats.t.ppf((1 + conf) / 2, df) se), each to 1e-6 relative;
   - method "exact": both sides constant, ratio = b/a, CI = [ratio, ratio], no p-value;
   - Holm: every p_adjusted recomputed within its family (the comparison's "family";
     allocator_vs_pool and zeroing_cost together as "questions"), each family's size
@@ -152,6 +158,47 @@ def check_mwu(ck, name, row, conf, resamples, rng):
                  f"(quantile {q:.3f} +- {d})")
 
 
+PAIRED_TRIM = 0.2
+
+
+def check_paired(ck, name, row, conf):
+    pr = row.get("pairs") or {}
+    reps, a, b = pr.get("reps", []), pr.get("a", []), pr.get("b", [])
+    n = len(reps)
+    ck.check(n == len(a) == len(b) == row.get("n_pairs"),
+             f"{name}: {n} pairs, n_pairs {row.get('n_pairs')}")
+    ck.check(all(x < y for x, y in zip(reps, reps[1:])), f"{name}: pair reps increase")
+    ck.check(n >= 0.8 * max(row["n_a"], row["n_b"]) and n >= 2,
+             f"{name}: {n} pairs of {row['n_a']}/{row['n_b']} samples (>= 80 %)")
+    # every pair is a sample of each side (the sides' samples are in repetition order)
+    for side, vals in (("a", a), ("b", b)):
+        pool = list(row[side]["samples"])
+        ok = True
+        for v in vals:
+            if v in pool:
+                pool.remove(v)
+            else:
+                ok = False
+        ck.check(ok, f"{name}: the pairs' {side} values are samples of side {side}")
+    if n < 2:
+        return
+    d = np.log(np.asarray(b, dtype=float) / np.asarray(a, dtype=float))
+    k = int(PAIRED_TRIM * n)
+    df = n - 2 * k - 1
+    mean = float(st.trim_mean(d, PAIRED_TRIM))
+    se = float(st.mstats.trimmed_stde(d, limits=(PAIRED_TRIM, PAIRED_TRIM)))
+    t = mean / se
+    p = float(2.0 * st.t.sf(abs(t), df))
+    h = float(st.t.ppf(0.5 + conf / 2.0, df)) * se
+    ck.check(close(row["ratio"], math.exp(mean)), f"{name}: paired ratio {row['ratio']} vs "
+             f"exp(trimmed mean) {math.exp(mean)}")
+    ck.check(close(row["t_statistic"], t), f"{name}: t {row['t_statistic']} vs {t}")
+    ck.check(close(row["p_value"], p), f"{name}: paired p {row['p_value']} vs scipy {p}")
+    lo, hi = row["ci"]
+    ck.check(close(lo, math.exp(mean - h)) and close(hi, math.exp(mean + h)),
+             f"{name}: paired CI {row['ci']} vs [{math.exp(mean - h)}, {math.exp(mean + h)}]")
+
+
 def check_exact(ck, name, row):
     a = np.asarray(row["a"]["samples"], dtype=float)
     b = np.asarray(row["b"]["samples"], dtype=float)
@@ -224,6 +271,8 @@ def main(argv):
         check_sides(ck, name, row, conf)
         if row.get("method") == "exact":
             check_exact(ck, name, row)
+        elif row.get("method") == "paired_t":
+            check_paired(ck, name, row, conf)
         else:
             check_mwu(ck, name, row, conf, resamples, rng)
     sizes = s.get("statistics", {}).get("family_sizes", {})

@@ -219,6 +219,48 @@ static int an_two_sample(const analysis_model_t *m, const double *a, size_t na, 
     return arms_compare(a, na, b, nb, &opt, out);
 }
 
+/* A time comparison is paired when at least this share of the larger arm's samples pair
+ * up by repetition (a look cut short by its budget leaves a cell or two without its
+ * partner; anything else, such as a journal from before repetition blocks, is compared
+ * unpaired). */
+#define AN_PAIRED_MIN_SHARE 0.8
+
+/* Compares metric mi of arms A (baseline) and B by their repetition pairs
+ * (arms_compare_paired at the report's confidence level; it falls back to the unpaired
+ * comparison when the pairs cannot be tested). Returns 1 (r filled with the paired
+ * method, *n_pairs set), 0 when the arms do not pair up well enough (AN_PAIRED_MIN_SHARE,
+ * and at least min_samples_per_arm pairs) or the pairs cannot be tested (the caller then
+ * compares the whole arms unpaired), -1 on out of memory. */
+static int an_paired(const analysis_model_t *m, const analysis_arm_t *A, const analysis_arm_t *B,
+                     analysis_metric_t mi, arms_comparison_t *r, size_t *n_pairs)
+{
+    size_t na = A->stat[mi].n, nb = B->stat[mi].n, most = na > nb ? na : nb;
+    size_t cap = na < nb ? na : nb;
+    double *xa = malloc(cap * sizeof *xa), *xb = malloc(cap * sizeof *xb);
+    if (!xa || !xb) {
+        free(xa);
+        free(xb);
+        return -1;
+    }
+    size_t n = arms_pairs(A, B, (arms_metric_t)mi, xa, xb, NULL);
+    int rc = 0;
+    if (n >= m->th.min_samples_per_arm && (double)n >= AN_PAIRED_MIN_SHARE * (double)most) {
+        const arms_compare_options_t opt = {.confidence_level = m->th.confidence_level,
+                                            .resamples = (size_t)m->th.bootstrap_resamples,
+                                            .seed = m->th.bootstrap_seed,
+                                            .exact_when_constant = true};
+        rc = arms_compare_paired(xa, xb, n, &opt, r) != 0 ? -1 : 1;
+        /* pairs it could not test (every ratio equal): the whole arms, unpaired */
+        if (rc == 1 && r->method != ARMS_METHOD_PAIRED)
+            rc = 0;
+        else
+            *n_pairs = n;
+    }
+    free(xa);
+    free(xb);
+    return rc;
+}
+
 /* The fields of a statistical comparison as the report keeps them: ratio of medians (NAN
  * if undefined), bootstrap CI (NAN when none), Mann-Whitney U and p (NAN when none), and
  * why there is no interval (note may be NULL). */
@@ -257,8 +299,15 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     if (na == 0 || nb == 0)
         return 0;
     arms_comparison_t r;
-    if (an_two_sample(m, none_arm->samples[mi], na, class_arm->samples[mi], nb, true, &r) != 0 ||
-        AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0)
+    size_t n_pairs = 0;
+    /* time pairs up by repetition block (arms.h): a host slow spell slows both cells of
+       a pair and cancels in its ratio */
+    int rc = strcmp(an_group(mi), "time") == 0
+                 ? an_paired(m, none_arm, class_arm, mi, &r, &n_pairs)
+                 : 0;
+    if (rc == 0)
+        rc = an_two_sample(m, none_arm->samples[mi], na, class_arm->samples[mi], nb, true, &r);
+    if (rc < 0 || AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0)
         return an_oom(b);
     analysis_comparison_t *c = &m->comparisons[m->n_comparisons];
     memset(c, 0, sizeof *c);
@@ -275,7 +324,8 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     c->n_b = nb;
     c->median_a = none_arm->stat[mi].median;
     c->median_b = class_arm->stat[mi].median;
-    c->p_value = c->p_adjusted = c->u1 = NAN;
+    c->p_value = c->p_adjusted = c->u1 = c->t_statistic = NAN;
+    c->paired_df = c->paired_se_log = NAN;
     c->cross_host = !arms_same_host(none_arm, class_arm);
     c->deterministic_expected = strcmp(c->group, "pressure") == 0 &&
                                 none_arm->counts_deterministic && class_arm->counts_deterministic;
@@ -287,6 +337,18 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
         if (c->median_a == 0)
             c->note = c->median_b == 0 ? "both arms are 0: no difference"
                                        : "baseline is 0 and the pooled arm is not";
+    } else if (r.method == ARMS_METHOD_PAIRED) {
+        c->method = ANALYSIS_METHOD_PAIRED;
+        c->method_name = "paired_t";
+        c->n_pairs = n_pairs;
+        c->ratio = r.ratio;
+        c->ci_lo = r.ci.lo;
+        c->ci_hi = r.ci.hi;
+        c->ci_status = r.ci_status;
+        c->p_value = r.paired.p;
+        c->t_statistic = r.paired.t;
+        c->paired_df = r.paired.df;
+        c->paired_se_log = r.paired.se_log;
     } else {
         c->method = ANALYSIS_METHOD_MWU;
         c->method_name = "mannwhitneyu";
@@ -993,6 +1055,33 @@ static int an_rule_no_benefit(const analysis_model_t *m, analysis_verdict_t *v)
     return 1;
 }
 
+/* The pairs a paired comparison would likely need, from the spread of its pair ratios
+ * (s = se_log sqrt(n), on the log scale, where a relative margin is about a log one):
+ * the CI fits within margin of 1 when (z_0.975 + z_0.8) s / sqrt(n) <= margin -
+ * |ln ratio|, n = ((z_0.975 + z_0.8) s / room)^2, at least 4; with interval_only false
+ * also the significance estimate n = ((z_0.975 + z_0.8) s / |ln ratio|)^2, and the
+ * smaller of the two. 0 when neither is reachable (room <= 0 and no effect) or the
+ * estimate passes STATS_REPS_CAP. */
+static size_t an_paired_reps(const analysis_comparison_t *c, double margin, int interval_only)
+{
+    double n = (double)c->n_pairs, effect = fabs(log(c->ratio));
+    double s = c->paired_se_log * sqrt(n);
+    double z = stats_normal_quantile(0.975) + stats_normal_quantile(0.8);
+    if (!(s > 0) || !isfinite(s))
+        return 0;
+    double room = margin - fabs(c->ratio - 1.0), best = INFINITY;
+    if (room > 0)
+        best = pow(z * s / room, 2.0);
+    if (!interval_only && effect > 0) {
+        double sig = pow(z * s / effect, 2.0);
+        if (sig < best)
+            best = sig;
+    }
+    if (!isfinite(best) || best > (double)STATS_REPS_CAP)
+        return 0;
+    return best < 4.0 ? 4 : (size_t)ceil(best);
+}
+
 /* Repetitions per arm that would likely settle one unsettled statistical comparison (0:
  * settled, exact, or no estimate): the smaller non-zero stats_reps_needed estimate; for
  * an estimate between 1 - margin and the "worse" line that is above 1 or significant,
@@ -1000,7 +1089,8 @@ static int an_rule_no_benefit(const analysis_model_t *m, analysis_verdict_t *v)
  * effect whose CI straddles the KEEP limit or the "worse" line, the equivalence formula
  * with margin |r-1| + |r-limit| (reps until the CI clears that line). A cost already
  * clear of 1 - margin needs none (unless past the "worse" line, where it may decide
- * alone). Returns 0 or -1. */
+ * alone). A paired comparison takes the same margins through an_paired_reps (the
+ * spread of its pair ratios instead of the arms'). Returns 0 or -1. */
 static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size_t *reps)
 {
     const analysis_model_t *m = b->m;
@@ -1040,6 +1130,10 @@ static int an_reps_to_settle(an_build_t *b, const analysis_comparison_t *c, size
         if (!(reps_margin > 0))
             return 0;
         interval_only = 1;
+    }
+    if (c->method == ANALYSIS_METHOD_PAIRED) {
+        *reps = an_paired_reps(c, reps_margin, interval_only);
+        return 0;
     }
     const analysis_arm_t *none_arm = &m->arms[c->arm_a], *class_arm = &m->arms[c->arm_b];
     stats_reps_t r;

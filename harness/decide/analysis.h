@@ -54,7 +54,9 @@ typedef struct analysis_failed {
 
 typedef enum analysis_method {
     ANALYSIS_METHOD_MWU,      /* Mann-Whitney p + bootstrap ratio CI                   */
-    ANALYSIS_METHOD_EXACT     /* both arms constant: ratio of the constants, no p      */
+    ANALYSIS_METHOD_EXACT,    /* both arms constant: ratio of the constants, no p      */
+    ANALYSIS_METHOD_PAIRED    /* time whose arms pair up by repetition (arms_pairs):
+                                 trimmed paired t of the log ratios + its t interval   */
 } analysis_method_t;
 
 /* The statistical families: p-values are Holm-adjusted within one family only, so a
@@ -89,11 +91,17 @@ typedef struct analysis_comparison {
     size_t arm_a, arm_b;                        /* indices into model arms: a is the
                                                    baseline (plain, or none), b pooled */
     analysis_method_t method;
-    const char *method_name;                    /* "exact" or "mannwhitneyu"          */
-    const char *mwu_method;                     /* "exact"/"asymptotic"; NULL if exact */
-    size_t n_a, n_b;
+    const char *method_name;                    /* "exact", "mannwhitneyu", "paired_t" */
+    const char *mwu_method;                     /* "exact"/"asymptotic"; NULL otherwise */
+    size_t n_a, n_b;                            /* each arm's samples                  */
+    size_t n_pairs;                             /* paired: the pairs tested; else 0    */
     double median_a, median_b;
-    double ratio;                               /* median_b/median_a; NAN if undefined */
+    double ratio;                               /* median_b/median_a; paired: the
+                                                   geometric mean of the pair ratios;
+                                                   NAN if undefined                    */
+    double t_statistic;                         /* paired: t (stats_paired_t); else NAN */
+    double paired_df, paired_se_log;            /* paired: its df and the standard error
+                                                   of the trimmed mean log ratio; NAN  */
     double ci_lo, ci_hi;                        /* NAN when undefined                  */
     int ci_status;                              /* stats status of the bootstrap      */
     double u1;                                  /* Mann-Whitney U of sample a; NAN exact */

@@ -275,7 +275,8 @@ static int arms_instrument(json_object *cell)
 static int arms_take_samples(arms_arm_t *a, arms_time_t time)
 {
     for (int mi = 0; mi < ARMS_METRIC_COUNT; mi++)
-        if (!(a->samples[mi] = calloc(a->n_cells, sizeof(double))))
+        if (!(a->samples[mi] = calloc(a->n_cells, sizeof(double))) ||
+            !(a->reps[mi] = calloc(a->n_cells, sizeof(long long))))
             return -1;
     if (!(a->time = calloc(a->n_cells, sizeof(double))))
         return -1;
@@ -290,12 +291,15 @@ static int arms_take_samples(arms_arm_t *a, arms_time_t time)
         json_object_object_get_ex(a->cells[i], "metrics", &metrics);
         journal_metrics_get(metrics, &mv, &pr);
         int inst = arms_instrument(a->cells[i]);
+        long long rep = journal_int(a->cells[i], "rep", -1);
         /* which metrics this cell gives: all, its counts only, or all but counts */
         bool counts = !a->instrument_split || inst != 1;
         bool others = !a->instrument_split || inst != 2;
 #define ARMS_TAKE(name, kind, desc)                                                         \
-    if (pr.name && (arms_metric_from_counting(ARMS_M_##name) ? counts : others))            \
-        a->samples[ARMS_M_##name][a->stat[ARMS_M_##name].n++] = (double)mv.name;
+    if (pr.name && (arms_metric_from_counting(ARMS_M_##name) ? counts : others)) {          \
+        a->reps[ARMS_M_##name][a->stat[ARMS_M_##name].n] = rep;                             \
+        a->samples[ARMS_M_##name][a->stat[ARMS_M_##name].n++] = (double)mv.name;            \
+    }
         PB_METRICS(ARMS_TAKE)
 #undef ARMS_TAKE
         if (!others)
@@ -405,8 +409,10 @@ void arms_free(arms_model_t *m)
         free(a->all_cells);
         free(a->cells);
         free(a->time);
-        for (int k = 0; k < ARMS_METRIC_COUNT; k++)
+        for (int k = 0; k < ARMS_METRIC_COUNT; k++) {
             free(a->samples[k]);
+            free(a->reps[k]);
+        }
     }
     free(m->arms);
     free(m->failed);
@@ -467,6 +473,69 @@ int arms_compare(const double *a, size_t na, const double *b, size_t nb,
         return -1;
     if (out->median_a != 0)
         out->ratio = out->median_b / out->median_a;
+    return 0;
+}
+
+/* Are the first n values of reps non-negative and strictly increasing? */
+static bool arms_reps_ordered(const long long *reps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (reps[i] < 0 || (i > 0 && reps[i] <= reps[i - 1]))
+            return false;
+    return true;
+}
+
+size_t arms_pairs(const arms_arm_t *a, const arms_arm_t *b, arms_metric_t m, double *xa,
+                  double *xb, long long *reps)
+{
+    if ((int)m < 0 || m >= ARMS_METRIC_COUNT || !a->reps[m] || !b->reps[m])
+        return 0;
+    size_t na = a->stat[m].n, nb = b->stat[m].n, i = 0, j = 0, k = 0;
+    if (!arms_reps_ordered(a->reps[m], na) || !arms_reps_ordered(b->reps[m], nb))
+        return 0;
+    while (i < na && j < nb) {
+        long long ra = a->reps[m][i], rb = b->reps[m][j];
+        if (ra < rb) {
+            i++;
+        } else if (rb < ra) {
+            j++;
+        } else {
+            if (xa)
+                xa[k] = a->samples[m][i];
+            if (xb)
+                xb[k] = b->samples[m][j];
+            if (reps)
+                reps[k] = ra;
+            k++, i++, j++;
+        }
+    }
+    return k;
+}
+
+int arms_compare_paired(const double *a, const double *b, size_t n,
+                        const arms_compare_options_t *opt, arms_comparison_t *out)
+{
+    if (n == 0 || (opt->exact_when_constant && arms_constant(a, n) && arms_constant(b, n)))
+        return arms_compare(a, n, b, n, opt, out);
+    stats_paired_t pr;
+    int prc = stats_paired_log_ratio(a, b, n, STATS_PAIRED_TRIM, opt->confidence_level, &pr);
+    if (prc == STATS_ENOMEM)
+        return -1;
+    if (prc != STATS_OK)
+        return arms_compare(a, n, b, n, opt, out);
+    memset(out, 0, sizeof *out);
+    out->method = ARMS_METHOD_PAIRED;
+    out->n_a = out->n_b = n;
+    if (stats_median(a, n, &out->median_a) == STATS_ENOMEM ||
+        stats_median(b, n, &out->median_b) == STATS_ENOMEM)
+        return -1;
+    out->paired = pr;
+    out->ratio = pr.ratio;
+    out->ci_status = STATS_OK;
+    out->ci = (stats_ratio_ci_t){.estimate = pr.ratio, .lo = pr.lo, .hi = pr.hi,
+                                 .confidence_level = opt->confidence_level};
+    out->mwu_status = STATS_EINVAL;
+    out->mwu.u1 = out->mwu.p = out->mwu.z = NAN;
     return 0;
 }
 

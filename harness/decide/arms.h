@@ -15,6 +15,11 @@
  *    CI of the ratio of medians and a two-sided Mann-Whitney p (the statistical method),
  *    or, when the caller allows it and every sample of each vector is identical, the
  *    exact ratio of the two constants (deterministic counts).
+ *  - arms_pairs() pairs two arms' samples of a metric by repetition index, and
+ *    arms_compare_paired() compares such pairs: the trimmed paired t test of the log
+ *    ratios and its CI (stats.h, stats_paired_log_ratio). The matrix runs the arms' cells of one repetition index in
+ *    one shuffled block (adaptive repetitions: a block of a few cells), so a pair shares
+ *    the host's state of the moment.
  *  - arms_family_*(): Holm's correction over one family of p-values.
  *
  * Choices every caller makes explicitly (arms_options_t), because they change results:
@@ -116,6 +121,8 @@ typedef struct arms_arm {
     size_t n_failed;                     /* cells whose status is not "ok"                 */
     /* samples[m][i], i < stat[m].n: metric m of the ok cells where it is present */
     double *samples[ARMS_METRIC_COUNT];
+    /* reps[m][i]: the repetition index of the cell of samples[m][i] (-1: none recorded) */
+    long long *reps[ARMS_METRIC_COUNT];
     arms_stat_t stat[ARMS_METRIC_COUNT];
     double *time;                        /* time samples of the model's arms_time_t        */
     size_t n_time;
@@ -182,7 +189,8 @@ bool arms_counts_deterministic(const char *workload, const char *mode, long long
 
 typedef enum arms_method {
     ARMS_METHOD_STATISTICAL,  /* Mann-Whitney p + bootstrap CI of the ratio of medians   */
-    ARMS_METHOD_EXACT         /* both vectors constant: the ratio of the constants       */
+    ARMS_METHOD_EXACT,        /* both vectors constant: the ratio of the constants       */
+    ARMS_METHOD_PAIRED        /* trimmed paired t of the log ratios + CI (arms_pairs)    */
 } arms_method_t;
 
 typedef struct arms_compare_options {
@@ -204,12 +212,31 @@ typedef struct arms_comparison {
                                    exact: lo = hi = estimate = ratio                     */
     int mwu_status;             /* stats status of Mann-Whitney; STATS_EINVAL when exact  */
     stats_mwu_t mwu;            /* u1 and p NAN unless mwu_status == STATS_OK            */
+    stats_paired_t paired;      /* ARMS_METHOD_PAIRED: the test (p, t, n pairs)           */
 } arms_comparison_t;
 
 /* Compares a with b. An empty vector gives no statistics (both statuses STATS_EINVAL).
  * Returns 0, or -1 on out of memory. */
 int arms_compare(const double *a, size_t na, const double *b, size_t nb,
                  const arms_compare_options_t *opt, arms_comparison_t *out);
+
+/* The pairs of metric m of arms a and b by repetition index: a merge of the two arms'
+ * samples on their repetition indices, in increasing order. Writes the pairs' values to
+ * xa and xb and their indices to reps (each may be NULL; each must hold min(na, nb)
+ * values) and returns how many. 0 when either arm's samples of m are not in strictly
+ * increasing repetition order or lack an index (ARMS_ORDER_REPETITION gives that order
+ * to every journal the matrix writes). */
+size_t arms_pairs(const arms_arm_t *a, const arms_arm_t *b, arms_metric_t m, double *xa,
+                  double *xb, long long *reps);
+
+/* Compares paired samples (pair i: a[i], b[i]): medians of each side, and
+ * stats_paired_log_ratio at opt->confidence_level: ratio = its geometric mean ratio, ci
+ * its t interval (ci_status STATS_OK), paired its test (ARMS_METHOD_PAIRED). Both sides
+ * constant and opt->exact_when_constant: the exact method, as arms_compare. Pairs the
+ * paired test cannot take (a value <= 0, every log ratio equal) are compared unpaired
+ * (arms_compare). Returns 0, or -1 on out of memory. */
+int arms_compare_paired(const double *a, const double *b, size_t n,
+                        const arms_compare_options_t *opt, arms_comparison_t *out);
 
 /* ---- Holm over a family of p-values ------------------------------------------------- */
 

@@ -914,6 +914,14 @@ static bool keep_explained(const void *ctx, const analysis_verdict_t *v)
     return v->n_explain > 0;
 }
 
+/* The tag after a comparison's metric: how it was compared when not Mann-Whitney. */
+static const char *report_md_method_tag(const analysis_comparison_t *c)
+{
+    return c->method == ANALYSIS_METHOD_EXACT    ? " (exact)"
+           : c->method == ANALYSIS_METHOD_PAIRED ? " (paired)"
+                                                 : "";
+}
+
 /* one comparison's numbers: n, medians, ratio, CI, p, p (Holm) */
 static void cmp_cells(const analysis_comparison_t *c, char n[32], char ma[CELL], char mb[CELL],
                       char r[CELL], char ci[CELL], char p[32], char pa[32])
@@ -959,8 +967,7 @@ static void section_explain(const report_doc_t *d, report_emitter_t *e)
             snprintf(cls, sizeof cls, "`%s`", v[i]->cls);
             snprintf(vv, sizeof vv, "%s%s", verdict_word(v[i]->verdict),
                      v[i]->headline ? "" : " (what-if)");
-            snprintf(met, sizeof met, "`%s`%s", c->metric_name,
-                     c->method == ANALYSIS_METHOD_EXACT ? " (exact)" : "");
+            snprintf(met, sizeof met, "`%s`%s", c->metric_name, report_md_method_tag(c));
             const char *row[] = {v[i]->scenario, or_dash(v[i]->variant), v[i]->backend, cls, vv, met,
                                  nn, ma, mb, r, ci, pa};
             e->table_row(e, row);
@@ -977,7 +984,11 @@ static void section_comparisons(const report_doc_t *d, report_emitter_t *e)
                "without the package, or `none` in an older journal) on the same backend, scenario "
                "and variant. Ratio = median(b) / median(a) (below 1: the pool lowers the metric); "
                "CI: seeded bootstrap 95 % CI of that ratio; p: two-sided Mann-Whitney U, then "
-               "Holm-adjusted within its family. Role \"cost\" decides (time, peak memory; GC cycles "
+               "Holm-adjusted within its family. \"paired\": time whose two arms ran the same "
+               "repetitions (each repetition's cells in one shuffled block), compared pair by "
+               "pair so that a slow spell of the host cancels: ratio = the geometric mean of the "
+               "per-repetition ratios, CI its 95 % t interval, p the paired t test of the log "
+               "ratios. Role \"cost\" decides (time, peak memory; GC cycles "
                "and pause on the Go runtime); \"evidence\" (allocation calls, simulated cleanup "
                "cycles) is reported and never votes. \"exact\": both arms constant (deterministic "
                "counts), no test needed.");
@@ -1016,8 +1027,7 @@ static void section_comparisons(const report_doc_t *d, report_emitter_t *e)
                 continue;
             char n[32], ma[CELL], mb[CELL], r[CELL], ci[CELL], p[32], pa[32], met[96], vr[160] = "—";
             cmp_cells(c, n, ma, mb, r, ci, p, pa);
-            snprintf(met, sizeof met, "`%s`%s%s", c->metric_name,
-                     c->method == ANALYSIS_METHOD_EXACT ? " (exact)" : "",
+            snprintf(met, sizeof met, "`%s`%s%s", c->metric_name, report_md_method_tag(c),
                      c->count_varies ? " (count varies!)" : "");
             for (size_t q = 0; q < m->n_verdicts; q++) {
                 const analysis_verdict_t *vd = &m->verdicts[q];

@@ -178,6 +178,32 @@ static json_object *sj_arms(sj_t *s, const analysis_model_t *m)
     return arr;
 }
 
+/* A paired comparison's pairs (arms_pairs, as analysis.c pairs them): {"reps": [...],
+ * "a": [...], "b": [...]}. */
+static json_object *sj_pairs(sj_t *s, const analysis_arm_t *A, const analysis_arm_t *B,
+                             analysis_metric_t mi)
+{
+    size_t cap = A->stat[mi].n < B->stat[mi].n ? A->stat[mi].n : B->stat[mi].n;
+    double *xa = calloc(cap ? cap : 1, sizeof *xa), *xb = calloc(cap ? cap : 1, sizeof *xb);
+    long long *reps = calloc(cap ? cap : 1, sizeof *reps);
+    json_object *o = sj_obj(s), *ra = sj_arr(s), *aa = sj_arr(s), *ab = sj_arr(s);
+    if (!xa || !xb || !reps)
+        s->bad = 1;
+    size_t n = s->bad ? 0 : arms_pairs(A, B, (arms_metric_t)mi, xa, xb, reps);
+    for (size_t i = 0; i < n; i++) {
+        sj_push(s, ra, sj_int(s, reps[i]));
+        sj_push(s, aa, sj_num(s, xa[i]));
+        sj_push(s, ab, sj_num(s, xb[i]));
+    }
+    free(xa);
+    free(xb);
+    free(reps);
+    sj_add(s, o, "reps", ra);
+    sj_add(s, o, "a", aa);
+    sj_add(s, o, "b", ab);
+    return o;
+}
+
 static json_object *sj_comparisons(sj_t *s, const analysis_model_t *m)
 {
     json_object *arr = sj_arr(s);
@@ -205,6 +231,11 @@ static json_object *sj_comparisons(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "ratio", sj_num(s, c->ratio));
         sj_add(s, o, "ci", sj_ci(s, c->ci_lo, c->ci_hi));
         sj_add(s, o, "u_statistic", sj_num(s, c->u1));
+        sj_add(s, o, "t_statistic", sj_num(s, c->t_statistic));
+        if (c->method == ANALYSIS_METHOD_PAIRED) {
+            sj_add(s, o, "n_pairs", sj_int(s, (long long)c->n_pairs));
+            sj_add(s, o, "pairs", sj_pairs(s, A, B, c->metric));
+        }
         sj_add(s, o, "p_value", sj_num(s, c->p_value));
         sj_add(s, o, "p_adjusted", sj_num(s, c->p_adjusted));
         sj_add(s, o, "deterministic_expected", sj_bool(s, c->deterministic_expected));
@@ -372,6 +403,11 @@ json_object *summary_json_build(const analysis_model_t *m)
     sj_add(s, stats, "test", sj_str(s, "two-sided Mann-Whitney U (scipy 1.10 method 'auto')"));
     sj_add(s, stats, "ci", sj_str(s, "percentile bootstrap of median(b)/median(a), "
                                      "xoshiro256** seeded (stats.h)"));
+    sj_add(s, stats, "paired", sj_str(s, "method \"paired_t\": time whose arms ran the same "
+                                         "repetitions, tested on its \"pairs\": the 20 % "
+                                         "trimmed t test of ln(b/a) (scipy.stats.trim_mean, "
+                                         "mstats.trimmed_stde), ratio exp(trimmed mean), CI "
+                                         "its t interval"));
     sj_add(s, stats, "confidence_level", sj_num(s, m->th.confidence_level));
     sj_add(s, stats, "bootstrap_resamples", sj_int(s, (long long)m->th.bootstrap_resamples));
     sj_add(s, stats, "bootstrap_seed", json_object_new_uint64(m->th.bootstrap_seed));

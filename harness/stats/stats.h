@@ -1,10 +1,11 @@
 /* stats.h: the statistics behind every comparison in a poolbench report.
  *
  * What it is for: per-cell medians with distribution-free confidence intervals, the
- * A-versus-B tests (two-sided Mann-Whitney U, bootstrap CI of the ratio of medians),
- * Holm's correction across one report's comparisons, and the helpers the decision rules
- * need (equivalence within a margin, repetitions that would likely settle a comparison,
- * outlier counts a report warns about). DESIGN.md, "Statistics and the decision".
+ * A-versus-B tests (two-sided Mann-Whitney U, bootstrap CI of the ratio of medians; for
+ * two arms measured in the same repetition blocks, the trimmed paired t test of the
+ * per-block log ratios with its CI), Holm's correction across one report's comparisons,
+ * and the helpers the decision rules need (equivalence within a margin, repetitions that
+ * would likely settle a comparison, outlier counts a report warns about). DESIGN.md, "Statistics and the decision".
  *
  * Guarantees:
  *  - Dependency-free (libm only) and deterministic: the same input (and, for the
@@ -169,6 +170,42 @@ int stats_bootstrap_ratio_ci(const double *a, size_t na, const double *b, size_t
                              double confidence_level, size_t resamples, uint64_t seed,
                              stats_ratio_ci_t *out);
 
+/* Paired comparison of b against a, pair i being a[i] and b[i] (the two arms' cells of
+ * one repetition block, which ran close together in time): the Tukey-McLaughlin trimmed
+ * t test of the log ratios d_i = ln(b_i / a_i) (Wilcox's trimci), with trim proportion
+ * g in [0, 0.5) and k = floor(g n) values cut from each end:
+ *   mean   = the g-trimmed mean of d            (scipy.stats.trim_mean(d, g))
+ *   se     = sd of the g-winsorized d (n - 1) / ((1 - 2g) sqrt n)
+ *                                               (scipy.stats.mstats.trimmed_stde(d, (g, g)))
+ *   df     = n - 2k - 1,  t = mean / se,  p = 2 P(T_df > |t|)
+ *   ratio  = exp(mean),  lo, hi = exp(mean -+ t_{(1+c)/2, df} se)
+ * g = 0 is the ordinary paired t test (scipy.stats.ttest_rel(ln b, ln a)).
+ * Why: a host slow spell (this guest has them: 30 % for tens of seconds) slows both cells
+ * of a block and cancels in d_i, where it widens both arms of an unpaired comparison; the
+ * trimming keeps the pair that straddles a spell's edge from widening the interval. p is
+ * continuous: 10 pairs reach the p-values a Holm-corrected family of 60 needs (a
+ * signed-rank test cannot go below 2/2^10).
+ * Degenerate: df < 1, or se <= 1e-12 (every winsorized d equal, to rounding) ->
+ * STATS_EDEGENERATE with ratio
+ * set. Errors: STATS_EINVAL (NULL, n == 0, a value <= 0 or non-finite, g outside [0, 0.5),
+ * confidence outside (0, 1)), STATS_ENOMEM. */
+typedef struct stats_paired {
+    size_t n;               /* pairs                                               */
+    double trim;            /* g                                                   */
+    double df;              /* n - 2 floor(g n) - 1                                */
+    double mean_log;        /* trimmed mean of d                                   */
+    double se_log;          /* its standard error (above)                          */
+    double t;               /* mean_log / se_log                                   */
+    double p;               /* two-sided p                                         */
+    double ratio, lo, hi;   /* exp(mean_log) and its CI                            */
+} stats_paired_t;
+
+/* The trim proportion poolbench uses (Wilcox's default). */
+#define STATS_PAIRED_TRIM 0.2
+
+int stats_paired_log_ratio(const double *a, const double *b, size_t n, double trim,
+                           double confidence_level, stats_paired_t *out);
+
 /* Holm step-down adjusted p-values, in the caller's order (statsmodels
  * multipletests(method='holm')): sort p ascending, adj_(i) = max_{j<=i} (m - j) p_(j)
  * (0-based j), capped at 1. Monotone in p; ties get equal adjusted values. adj may alias
@@ -227,5 +264,11 @@ int stats_reps_needed(const double *a, size_t na, const double *b, size_t nb, do
 /* Standard normal helpers (exposed for reports and tests). */
 double stats_normal_sf(double z);          /* P(Z > z) = erfc(z / sqrt 2) / 2 */
 double stats_normal_quantile(double p);    /* Phi^-1(p), p in (0,1); NaN outside */
+
+/* Student's t with df > 0 degrees of freedom (exposed for tests): P(T > t), from the
+ * regularized incomplete beta function (continued fraction, relative error ~1e-14); and
+ * its quantile, p in (0, 1), by bisection on that (NaN outside). */
+double stats_t_sf(double t, double df);
+double stats_t_quantile(double p, double df);
 
 #endif

@@ -30,6 +30,11 @@ typedef struct synth_arm {
     int fail_rep;           /* >= 0: that rep gets status fail_status               */
     const char *fail_status;
     uint64_t seed;
+    int rep_base;           /* the cells' repetition indices start here (another
+                               arm's base makes the two arms unpaired)              */
+    int spell_from, spell_to;   /* reps in [from, to) run spell_factor times slower
+                                   (a host slow spell, as in both arms of a block)   */
+    double spell_factor;
 } synth_arm_t;
 
 static inline double synth_normal(stats_rng_t *r)
@@ -63,15 +68,18 @@ static inline void synth_write(FILE *f, const synth_arm_t *a)
     snprintf(config, sizeof config, "\"threads\":%d,\"zero_on_put\":%s,\"standard_alloc\":\"%s\"",
              a->threads, strstr(variant, "zero_on_put=off") ? "false" : "true",
              strstr(variant, "standard_alloc=malloc") ? "malloc" : "calloc");
-    for (int rep = 0; rep < a->n; rep++) {
+    for (int i = 0; i < a->n; i++) {
+        int rep = a->rep_base + i;
         double t = a->time_ns * (1.0 + a->time_rel_sd * synth_normal(&r));
+        if (i >= a->spell_from && i < a->spell_to)
+            t *= a->spell_factor;
         if (t < 1)
             t = 1;
         double rss = a->rss_bytes * (1.0 + a->rss_rel_sd * synth_normal(&r));
         long long calls = a->alloc_calls;
         if (a->alloc_jitter > 0)
             calls += (long long)stats_rng_below(&r, (uint64_t)a->alloc_jitter);
-        int failed = rep == a->fail_rep;
+        int failed = i == a->fail_rep;
         long long ns = (long long)llround(t);
         fprintf(f,
                 "{\"type\":\"cell\",\"key\":\"%s-%s-%s-%s-%d\",\"scenario\":\"%s\","
@@ -102,7 +110,8 @@ static inline synth_arm_t synth_arm(const char *scenario, const char *backend,
         .variant = "", .threads = 1, .n = n, .time_ns = time_ns, .time_rel_sd = 0.02,
         .peak_bytes = 1048576, .rss_bytes = 8388608, .rss_rel_sd = 0.002,
         .alloc_calls = 100, .alloc_jitter = 0, .pool_cycles = 0, .fail_rep = -1,
-        .fail_status = "signal:11", .seed = seed,
+        .fail_status = "signal:11", .seed = seed, .rep_base = 0, .spell_from = 0,
+        .spell_to = 0, .spell_factor = 1.0,
     };
     return a;
 }

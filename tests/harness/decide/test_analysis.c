@@ -139,9 +139,80 @@ static void test_keep_speedup(void **state)
     assert_int_equal(c->method, ANALYSIS_METHOD_EXACT);
     assert_true(c->ratio == 1.0 && c->ci_lo == 1.0 && c->ci_hi == 1.0);
     assert_true(isnan(c->p_value));
+    /* the arms ran the same repetitions: time is compared pair by pair */
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_int_equal(t->method, ANALYSIS_METHOD_PAIRED);
+    assert_string_equal(t->method_name, "paired_t");
+    assert_int_equal(t->n_pairs, 8);
+    assert_true(t->p_adjusted >= t->p_value && !isnan(t->t_statistic) && t->t_statistic < 0);
+    /* max RSS is not time: unpaired */
+    assert_int_equal(find_cmp(&fx->m, v, ANALYSIS_M_max_rss_bytes)->method, ANALYSIS_METHOD_MWU);
+}
+
+/* A host slow spell (reps 3..8 of 12 at 1.35x, in both arms as in one block) around a
+ * pool 3 % slower than the plain code: paired by repetition, the spell cancels and the
+ * verdict is REMOVE by equivalence; the same samples with the arms' repetitions apart
+ * (unpaired) leave the time CI too wide to decide. */
+static void write_spell(fixture_t *fx, int pooled_rep_base, int pooled_n)
+{
+    synth_arm_t a = synth_arm("s", "glibc", "plain", 12, 1000, 81);
+    synth_arm_t b = synth_arm("s", "glibc", "hash", pooled_n, 1030, 82);
+    a.time_rel_sd = b.time_rel_sd = 0.015;
+    a.spell_from = b.spell_from = 3;
+    a.spell_to = b.spell_to = 9;
+    a.spell_factor = b.spell_factor = 1.35;
+    b.rep_base = pooled_rep_base;
+    synth_write(fx->f, &a);
+    synth_write(fx->f, &b);
+    build(fx);
+}
+
+static void test_paired_spell_cancels(void **state)
+{
+    fixture_t *fx = *state;
+    write_spell(fx, 0, 12);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_int_equal(t->method, ANALYSIS_METHOD_PAIRED);
+    assert_int_equal(t->n_pairs, 12);
+    assert_true(t->ratio > 1.01 && t->ratio < 1.05 && t->ci_lo > 0.97 && t->ci_hi < 1.08);
+    assert_int_equal(v->verdict, ANALYSIS_REMOVE);
+}
+
+static void test_unpaired_spell_undecided(void **state)
+{
+    fixture_t *fx = *state;
+    write_spell(fx, 100, 12);   /* reps 100..111 against 0..11: no pairs */
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
     const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
     assert_int_equal(t->method, ANALYSIS_METHOD_MWU);
-    assert_true(t->p_adjusted >= t->p_value);
+    assert_int_equal(t->n_pairs, 0);
+    if (!(t->ci_lo < 0.9 || t->ci_hi > 1.1))
+        print_message("unpaired time CI [%.3f, %.3f]\n", t->ci_lo, t->ci_hi);
+    assert_true(t->ci_lo < 0.9 || t->ci_hi > 1.1);
+    assert_int_equal(v->verdict, ANALYSIS_INCONCLUSIVE);
+}
+
+/* A look cut short leaves the pooled arm a repetition short: 11 pairs of 12 are still
+ * paired; 9 of 12 (below 80 %) are not. */
+static void test_paired_share(void **state)
+{
+    fixture_t *fx = *state;
+    write_spell(fx, 0, 11);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_int_equal(t->method, ANALYSIS_METHOD_PAIRED);
+    assert_true(t->n_pairs == 11 && t->n_a == 12 && t->n_b == 11);
+}
+
+static void test_paired_share_too_small(void **state)
+{
+    fixture_t *fx = *state;
+    write_spell(fx, 0, 9);
+    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    assert_int_equal(t->method, ANALYSIS_METHOD_MWU);
+    assert_int_equal(t->n_pairs, 0);
 }
 
 static void test_remove_worse(void **state)
@@ -233,6 +304,7 @@ static void test_no_benefit_needs_every_cost(void **state)
     synth_arm_t a = synth_arm("s", "glibc", "none", 6, 1000, 61);
     synth_arm_t b = synth_arm("s", "glibc", "hash", 6, 1040, 66);
     a.time_rel_sd = b.time_rel_sd = 0.20;
+    b.rep_base = 100;   /* unpaired: the rule's arithmetic on the Mann-Whitney path */
     b.peak_bytes = a.peak_bytes * 1.05;
     synth_write(fx->f, &a);
     synth_write(fx->f, &b);
@@ -267,6 +339,7 @@ static void test_gain_inside_band_aims_at_floor(void **state)
     synth_arm_t a = synth_arm("s", "glibc", "none", 8, 1000, 71);
     synth_arm_t b = synth_arm("s", "glibc", "hash", 8, 930, 75);
     a.time_rel_sd = b.time_rel_sd = 0.04;
+    b.rep_base = 100;   /* unpaired: the estimate is stats_reps_needed's */
     synth_write(fx->f, &a);
     synth_write(fx->f, &b);
     build(fx);
@@ -843,6 +916,10 @@ int main(int argc, char **argv)
         return write_summary(argv[2], argc >= 4 && strcmp(argv[3], "--tamper") == 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keep_speedup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paired_spell_cancels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unpaired_spell_undecided, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paired_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paired_share_too_small, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_worse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_equivalence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inconclusive_noisy, setup, teardown),

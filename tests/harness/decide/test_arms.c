@@ -2,7 +2,8 @@
  * journal written by the test: collection (arms in order of first appearance, ok and
  * failed cells, samples, results and mixed results, scenario filter, unnamed cells), the
  * time metric choice (the journal's integer ns_per_op vs wall_ns / ops unrounded, with
- * its fallbacks), the sample order, exact vs statistical comparison, the Holm family, and
+ * its fallbacks), the sample order, exact vs statistical comparison, the pairs by
+ * repetition and the paired comparison, the Holm family, and
  * the instrument split (issue 12: time from the bare cells, counts from the counting one).
  * Every value is written by the test, so each assertion can fail only through the code.
  */
@@ -181,6 +182,76 @@ static void test_compare_exact_and_statistical(void **state)
     assert_true(isnan(c.median_a) && isnan(c.ratio));
 }
 
+/* Pairs by repetition: s1/none has ok reps 2, 0, 1 (rep 3 timed out), s1/all 0, 1, 2. */
+static void test_pairs(void **state)
+{
+    (void)state;
+    journal_t j;
+    load(&j);
+    arms_model_t m;
+    arms_options_t o = {.time = ARMS_TIME_EXACT_NS_PER_OP, .order = ARMS_ORDER_REPETITION,
+                        .confidence_level = 0.95};
+    assert_int_equal(arms_collect(&j, &o, &m), 0);
+    arms_arm_t *none = &m.arms[arms_find(&m, "s1", "glibc", "none", "")];
+    arms_arm_t *all = &m.arms[arms_find(&m, "s1", "glibc", "all", "")];
+    double xa[3] = {0}, xb[3] = {0};
+    long long reps[3] = {-1, -1, -1};
+    assert_int_equal(arms_pairs(none, all, ARMS_M_wall_ns, xa, xb, reps), 3);
+    assert_true(reps[0] == 0 && reps[1] == 1 && reps[2] == 2);
+    assert_true(xa[0] == 1000 && xa[1] == 1020 && xa[2] == 1050);
+    assert_true(xb[0] == 900 && xb[1] == 910 && xb[2] == 920);
+    assert_int_equal(arms_pairs(none, all, ARMS_M_wall_ns, NULL, NULL, NULL), 3);
+    /* the pooled arm without its rep 1 (as a look cut short leaves it): 2 pairs */
+    none->reps[ARMS_M_wall_ns][1] = 5;   /* reps 0, 5, 2: not increasing */
+    assert_int_equal(arms_pairs(none, all, ARMS_M_wall_ns, xa, xb, reps), 0);
+    none->reps[ARMS_M_wall_ns][1] = 1;
+    all->reps[ARMS_M_wall_ns][1] = 2;
+    all->reps[ARMS_M_wall_ns][2] = 4;    /* reps 0, 2, 4 against 0, 1, 2 */
+    assert_int_equal(arms_pairs(none, all, ARMS_M_wall_ns, xa, xb, reps), 2);
+    assert_true(reps[0] == 0 && reps[1] == 2 && xa[1] == 1050 && xb[1] == 910);
+    /* no repetition index recorded */
+    all->reps[ARMS_M_wall_ns][0] = -1;
+    assert_int_equal(arms_pairs(none, all, ARMS_M_wall_ns, xa, xb, reps), 0);
+    arms_free(&m);
+    /* journal order: s1/none's samples are reps 2, 0, 1, so they do not pair */
+    o.order = ARMS_ORDER_JOURNAL;
+    assert_int_equal(arms_collect(&j, &o, &m), 0);
+    assert_int_equal(arms_pairs(&m.arms[arms_find(&m, "s1", "glibc", "none", "")],
+                                &m.arms[arms_find(&m, "s1", "glibc", "all", "")],
+                                ARMS_M_wall_ns, xa, xb, reps), 0);
+    arms_free(&m);
+    journal_free(&j);
+}
+
+/* Paired comparison: a slow spell (pairs 3..5 at 1.4x in both arms) cancels; constant
+ * arms stay exact; pairs whose log ratios are all equal fall back to the unpaired test. */
+static void test_compare_paired(void **state)
+{
+    (void)state;
+    const double a[] = {100, 101, 99, 140, 141, 139, 100, 102};
+    const double b[] = {90, 92, 89, 127, 126, 125, 91, 91};
+    arms_compare_options_t o = {.confidence_level = 0.95, .resamples = 0, .seed = 1,
+                                .exact_when_constant = true};
+    arms_comparison_t p, u;
+    assert_int_equal(arms_compare_paired(a, b, 8, &o, &p), 0);
+    assert_int_equal(arms_compare(a, 8, b, 8, &o, &u), 0);
+    assert_int_equal(p.method, ARMS_METHOD_PAIRED);
+    assert_int_equal(u.method, ARMS_METHOD_STATISTICAL);
+    assert_true(p.n_a == 8 && p.n_b == 8 && p.paired.n == 8);
+    assert_true(p.median_a == u.median_a && p.median_b == u.median_b);
+    assert_true(p.ratio > 0.89 && p.ratio < 0.92 && p.ci.lo < p.ratio && p.ratio < p.ci.hi);
+    assert_true(p.ci.hi < 0.93 && p.paired.p < 1e-4);
+    assert_true(p.ci.hi - p.ci.lo < 0.25 * (u.ci.hi - u.ci.lo));
+    assert_true(isnan(p.mwu.p) && p.mwu_status != STATS_OK);
+    const double c7[] = {7, 7, 7, 7}, c5[] = {5, 5, 5, 5};
+    assert_int_equal(arms_compare_paired(c7, c5, 4, &o, &p), 0);
+    assert_int_equal(p.method, ARMS_METHOD_EXACT);
+    const double x[] = {10, 20, 30, 40}, y[] = {20, 40, 60, 80};
+    assert_int_equal(arms_compare_paired(x, y, 4, &o, &p), 0);
+    assert_int_equal(p.method, ARMS_METHOD_STATISTICAL);
+    assert_int_equal(p.mwu_status, STATS_OK);
+}
+
 static void test_holm_family(void **state)
 {
     (void)state;
@@ -285,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_collect),
         cmocka_unit_test(test_time_metric_choice),
         cmocka_unit_test(test_compare_exact_and_statistical),
+        cmocka_unit_test(test_pairs),
+        cmocka_unit_test(test_compare_paired),
         cmocka_unit_test(test_holm_family),
         cmocka_unit_test(test_instrument_split),
     };

@@ -5,7 +5,9 @@
  * (statsmodels 0.13 multipletests), median/quantile/MAD (numpy, scipy), the RNG stream
  * and one bootstrap interval bit for bit against an independent Python implementation,
  * the bootstrap interval against scipy.stats.bootstrap within Monte-Carlo tolerance,
- * degenerate cases, and that no function reorders its input.
+ * degenerate cases, and that no function reorders its input; Student's t sf and quantile
+ * (scipy.stats.t) and the trimmed paired t test of log ratios (scipy.stats.trim_mean,
+ * mstats.trimmed_stde, ttest_rel) to 1e-9 relative, on data with a slow spell.
  * Must not: depend on timing, or on Python at test time (reference values are pasted).
  *
  * REFERENCE VALUES below were produced by
@@ -119,6 +121,17 @@ static const double sp_a[] = {51.0074, 46.3533, 47.4222, 53.4825, 51.2359, 56.32
 static const double sp_b[] = {61.196, 54.7052, 61.7855, 62.4568, 81.6869, 85.1776, 53.2376, 59.5851, 49.6897, 51.777, 57.6817, 58.2999, 63.5358, 47.6219, 73.6668, 62.3558, 47.0439, 56.161, 76.7034, 68.8646, 55.0844, 58.8567, 63.3282, 52.2891, 65.804, 80.589, 55.6179, 61.9528, 64.4072, 59.6704};
 static const double sp_lo = 1.0323125523179337, sp_hi = 1.2120527911221235;
 static const double sp_lo_sd = 0.0020889028357330584, sp_hi_sd = 0.0008123820758733712;
+/* scipy.stats.t.sf(t, df) for t in t_t x df in t_df (row per t); scipy.stats.t.ppf(p, df) for p in t_p */
+static const double t_t[7] = {0.0, 0.1, 1.0, 2.5, 5.0, 20.0, -1.7};
+static const double t_df[7] = {1.0, 2.0, 3.0, 5.0, 9.0, 29.0, 200.0};
+static const double t_sf[49] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.4682744825694464, 0.4647327192070701, 0.4633261744004029, 0.4621150705773302, 0.4612682239783406, 0.4605162222436869, 0.46022224625216046, 0.24999999999999978, 0.21132486540518713, 0.19550110947788527, 0.18160873382456127, 0.17171819806895677, 0.16279099400809682, 0.15925942395487352, 0.12111894159084335, 0.0648058601107554, 0.04385332350403277, 0.027245049671188102, 0.016930913841492853, 0.009162672169213034, 0.006611586320850397, 0.06283295818900117, 0.018874775675311862, 0.007696219036651148, 0.0020523579900266612, 0.0003694839549016212, 1.2683157867711627e-05, 6.250990638857695e-07, 0.015902251256176374, 0.0012453319461835485, 0.00013660162512365583, 2.8877581866120836e-06, 4.539760649958275e-09, 8.209118715834574e-19, 6.678883529193873e-50, 0.8307469726696673, 0.8843832868992144, 0.9061546792232951, 0.9250616065758381, 0.938326168928088, 0.9500831042557654, 0.9546572602542591};
+static const double t_p[7] = {0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.9995};
+static const double t_ppf[49] = {-318.3088389855422, -22.32712476997543, -10.214531852405337, -5.893429532923186, -4.296805662730113, -3.3962402883415166, -3.131479814073207, -12.706204736432102, -4.3026527299112765, -3.1824463052842638, -2.57058183661474, -2.262157162740992, -2.0452296421327034, -1.9718962236316093, -0.7265425280172028, -0.6172133998483679, -0.5843897272635452, -0.5594296444681034, -0.5434802414542934, -0.5302143944705565, -0.5252373340154749, 8.177562772704119e-17, 7.482931808881229e-17, 7.203760432571475e-17, 6.976003623003317e-17, 6.824573415719474e-17, 6.695449894631025e-17, 6.646292557040681e-17, 1.3763819204924512, 1.0606601717798223, 0.9784723118282999, 0.919543780236326, 0.8834038596855205, 0.8541919839474874, 0.8434221315352971, 12.706204736432095, 4.302652729911275, 3.182446305284263, 2.5705818366147395, 2.2621571627409915, 2.045229642132703, 1.9718962236316089, 636.6192494318557, 31.599054577041514, 12.923978636637424, 6.868826639865215, 4.7809125859335495, 3.6594050194045704, 3.339835406004972};
+/* paired: d = ln(b/a); trim g: scipy.stats.trim_mean(d, g), scipy.stats.mstats.trimmed_stde(d, (g, g)), df = n - 2 int(g n) - 1, p = 2 t.sf(|t|, df), CI exp(mean -+ t.ppf(0.975, df) se); g = 0: ttest_rel */
+static const double pr_a[] = {54.3973, 52.4264, 55.9326, 54.7015, 69.7123, 74.4974, 72.7668, 75.9705, 54.4892, 54.7793, 54.9781, 53.0216};
+static const double pr_b[] = {54.9009, 55.3842, 59.902, 57.8403, 69.0178, 77.3212, 74.9859, 78.0447, 56.7805, 73.5197, 57.5258, 55.271};
+static const double pr_trim20[6] = {1.0424901247591916, 1.028316015907062, 1.0568596067832297, 7.1876966470272565, 0.0001793652429127146, 7.0};  /* ratio lo hi t p df */
+static const double pr_trim0[6] = {1.0596182144439366, 1.0087930748788057, 1.113004032582446, 2.5929944388831756, 0.02500437916961943, 11.0};  /* ratio lo hi t p df */
 /* ---- END scripts/stats_reference.py output ---- */
 
 /* ------------------------------------------------------------------ helpers --- */
@@ -585,6 +598,80 @@ static void test_reps_needed_by_simulation(void **state)
     }
 }
 
+static void test_t_reference(void **state)
+{
+    (void)state;
+    size_t nt = sizeof t_t / sizeof t_t[0], nd = sizeof t_df / sizeof t_df[0];
+    size_t np_ = sizeof t_p / sizeof t_p[0];
+    for (size_t i = 0; i < nt; i++)
+        for (size_t j = 0; j < nd; j++)
+            assert_rel(stats_t_sf(t_t[i], t_df[j]), t_sf[i * nd + j], 1e-9, "t sf");
+    for (size_t i = 0; i < np_; i++)
+        for (size_t j = 0; j < nd; j++) {
+            /* scipy's t.ppf is itself good to ~1e-9 (t.sf of its 0.3 quantile at df 29
+               is 0.3000000004): the quantile must invert our sf to 1e-12 and agree with
+               scipy's to 1e-8 */
+            double got = stats_t_quantile(t_p[i], t_df[j]), want = t_ppf[i * nd + j];
+            assert_rel(stats_t_sf(-got, t_df[j]), t_p[i], 1e-12, "t sf(-ppf(p)) = p");
+            if (fabs(want) < 1e-12)
+                assert_true(fabs(got) < 1e-12);
+            else
+                assert_rel(got, want, 1e-8, "t ppf");
+        }
+    assert_true(isnan(stats_t_sf(1.0, 0.0)) && isnan(stats_t_sf(NAN, 3.0)));
+    assert_true(isnan(stats_t_quantile(0.0, 3.0)) && isnan(stats_t_quantile(1.0, 3.0)) &&
+                isnan(stats_t_quantile(0.5, -1.0)));
+    assert_true(stats_t_sf(INFINITY, 3.0) == 0.0 && stats_t_sf(-INFINITY, 3.0) == 1.0);
+}
+
+static void test_paired_reference(void **state)
+{
+    (void)state;
+    size_t n = sizeof pr_a / sizeof pr_a[0];
+    const double *want[2] = {pr_trim20, pr_trim0};
+    const double trims[2] = {STATS_PAIRED_TRIM, 0.0};
+    for (int k = 0; k < 2; k++) {
+        stats_paired_t r;
+        assert_int_equal(stats_paired_log_ratio(pr_a, pr_b, n, trims[k], 0.95, &r), STATS_OK);
+        assert_rel(r.ratio, want[k][0], 1e-9, "paired ratio");
+        assert_rel(r.lo, want[k][1], 1e-9, "paired lo");
+        assert_rel(r.hi, want[k][2], 1e-9, "paired hi");
+        assert_rel(r.t, want[k][3], 1e-9, "paired t");
+        assert_rel(r.p, want[k][4], 1e-8, "paired p");
+        assert_true(r.df == want[k][5] && r.n == n);
+    }
+    /* the slow spell (pairs 4..7 at 1.35x in both arms) cancels: the paired interval is
+       narrow, where the unpaired one of the same samples reaches far below 1 */
+    stats_paired_t r;
+    stats_ratio_ci_t u;
+    assert_int_equal(stats_paired_log_ratio(pr_a, pr_b, n, STATS_PAIRED_TRIM, 0.95, &r),
+                     STATS_OK);
+    assert_int_equal(stats_bootstrap_ratio_ci(pr_a, n, pr_b, n, 0.95, 0, 1, &u), STATS_OK);
+    assert_true(r.lo > 1.0 && r.hi - r.lo < 0.5 * (u.hi - u.lo));
+}
+
+static void test_paired_degenerate_and_errors(void **state)
+{
+    (void)state;
+    const double a[] = {10, 20, 30, 40}, b2[] = {20, 40, 60, 80}, bad[] = {10, -1, 30, 40};
+    stats_paired_t r;
+    /* every ratio 2: no spread, no test; the ratio is still reported */
+    assert_int_equal(stats_paired_log_ratio(a, b2, 4, 0.2, 0.95, &r), STATS_EDEGENERATE);
+    assert_rel(r.ratio, 2.0, 1e-12, "degenerate ratio");
+    assert_true(isnan(r.p) && isnan(r.lo));
+    assert_int_equal(stats_paired_log_ratio(a, b2, 1, 0.0, 0.95, &r), STATS_EDEGENERATE);
+    /* n = 3 at trim 0.4: one value cut from each end leaves df = 0 */
+    const double b3[] = {11, 19, 33};
+    assert_int_equal(stats_paired_log_ratio(a, b3, 3, 0.4, 0.95, &r), STATS_EDEGENERATE);
+    assert_int_equal(stats_paired_log_ratio(a, b3, 3, 0.2, 0.95, &r), STATS_OK);
+    assert_true(r.df == 2.0 && r.lo < r.ratio && r.ratio < r.hi);
+    assert_int_equal(stats_paired_log_ratio(a, bad, 4, 0.2, 0.95, &r), STATS_EINVAL);
+    assert_int_equal(stats_paired_log_ratio(a, b3, 0, 0.2, 0.95, &r), STATS_EINVAL);
+    assert_int_equal(stats_paired_log_ratio(a, b3, 3, 0.5, 0.95, &r), STATS_EINVAL);
+    assert_int_equal(stats_paired_log_ratio(a, b3, 3, 0.2, 1.0, &r), STATS_EINVAL);
+    assert_int_equal(stats_paired_log_ratio(NULL, b3, 3, 0.2, 0.95, &r), STATS_EINVAL);
+}
+
 static void test_normal_helpers(void **state)
 {
     (void)state;
@@ -603,7 +690,7 @@ static void test_allocation_failures(void **state)
 {
     (void)state;
     const double a[] = { 5, 3, 9, 1, 7, 2, 8 }, b[] = { 6, 4, 10, 12, 11, 3.5, 13, 9.5 };
-    for (int fn = 0; fn < 8; fn++) {
+    for (int fn = 0; fn < 9; fn++) {
         int rc = STATS_ENOMEM;
         long n;
         for (n = 0; n < 20 && rc == STATS_ENOMEM; n++) {
@@ -613,6 +700,7 @@ static void test_allocation_failures(void **state)
             stats_ratio_ci_t rc_ci = { .resamples = 12345 };
             stats_reps_t reps = { .ratio = -1.0 };
             stats_outliers_t o = { .q1 = -1.0 };
+            stats_paired_t pr = { .n = 12345 };
             const double p[] = { 0.01, 0.2, 0.03 };
             alloc_ok_count = n;
             switch (fn) {
@@ -623,12 +711,14 @@ static void test_allocation_failures(void **state)
             case 4: rc = stats_bootstrap_ratio_ci(a, 7, b, 8, 0.95, 0, 3, &rc_ci); break;
             case 5: rc = stats_holm(p, 3, adj); break;
             case 6: rc = stats_reps_needed(a, 7, b, 8, 0.1, &reps); break;
-            default: rc = stats_outliers(a, 7, &o); break;
+            case 7: rc = stats_outliers(a, 7, &o); break;
+            default: rc = stats_paired_log_ratio(a, b, 7, 0.2, 0.95, &pr); break;
             }
             alloc_ok_count = -1;
             if (rc == STATS_ENOMEM) {
                 assert_true(v == -1.0 && adj[0] == -1 && ci.n == 12345 && mw.nx == 12345 &&
-                            rc_ci.resamples == 12345 && reps.ratio == -1.0 && o.q1 == -1.0);
+                            rc_ci.resamples == 12345 && reps.ratio == -1.0 && o.q1 == -1.0 &&
+                            pr.n == 12345);
             } else {
                 assert_int_equal(rc, STATS_OK);
                 if (fn == 3)
@@ -663,6 +753,9 @@ int main(void)
         cmocka_unit_test(test_ci_position_and_equivalence),
         cmocka_unit_test(test_reps_needed),
         cmocka_unit_test(test_reps_needed_by_simulation),
+        cmocka_unit_test(test_t_reference),
+        cmocka_unit_test(test_paired_reference),
+        cmocka_unit_test(test_paired_degenerate_and_errors),
         cmocka_unit_test(test_normal_helpers),
         cmocka_unit_test(test_allocation_failures),
     };
