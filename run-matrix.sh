@@ -9,14 +9,17 @@
 # the newest folder under results/. --calibrate (implied by --full) also runs
 # `poolbench calibrate` into DIR/calibration/ (2 runs of the gate's A/A and A/A' and 3 A/A
 # matrices of the decision rules), which the report quotes. --budget is the time for
-# adaptive repetitions after the matrix (default 20 s quick, 120 s full; 0 = off).
+# adaptive repetitions after the matrix (default 20 s quick, 120 s full; 0 = off); with
+# the default budget the matrix and its repetitions also end within 175 s (quick) or
+# 29 min (full) of the start (`poolbench matrix --deadline`): on a slow day the adaptive
+# repetitions get what is left.
 # Exit status: that of `poolbench matrix` (0 all cells ok, 1 some cells failed but the
 # matrix completed, 2 bad input, 3 harness error).
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 matrix=quick out="" resume=() extra=() calibrate=0 budget=
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) matrix=quick ;;
@@ -48,12 +51,13 @@ if [ -z "$out" ]; then
   fi
 fi
 
+deadline=()
 if [ -z "$budget" ]; then
-  if [ "$matrix" = full ]; then budget=120; else budget=20; fi
+  if [ "$matrix" = full ]; then budget=120 deadline=(--deadline 1740); else budget=20 deadline=(--deadline 175); fi
 fi
 set +e
 "$bin/poolbench" matrix --matrix "$root/scenarios/$matrix.matrix" --out "$out" \
-  --bin-dir "$bin" --budget "$budget" "${resume[@]}" "${extra[@]}"
+  --bin-dir "$bin" --budget "$budget" "${deadline[@]}" "${resume[@]}" "${extra[@]}"
 rc=$?
 set -e
 if [ $rc -ge 2 ]; then

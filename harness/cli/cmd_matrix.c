@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef PB_SOURCE_DIR
@@ -51,6 +52,10 @@ static void usage_matrix(FILE *f)
 "                       interleaved and shuffled, within SECONDS of wall time (default 0:\n"
 "                       off); every test then runs at alpha / LOOKS (sequential, valid\n"
 "                       under peeking) and each look is journalled\n"
+"  --deadline SECONDS   the matrix and its adaptive repetitions end within SECONDS of\n"
+"                       this command's start: the looks get what is left, at most\n"
+"                       --budget, and none when nothing is (default 0: no deadline;\n"
+"                       ./run-matrix.sh sets 175 for the quick matrix, 1740 for --full)\n"
 "  --looks K            looks planned, the final report included (default %u, 2..10)\n"
 "  --thresholds FILE    the decision thresholds the looks use (default\n"
 "                       %s/scenarios/thresholds.ini)\n"
@@ -100,18 +105,25 @@ static int matrix_options_check(matrix_run_options_t *o, const char *shard, cons
     return CLI_EXIT_OK;
 }
 
+/* Seconds 0..86400 from option `name`'s text into *out. Returns 0, or -1 with a message. */
+static int matrix_seconds(const char *name, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(text, &end);
+    if (errno || *end || !text[0] || !(*out >= 0 && *out <= 86400)) {
+        fprintf(stderr, "poolbench matrix: bad --%s '%s' (seconds, 0..86400)\n", name, text);
+        return -1;
+    }
+    return 0;
+}
+
 /* --budget and --looks; the default thresholds file. Returns CLI_EXIT_OK or _USAGE. */
 static int adaptive_options_check(adaptive_options_t *ad, const char *budget, const char *looks)
 {
     char *end;
-    if (budget) {
-        errno = 0;
-        ad->budget_s = strtod(budget, &end);
-        if (errno || *end || !budget[0] || !(ad->budget_s >= 0 && ad->budget_s <= 86400)) {
-            fprintf(stderr, "poolbench matrix: bad --budget '%s' (seconds, 0..86400)\n", budget);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    if (budget && matrix_seconds("budget", budget, &ad->budget_s) != 0)
+        return CLI_EXIT_USAGE;
     if (looks) {
         errno = 0;
         unsigned long k = strtoul(looks, &end, 10);
@@ -138,11 +150,14 @@ int matrix_main(int argc, char **argv)
         {"bin-dir", required_argument, 0, 'B'}, {"cache-dir", required_argument, 0, 'C'},
         {"dry-run", no_argument, 0, 'n'}, {"budget", required_argument, 0, 'u'},
         {"looks", required_argument, 0, 'l'}, {"thresholds", required_argument, 0, 't'},
+        {"deadline", required_argument, 0, 'd'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     matrix_run_options_t o = {.default_scenario_dir = PB_SOURCE_DIR "/scenarios",
                               .argc = argc, .argv = argv};
     adaptive_options_t ad = {.run = &o, .looks_planned = ADAPTIVE_DEFAULT_LOOKS};
-    const char *shard = NULL, *seed = NULL, *budget = NULL, *looks = NULL;
+    const char *shard = NULL, *seed = NULL, *budget = NULL, *looks = NULL, *deadline = NULL;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -161,6 +176,7 @@ int matrix_main(int argc, char **argv)
         case 'u': budget = optarg; break;
         case 'l': looks = optarg; break;
         case 't': ad.thresholds = optarg; break;
+        case 'd': deadline = optarg; break;
         case 'h': usage_matrix(stdout); return CLI_EXIT_OK;
         default: usage_matrix(stderr); return CLI_EXIT_USAGE;
         }
@@ -172,6 +188,9 @@ int matrix_main(int argc, char **argv)
     int rc = matrix_options_check(&o, shard, seed);
     if (rc == CLI_EXIT_OK)
         rc = adaptive_options_check(&ad, budget, looks);
+    double deadline_s = 0;
+    if (rc == CLI_EXIT_OK && deadline && matrix_seconds("deadline", deadline, &deadline_s) != 0)
+        rc = CLI_EXIT_USAGE;
     if (rc != CLI_EXIT_OK)
         return rc;
     char out[PATH_MAX];
@@ -180,6 +199,17 @@ int matrix_main(int argc, char **argv)
         o.out = out;
     }
     rc = matrix_run(&o);
+    if (deadline_s > 0 && ad.budget_s > 0 && !o.dry_run) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double left = deadline_s - ((double)(now.tv_sec - start.tv_sec) +
+                                    (double)(now.tv_nsec - start.tv_nsec) / 1e9);
+        if (left < ad.budget_s) {
+            fprintf(stderr, "poolbench: --deadline %g s: %.0f s left for adaptive repetitions "
+                            "(budget %.0f s)\n", deadline_s, left > 0 ? left : 0, ad.budget_s);
+            ad.budget_s = left > 0 ? left : 0;
+        }
+    }
     if (ad.budget_s > 0 && !o.dry_run && (rc == CLI_EXIT_OK || rc == CLI_EXIT_FAILED_CELLS)) {
         int ar = adaptive_run(&ad);
         rc = ar == CLI_EXIT_OK ? rc : ar;

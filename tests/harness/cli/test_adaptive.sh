@@ -10,7 +10,8 @@
 # `poolbench matrix --budget` must then add cells of both arms within the budget, journal
 # one look line per look with the planned looks, and the report must run every test at
 # alpha / looks (summary.json statistics.sequential) with every p-value and CI still
-# reproduced by scipy. Bad --budget/--looks exit 2.
+# reproduced by scipy. --deadline leaves the looks only what is left of it. Bad
+# --budget/--looks/--deadline exit 2.
 set -uo pipefail
 bin=$1 src=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,4 +103,16 @@ check_eq "--budget -3 exit code" "$?" 2
 grep -q -- "--budget" "$tmp/e1" && ok "--budget message names the argument" || nok "$(cat "$tmp/e1")"
 "$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --out "$tmp/x" --budget 5 --looks 1 >/dev/null 2>"$tmp/e2"
 check_eq "--looks 1 exit code" "$?" 2
+# --deadline: the looks get what is left of it; a deadline the matrix itself uses up
+# leaves them nothing (no look line), and the run still ends normally
+"$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --scenario-dir "$src/scenarios" \
+  --out "$tmp/late" --bin-dir "$bin" --seed "$seed" --budget 15 --deadline 0.001 \
+  --thresholds "$tmp/thresholds.ini" >"$tmp/late.log" 2>&1
+check_eq "--deadline 0.001: exit code" "$?" 0
+grep -q -- "--deadline 0.001 s: 0 s left for adaptive repetitions" "$tmp/late.log" \
+  && ok "--deadline says what it left the looks" || nok "$(tail -3 "$tmp/late.log")"
+check_eq "--deadline 0.001: look lines" "$(grep -c '"type":"look"' "$tmp/late/results.jsonl")" 0
+"$bin/poolbench" matrix --matrix "$tmp/noisy.matrix" --out "$tmp/x" --deadline soon >/dev/null 2>"$tmp/e3"
+check_eq "--deadline soon exit code" "$?" 2
+grep -q -- "--deadline 'soon'" "$tmp/e3" && ok "--deadline message names the argument" || nok "$(cat "$tmp/e3")"
 finish

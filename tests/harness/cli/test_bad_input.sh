@@ -72,6 +72,7 @@ bad 2 "--seed" -- "${M[@]}" --out "$T/x" --seed 12abc
 bad 2 "--budget" -- "${M[@]}" --out "$T/x" --budget -1
 bad 2 "--budget" -- "${M[@]}" --out "$T/x" --budget 1e999
 bad 2 "--budget" -- "${M[@]}" --out "$T/x" --budget nan
+bad 2 "--deadline" -- "${M[@]}" --out "$T/x" --deadline -1
 bad 2 "--looks" -- "${M[@]}" --out "$T/x" --looks 1
 bad 2 "--looks" -- "${M[@]}" --out "$T/x" --looks -3
 bad 2 "--looks" -- "${M[@]}" --out "$T/x" --looks 99999999999999999999999

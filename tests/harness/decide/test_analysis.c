@@ -152,8 +152,10 @@ static void test_keep_speedup(void **state)
 /* A host slow spell (reps 3..8 of 12 at 1.35x, in both arms as in one block) around a
  * pool 3 % slower than the plain code: paired by repetition, the spell cancels and the
  * verdict is REMOVE by equivalence; the same samples with the arms' repetitions apart
- * (unpaired) leave the time CI too wide to decide. */
-static void write_spell(fixture_t *fx, int pooled_rep_base, int pooled_n)
+ * (unpaired) leave the time CI too wide to decide. The pooled arm has pooled_n cells
+ * from repetition pooled_rep_base; returns its time comparison, *v its verdict. */
+static const analysis_comparison_t *spell_time(fixture_t *fx, int pooled_rep_base,
+                                               int pooled_n, const analysis_verdict_t **v)
 {
     synth_arm_t a = synth_arm("s", "glibc", "plain", 12, 1000, 81);
     synth_arm_t b = synth_arm("s", "glibc", "hash", pooled_n, 1030, 82);
@@ -165,14 +167,14 @@ static void write_spell(fixture_t *fx, int pooled_rep_base, int pooled_n)
     synth_write(fx->f, &a);
     synth_write(fx->f, &b);
     build(fx);
+    *v = find_verdict(&fx->m, "s", "glibc", "hash");
+    return find_cmp(&fx->m, *v, ANALYSIS_M_ns_per_op);
 }
 
 static void test_paired_spell_cancels(void **state)
 {
-    fixture_t *fx = *state;
-    write_spell(fx, 0, 12);
-    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    const analysis_verdict_t *v;
+    const analysis_comparison_t *t = spell_time(*state, 0, 12, &v);
     assert_int_equal(t->method, ANALYSIS_METHOD_PAIRED);
     assert_int_equal(t->n_pairs, 12);
     assert_true(t->ratio > 1.01 && t->ratio < 1.05 && t->ci_lo > 0.97 && t->ci_hi < 1.08);
@@ -181,10 +183,9 @@ static void test_paired_spell_cancels(void **state)
 
 static void test_unpaired_spell_undecided(void **state)
 {
-    fixture_t *fx = *state;
-    write_spell(fx, 100, 12);   /* reps 100..111 against 0..11: no pairs */
-    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    const analysis_verdict_t *v;
+    /* reps 100..111 against 0..11: no pairs */
+    const analysis_comparison_t *t = spell_time(*state, 100, 12, &v);
     assert_int_equal(t->method, ANALYSIS_METHOD_MWU);
     assert_int_equal(t->n_pairs, 0);
     if (!(t->ci_lo < 0.9 || t->ci_hi > 1.1))
@@ -197,20 +198,16 @@ static void test_unpaired_spell_undecided(void **state)
  * paired; 9 of 12 (below 80 %) are not. */
 static void test_paired_share(void **state)
 {
-    fixture_t *fx = *state;
-    write_spell(fx, 0, 11);
-    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    const analysis_verdict_t *v;
+    const analysis_comparison_t *t = spell_time(*state, 0, 11, &v);
     assert_int_equal(t->method, ANALYSIS_METHOD_PAIRED);
     assert_true(t->n_pairs == 11 && t->n_a == 12 && t->n_b == 11);
 }
 
 static void test_paired_share_too_small(void **state)
 {
-    fixture_t *fx = *state;
-    write_spell(fx, 0, 9);
-    const analysis_verdict_t *v = find_verdict(&fx->m, "s", "glibc", "hash");
-    const analysis_comparison_t *t = find_cmp(&fx->m, v, ANALYSIS_M_ns_per_op);
+    const analysis_verdict_t *v;
+    const analysis_comparison_t *t = spell_time(*state, 0, 9, &v);
     assert_int_equal(t->method, ANALYSIS_METHOD_MWU);
     assert_int_equal(t->n_pairs, 0);
 }
