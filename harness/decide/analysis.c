@@ -207,15 +207,22 @@ static int an_collect(an_build_t *b)
 
 /* ---- comparisons ---------------------------------------------------------------------- */
 
+/* The report's comparison settings: its confidence level and bootstrap. */
+static arms_compare_options_t an_compare_options(const analysis_model_t *m,
+                                                 bool exact_when_constant)
+{
+    return (arms_compare_options_t){.confidence_level = m->th.confidence_level,
+                                    .resamples = (size_t)m->th.bootstrap_resamples,
+                                    .seed = m->th.bootstrap_seed,
+                                    .exact_when_constant = exact_when_constant};
+}
+
 /* Compares two samples with the report's bootstrap settings (arms_compare). Returns 0 or
  * -1 (out of memory). */
 static int an_two_sample(const analysis_model_t *m, const double *a, size_t na, const double *b,
                          size_t nb, bool exact_when_constant, arms_comparison_t *out)
 {
-    const arms_compare_options_t opt = {.confidence_level = m->th.confidence_level,
-                                        .resamples = (size_t)m->th.bootstrap_resamples,
-                                        .seed = m->th.bootstrap_seed,
-                                        .exact_when_constant = exact_when_constant};
+    const arms_compare_options_t opt = an_compare_options(m, exact_when_constant);
     return arms_compare(a, na, b, nb, &opt, out);
 }
 
@@ -225,39 +232,52 @@ static int an_two_sample(const analysis_model_t *m, const double *a, size_t na, 
  * unpaired). */
 #define AN_PAIRED_MIN_SHARE 0.8
 
+/* The pairs a paired comparison tested (owned by its comparison once stored). */
+typedef struct an_pairs {
+    double *a, *b;
+    long long *reps;
+    size_t n;
+} an_pairs_t;
+
+static void an_pairs_free(an_pairs_t *p)
+{
+    free(p->a);
+    free(p->b);
+    free(p->reps);
+    *p = (an_pairs_t){0};
+}
+
 /* Compares metric mi of arms A (baseline) and B by their repetition pairs
- * (arms_compare_paired at the report's confidence level; it falls back to the unpaired
- * comparison when the pairs cannot be tested). Returns 1 (r filled with the paired
- * method, *n_pairs set), 0 when the arms do not pair up well enough (AN_PAIRED_MIN_SHARE,
- * and at least min_samples_per_arm pairs) or the pairs cannot be tested (the caller then
- * compares the whole arms unpaired), -1 on out of memory. */
+ * (arms_compare_paired at the report's settings; it falls back to the unpaired comparison
+ * when the pairs cannot be tested). Returns 1 (r filled with the paired method, *pairs
+ * the pairs tested, which the caller owns), 0 when the arms do not pair up well enough
+ * (AN_PAIRED_MIN_SHARE, and at least min_samples_per_arm pairs) or the pairs cannot be
+ * tested (the caller then compares the whole arms unpaired; *pairs empty), -1 on out of
+ * memory. */
 static int an_paired(const analysis_model_t *m, const analysis_arm_t *A, const analysis_arm_t *B,
-                     analysis_metric_t mi, arms_comparison_t *r, size_t *n_pairs)
+                     analysis_metric_t mi, arms_comparison_t *r, an_pairs_t *pairs)
 {
     size_t na = A->stat[mi].n, nb = B->stat[mi].n, most = na > nb ? na : nb;
     size_t cap = na < nb ? na : nb;
-    double *xa = malloc(cap * sizeof *xa), *xb = malloc(cap * sizeof *xb);
-    if (!xa || !xb) {
-        free(xa);
-        free(xb);
+    an_pairs_t p = {.a = malloc(cap * sizeof *p.a), .b = malloc(cap * sizeof *p.b),
+                    .reps = malloc(cap * sizeof *p.reps)};
+    if (!p.a || !p.b || !p.reps) {
+        an_pairs_free(&p);
         return -1;
     }
-    size_t n = arms_pairs(A, B, (arms_metric_t)mi, xa, xb, NULL);
+    p.n = arms_pairs(A, B, (arms_metric_t)mi, p.a, p.b, p.reps);
     int rc = 0;
-    if (n >= m->th.min_samples_per_arm && (double)n >= AN_PAIRED_MIN_SHARE * (double)most) {
-        const arms_compare_options_t opt = {.confidence_level = m->th.confidence_level,
-                                            .resamples = (size_t)m->th.bootstrap_resamples,
-                                            .seed = m->th.bootstrap_seed,
-                                            .exact_when_constant = true};
-        rc = arms_compare_paired(xa, xb, n, &opt, r) != 0 ? -1 : 1;
+    if (p.n >= m->th.min_samples_per_arm && (double)p.n >= AN_PAIRED_MIN_SHARE * (double)most) {
+        const arms_compare_options_t opt = an_compare_options(m, true);
+        rc = arms_compare_paired(p.a, p.b, p.n, &opt, r) != 0 ? -1 : 1;
         /* pairs it could not test (every ratio equal): the whole arms, unpaired */
         if (rc == 1 && r->method != ARMS_METHOD_PAIRED)
             rc = 0;
-        else
-            *n_pairs = n;
     }
-    free(xa);
-    free(xb);
+    if (rc == 1)
+        *pairs = p;
+    else
+        an_pairs_free(&p);
     return rc;
 }
 
@@ -299,16 +319,18 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     if (na == 0 || nb == 0)
         return 0;
     arms_comparison_t r;
-    size_t n_pairs = 0;
+    an_pairs_t pairs = {0};
     /* time pairs up by repetition block (arms.h): a host slow spell slows both cells of
        a pair and cancels in its ratio */
     int rc = strcmp(an_group(mi), "time") == 0
-                 ? an_paired(m, none_arm, class_arm, mi, &r, &n_pairs)
+                 ? an_paired(m, none_arm, class_arm, mi, &r, &pairs)
                  : 0;
     if (rc == 0)
         rc = an_two_sample(m, none_arm->samples[mi], na, class_arm->samples[mi], nb, true, &r);
-    if (rc < 0 || AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0)
+    if (rc < 0 || AN_PUSH(m->comparisons, m->n_comparisons, b->cap_cmp) != 0) {
+        an_pairs_free(&pairs);
         return an_oom(b);
+    }
     analysis_comparison_t *c = &m->comparisons[m->n_comparisons];
     memset(c, 0, sizeof *c);
     c->scenario = none_arm->scenario;
@@ -340,7 +362,10 @@ static int an_compare(an_build_t *b, size_t ia, size_t ib, const char *cls, anal
     } else if (r.method == ARMS_METHOD_PAIRED) {
         c->method = ANALYSIS_METHOD_PAIRED;
         c->method_name = "paired_t";
-        c->n_pairs = n_pairs;
+        c->n_pairs = pairs.n;
+        c->pair_a = pairs.a;
+        c->pair_b = pairs.b;
+        c->pair_reps = pairs.reps;
         c->ratio = r.ratio;
         c->ci_lo = r.ci.lo;
         c->ci_hi = r.ci.hi;
@@ -1857,6 +1882,11 @@ void analysis_free(analysis_model_t *m)
         return;
     arms_free(&m->arm_model);
     free(m->failed);
+    for (size_t i = 0; i < m->n_comparisons; i++) {
+        free(m->comparisons[i].pair_a);
+        free(m->comparisons[i].pair_b);
+        free(m->comparisons[i].pair_reps);
+    }
     free(m->comparisons);
     for (size_t i = 0; i < m->n_verdicts; i++) {
         free(m->verdicts[i].comparisons);

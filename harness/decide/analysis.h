@@ -95,6 +95,9 @@ typedef struct analysis_comparison {
     const char *mwu_method;                     /* "exact"/"asymptotic"; NULL otherwise */
     size_t n_a, n_b;                            /* each arm's samples                  */
     size_t n_pairs;                             /* paired: the pairs tested; else 0    */
+    double *pair_a, *pair_b;                    /* paired: their values (n_pairs each,
+                                                   owned by the model); else NULL      */
+    long long *pair_reps;                       /* paired: their repetition indices    */
     double median_a, median_b;
     double ratio;                               /* median_b/median_a; paired: the
                                                    geometric mean of the pair ratios;

@@ -17,9 +17,9 @@
  *    exact ratio of the two constants (deterministic counts).
  *  - arms_pairs() pairs two arms' samples of a metric by repetition index, and
  *    arms_compare_paired() compares such pairs: the trimmed paired t test of the log
- *    ratios and its CI (stats.h, stats_paired_log_ratio). The matrix runs the arms' cells of one repetition index in
- *    one shuffled block (adaptive repetitions: a block of a few cells), so a pair shares
- *    the host's state of the moment.
+ *    ratios and its CI (stats.h, stats_paired_log_ratio). The matrix runs the arms'
+ *    cells of one repetition index in one shuffled block (adaptive repetitions: a block
+ *    of a few cells), so a pair shares the host's state of the moment.
  *  - arms_family_*(): Holm's correction over one family of p-values.
  *
  * Choices every caller makes explicitly (arms_options_t), because they change results:

@@ -178,26 +178,16 @@ static json_object *sj_arms(sj_t *s, const analysis_model_t *m)
     return arr;
 }
 
-/* A paired comparison's pairs (arms_pairs, as analysis.c pairs them): {"reps": [...],
- * "a": [...], "b": [...]}. */
-static json_object *sj_pairs(sj_t *s, const analysis_arm_t *A, const analysis_arm_t *B,
-                             analysis_metric_t mi)
+/* A paired comparison's pairs, as the analysis tested them: {"reps": [...], "a": [...],
+ * "b": [...]}. */
+static json_object *sj_pairs(sj_t *s, const analysis_comparison_t *c)
 {
-    size_t cap = A->stat[mi].n < B->stat[mi].n ? A->stat[mi].n : B->stat[mi].n;
-    double *xa = calloc(cap ? cap : 1, sizeof *xa), *xb = calloc(cap ? cap : 1, sizeof *xb);
-    long long *reps = calloc(cap ? cap : 1, sizeof *reps);
     json_object *o = sj_obj(s), *ra = sj_arr(s), *aa = sj_arr(s), *ab = sj_arr(s);
-    if (!xa || !xb || !reps)
-        s->bad = 1;
-    size_t n = s->bad ? 0 : arms_pairs(A, B, (arms_metric_t)mi, xa, xb, reps);
-    for (size_t i = 0; i < n; i++) {
-        sj_push(s, ra, sj_int(s, reps[i]));
-        sj_push(s, aa, sj_num(s, xa[i]));
-        sj_push(s, ab, sj_num(s, xb[i]));
+    for (size_t i = 0; i < c->n_pairs; i++) {
+        sj_push(s, ra, sj_int(s, c->pair_reps[i]));
+        sj_push(s, aa, sj_num(s, c->pair_a[i]));
+        sj_push(s, ab, sj_num(s, c->pair_b[i]));
     }
-    free(xa);
-    free(xb);
-    free(reps);
     sj_add(s, o, "reps", ra);
     sj_add(s, o, "a", aa);
     sj_add(s, o, "b", ab);
@@ -234,7 +224,7 @@ static json_object *sj_comparisons(sj_t *s, const analysis_model_t *m)
         sj_add(s, o, "t_statistic", sj_num(s, c->t_statistic));
         if (c->method == ANALYSIS_METHOD_PAIRED) {
             sj_add(s, o, "n_pairs", sj_int(s, (long long)c->n_pairs));
-            sj_add(s, o, "pairs", sj_pairs(s, A, B, c->metric));
+            sj_add(s, o, "pairs", sj_pairs(s, c));
         }
         sj_add(s, o, "p_value", sj_num(s, c->p_value));
         sj_add(s, o, "p_adjusted", sj_num(s, c->p_adjusted));
